@@ -1,0 +1,1 @@
+# Guest toolchain functions (being written)

@@ -1,0 +1,59 @@
+// The boundary between the VM and the host-IO layer. The dispatcher (vm/)
+// decodes a guest's syscall into a SyscallRequest (raw integer inputs in the
+// order of spec/syscalls.txt), calls handle_syscall, and delivers the outputs
+// back in the guest's convention (registers for the raw trap, trailing
+// pointers for the vDSO). Handlers see guest memory only through
+// vm::GuestMemory's checked accessors.
+#pragma once
+
+#include <cstdint>
+
+#include "abi/errno.h"
+#include "vm/guest_memory.h"
+
+namespace capvm::hostio {
+
+class FdTable;
+
+// What a syscall asks the VM to do after it returns.
+enum class After : uint8_t {
+  kContinue,     // resume the calling thread
+  kExitProcess,  // proc_exit: end every thread, exit status = exit_code
+  kExitThread,   // thread_exit: end the calling thread only
+  kSignal,       // proc_raise with a terminating signal: end the process
+};
+
+struct SyscallRequest {
+  uint32_t number = 0;
+  uint64_t args[7] = {};  // inputs, as syscalls.txt orders them
+  vm::GuestAddr pc = 0;   // guest pc of the trap, for diagnostics
+  uint32_t tid = 0;       // calling guest thread
+};
+
+struct SyscallOutcome {
+  abi::Errno error = abi::E_SUCCESS;
+  uint64_t out[2] = {};      // outputs, valid when error == 0
+  After after = After::kContinue;
+  uint32_t exit_code = 0;    // kExitProcess
+  uint8_t signal = 0;        // kSignal: CloudABI signal number (cloudabi.txt signal)
+};
+
+// Services a syscall needs from the VM that hostio cannot provide itself
+// (threads, processes). The VM implements it; hostio never includes vm/
+// beyond guest memory.
+class ProcessHooks {
+ public:
+  virtual ~ProcessHooks() = default;
+  // Current guest process id (the v4 UUID given in AT_PID), 16 bytes.
+  virtual const uint8_t* process_uuid() const = 0;
+};
+
+struct SyscallContext {
+  vm::GuestMemory& mem;
+  FdTable& fds;
+  ProcessHooks* hooks = nullptr;
+};
+
+SyscallOutcome handle_syscall(SyscallContext& ctx, const SyscallRequest& req);
+
+}  // namespace capvm::hostio

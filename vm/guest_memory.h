@@ -1,0 +1,136 @@
+// The guest's sandbox: one reserved host region per process. A guest address
+// is an offset into it; translated code confines every access to
+// [base, base + 4 GiB) and the region is followed by a guard larger than any
+// access the translator can emit, so a stray access faults instead of
+// touching host memory. hostio reaches guest memory only through the checked
+// accessors below (ARCHITECTURE.md, "Never").
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "abi/errno.h"
+
+namespace capvm::vm {
+
+// A guest virtual address. Never a host pointer: turn it into one only through
+// GuestMemory.
+using GuestAddr = uint64_t;
+
+inline constexpr uint64_t kGuestPageSize = 4096;
+// Architectural span of a guest address: translated code truncates effective
+// addresses to 32 bits, so the sandbox is at most this large.
+inline constexpr uint64_t kMaxSandboxSize = uint64_t{1} << 32;
+// PROT_NONE reserve after the sandbox: far larger than the widest access
+// (64-byte vector store straddling the end) the translator emits.
+inline constexpr uint64_t kGuardSize = uint64_t{1} << 32;
+// Addresses below this are never mapped, so guest null dereferences fault.
+inline constexpr uint64_t kNullGuardSize = 64 * 1024;
+
+enum GuestProt : unsigned {
+  kProtNone = 0,
+  kProtRead = 1,   // cloudabi.txt mprot.read
+  kProtWrite = 2,  // cloudabi.txt mprot.write
+  kProtExec = 4,   // cloudabi.txt mprot.exec
+};
+
+class GuestMemory {
+ public:
+  // Reserves a sandbox of `size` bytes (a multiple of the page size, at most
+  // kMaxSandboxSize) plus guards. Returns nullptr and sets *error on failure.
+  static std::unique_ptr<GuestMemory> create(uint64_t size, std::string* error);
+  ~GuestMemory();
+  GuestMemory(const GuestMemory&) = delete;
+  GuestMemory& operator=(const GuestMemory&) = delete;
+
+  // Host address of guest address 0. Only the translator and the dispatcher
+  // use it (to set the confining segment base); hostio must not.
+  uint8_t* host_base() const { return base_; }
+  uint64_t size() const { return size_; }
+
+  // --- Mapping (the mem_* syscalls and the loader) ---------------------------
+  // Maps `len` bytes with guest protection `prot`. With `fixed`, exactly at
+  // *addr (replacing what was there); otherwise at a free range near *addr
+  // (or anywhere). host_fd < 0 maps anonymous zeroed memory, else maps the
+  // host file at `offset` (shared or private). Writable+executable is refused
+  // with ENOTSUP (W^X). On success *addr holds the guest address.
+  abi::Errno map(GuestAddr* addr, uint64_t len, unsigned prot, bool fixed,
+                 int host_fd = -1, uint64_t offset = 0, bool shared = false);
+  abi::Errno protect(GuestAddr addr, uint64_t len, unsigned prot);
+  abi::Errno unmap(GuestAddr addr, uint64_t len);
+  // cloudabi.txt mem_advise / mem_sync: range must be page aligned and mapped.
+  abi::Errno advise(GuestAddr addr, uint64_t len, int host_advice);
+  abi::Errno sync(GuestAddr addr, uint64_t len, int host_msync_flags);
+
+  // Guest protection of the page holding `addr` (kProtNone when unmapped).
+  unsigned prot_at(GuestAddr addr) const;
+  // True when every page of [addr, addr+len) has all bits of `need`.
+  // Overflow-safe; len 0 is true only for an address inside the sandbox.
+  bool range_has(GuestAddr addr, uint64_t len, unsigned need) const;
+
+  // Called (with the range, page aligned) whenever pages that were executable
+  // lose exec, are unmapped or remapped, so translated code for them is
+  // dropped before the guest can run again.
+  using ExecInvalidator = std::function<void(GuestAddr, uint64_t)>;
+  void set_exec_invalidator(ExecInvalidator fn) { invalidate_ = std::move(fn); }
+
+  // --- The checked accessor --------------------------------------------------
+  // Copies guest [addr, addr+len) into dst. EFAULT unless every byte is on a
+  // readable page; a concurrent unmap during the copy also gives EFAULT (the
+  // copy recovers from the fault), never a crash.
+  abi::Errno read(GuestAddr addr, void* dst, size_t len) const;
+  // Copies src into guest [addr, addr+len); EFAULT unless every byte is on a
+  // writable page.
+  abi::Errno write(GuestAddr addr, const void* src, size_t len);
+
+  template <class T>
+  abi::Errno read_obj(GuestAddr addr, T* out) const {
+    return read(addr, out, sizeof(T));
+  }
+  template <class T>
+  abi::Errno write_obj(GuestAddr addr, const T& value) {
+    return write(addr, &value, sizeof(T));
+  }
+
+  // A host view of guest memory for handing straight to a host system call
+  // (read(2)/write(2) into guest buffers). The kernel, not capvm, touches the
+  // bytes, so a racing unmap yields EFAULT from the host call, not a fault.
+  struct HostSpan {
+    uint8_t* data = nullptr;
+    size_t len = 0;
+  };
+  // EFAULT unless [addr, addr+len) lies on pages with all bits of `need`.
+  abi::Errno span(GuestAddr addr, uint64_t len, unsigned need, HostSpan* out);
+
+  // Loader only: copies bytes into guest memory ignoring guest protection
+  // (to fill read-only or executable segments before the guest runs).
+  abi::Errno poke(GuestAddr addr, const void* src, size_t len);
+
+  // True when a host address lies in the reserved region (sandbox + guard);
+  // used by the fault handler to classify faults.
+  bool contains_host(const void* p) const;
+
+ private:
+  GuestMemory() = default;
+  uint64_t page_index(GuestAddr a) const { return a / kGuestPageSize; }
+  abi::Errno apply_locked(GuestAddr addr, uint64_t len, unsigned prot);
+  bool find_free_locked(uint64_t len, GuestAddr hint, GuestAddr* out) const;
+
+  uint8_t* base_ = nullptr;
+  uint64_t size_ = 0;
+  uint64_t reserved_ = 0;
+  std::vector<uint8_t> page_prot_;  // GuestProt per page; 0x80 = mapped
+  mutable std::mutex mutex_;
+  ExecInvalidator invalidate_;
+};
+
+// Installs the process-wide fault handler that turns faults during checked
+// copies into EFAULT. Idempotent. (The VM's own signal set-up chains to it.)
+bool copy_fault_recover(void* fault_pc_or_null, void* ucontext);
+
+}  // namespace capvm::vm
