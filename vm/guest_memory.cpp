@@ -1,0 +1,282 @@
+// The guest sandbox: reservation, page protections, and the checked accessor.
+#include "vm/guest_memory.h"
+
+#include <setjmp.h>
+#include <sys/mman.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace capvm::vm {
+namespace {
+
+constexpr uint8_t kMapped = 0x80;
+constexpr uint8_t kProtMask = kProtRead | kProtWrite | kProtExec;
+
+// Host protection for a guest protection. Executable guest pages are only
+// readable on the host: the translator reads them, nothing executes them.
+int host_prot(unsigned prot) {
+  int p = PROT_NONE;
+  if (prot & (kProtRead | kProtExec)) p |= PROT_READ;
+  if (prot & kProtWrite) p |= PROT_READ | PROT_WRITE;
+  return p;
+}
+
+abi::Errno from_host_errno(int e) {
+  switch (e) {
+    case ENOMEM: return abi::E_NOMEM;
+    case EACCES: return abi::E_ACCES;
+    case EBADF: return abi::E_BADF;
+    case ENODEV: return abi::E_NODEV;
+    case EPERM: return abi::E_PERM;
+    case EAGAIN: return abi::E_AGAIN;
+    case EOVERFLOW: return abi::E_OVERFLOW;
+    default: return abi::E_INVAL;
+  }
+}
+
+// A checked copy that may race with another guest thread unmapping the
+// pages: the fault handler unwinds to here and the copy reports failure.
+thread_local sigjmp_buf* t_copy_recover = nullptr;
+
+bool guarded_copy(void* dst, const void* src, size_t len) {
+  sigjmp_buf jb;
+  if (sigsetjmp(jb, 0) != 0) {
+    t_copy_recover = nullptr;
+    return false;
+  }
+  t_copy_recover = &jb;
+  std::memcpy(dst, src, len);
+  t_copy_recover = nullptr;
+  return true;
+}
+
+}  // namespace
+
+bool copy_fault_recover(void*, void*) {
+  if (t_copy_recover == nullptr) return false;
+  siglongjmp(*t_copy_recover, 1);
+}
+
+std::unique_ptr<GuestMemory> GuestMemory::create(uint64_t size, std::string* error) {
+  if (size == 0 || size % kGuestPageSize != 0 || size > kMaxSandboxSize ||
+      size <= kNullGuardSize) {
+    *error = "sandbox size must be a page multiple between 64 KiB and 4 GiB";
+    return nullptr;
+  }
+  // Translated code forms addresses as base + (32-bit offset) + (access size),
+  // so the reservation always spans the full 4 GiB plus the guard, even when
+  // the usable sandbox is smaller: everything past `size` stays PROT_NONE.
+  const uint64_t reserve = kMaxSandboxSize + kGuardSize;
+  void* p = mmap(nullptr, reserve, PROT_NONE,
+                 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (p == MAP_FAILED) {
+    *error = std::string("cannot reserve the guest sandbox: ") + std::strerror(errno);
+    return nullptr;
+  }
+  std::unique_ptr<GuestMemory> mem(new GuestMemory());
+  mem->base_ = static_cast<uint8_t*>(p);
+  mem->size_ = size;
+  mem->reserved_ = reserve;
+  mem->page_prot_.assign(size / kGuestPageSize, 0);
+  return mem;
+}
+
+GuestMemory::~GuestMemory() {
+  if (base_ != nullptr) munmap(base_, reserved_);
+}
+
+bool GuestMemory::contains_host(const void* p) const {
+  auto a = reinterpret_cast<uintptr_t>(p);
+  auto b = reinterpret_cast<uintptr_t>(base_);
+  return a >= b && a - b < reserved_;
+}
+
+unsigned GuestMemory::prot_at(GuestAddr addr) const {
+  if (addr >= size_) return kProtNone;
+  std::lock_guard<std::mutex> lock(mutex_);
+  return page_prot_[page_index(addr)] & kProtMask;
+}
+
+bool GuestMemory::range_has(GuestAddr addr, uint64_t len, unsigned need) const {
+  if (addr >= size_) return false;
+  if (len > size_ - addr) return false;  // also rejects addr + len wrapping
+  if (len == 0) return true;
+  std::lock_guard<std::mutex> lock(mutex_);
+  const uint64_t first = page_index(addr);
+  const uint64_t last = page_index(addr + len - 1);
+  for (uint64_t i = first; i <= last; ++i) {
+    const uint8_t p = page_prot_[i];
+    if (!(p & kMapped) || (p & need) != need) return false;
+  }
+  return true;
+}
+
+abi::Errno GuestMemory::read(GuestAddr addr, void* dst, size_t len) const {
+  if (!range_has(addr, len, kProtRead)) return abi::E_FAULT;
+  if (len == 0) return abi::E_SUCCESS;
+  return guarded_copy(dst, base_ + addr, len) ? abi::E_SUCCESS : abi::E_FAULT;
+}
+
+abi::Errno GuestMemory::write(GuestAddr addr, const void* src, size_t len) {
+  if (!range_has(addr, len, kProtWrite)) return abi::E_FAULT;
+  if (len == 0) return abi::E_SUCCESS;
+  return guarded_copy(base_ + addr, src, len) ? abi::E_SUCCESS : abi::E_FAULT;
+}
+
+abi::Errno GuestMemory::span(GuestAddr addr, uint64_t len, unsigned need, HostSpan* out) {
+  if (!range_has(addr, len, need)) return abi::E_FAULT;
+  out->data = base_ + addr;
+  out->len = len;
+  return abi::E_SUCCESS;
+}
+
+abi::Errno GuestMemory::poke(GuestAddr addr, const void* src, size_t len) {
+  if (addr >= size_ || len > size_ - addr) return abi::E_FAULT;
+  if (len == 0) return abi::E_SUCCESS;
+  std::lock_guard<std::mutex> lock(mutex_);
+  const uint64_t first = page_index(addr);
+  const uint64_t last = page_index(addr + len - 1);
+  for (uint64_t i = first; i <= last; ++i)
+    if (!(page_prot_[i] & kMapped)) return abi::E_FAULT;
+  // Open a writable host view of the pages for the copy, then restore.
+  const uint64_t pstart = first * kGuestPageSize;
+  const uint64_t plen = (last - first + 1) * kGuestPageSize;
+  if (mprotect(base_ + pstart, plen, PROT_READ | PROT_WRITE) != 0) return abi::E_NOMEM;
+  std::memcpy(base_ + addr, src, len);
+  for (uint64_t i = first; i <= last; ++i)
+    mprotect(base_ + i * kGuestPageSize, kGuestPageSize, host_prot(page_prot_[i] & kProtMask));
+  return abi::E_SUCCESS;
+}
+
+bool GuestMemory::find_free_locked(uint64_t len, GuestAddr hint, GuestAddr* out) const {
+  const uint64_t npages = len / kGuestPageSize;
+  const uint64_t total = page_prot_.size();
+  const uint64_t lowest = kNullGuardSize / kGuestPageSize;
+  uint64_t start = hint / kGuestPageSize;
+  if (start < lowest || start >= total) start = lowest;
+  // Two passes: from the hint upward, then from the bottom.
+  for (int pass = 0; pass < 2; ++pass) {
+    uint64_t run = 0;
+    for (uint64_t i = pass == 0 ? start : lowest; i < total; ++i) {
+      if (page_prot_[i] & kMapped) {
+        run = 0;
+        continue;
+      }
+      if (++run == npages) {
+        *out = (i + 1 - npages) * kGuestPageSize;
+        return true;
+      }
+    }
+  }
+  return false;
+}
+
+abi::Errno GuestMemory::map(GuestAddr* addr, uint64_t len, unsigned prot, bool fixed,
+                            int host_fd, uint64_t offset, bool shared) {
+  if (prot & ~unsigned{kProtMask}) return abi::E_INVAL;
+  if ((prot & kProtWrite) && (prot & kProtExec)) return abi::E_NOTSUP;  // W^X
+  if (len == 0 || len > size_) return len == 0 ? abi::E_INVAL : abi::E_NOMEM;
+  len = (len + kGuestPageSize - 1) & ~(kGuestPageSize - 1);
+  if (host_fd >= 0 && offset % kGuestPageSize != 0) return abi::E_INVAL;
+
+  bool had_exec = false;
+  GuestAddr where = 0;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (fixed) {
+      where = *addr;
+      if (where % kGuestPageSize != 0) return abi::E_INVAL;
+      if (where < kNullGuardSize || where >= size_ || len > size_ - where) return abi::E_NOMEM;
+      for (uint64_t i = page_index(where); i < page_index(where + len); ++i)
+        if (page_prot_[i] & kProtExec) had_exec = true;
+    } else if (!find_free_locked(len, *addr, &where)) {
+      return abi::E_NOMEM;
+    }
+    int flags = MAP_FIXED | (shared ? MAP_SHARED : MAP_PRIVATE);
+    if (host_fd < 0) flags |= MAP_ANONYMOUS | MAP_NORESERVE;
+    void* p = mmap(base_ + where, len, host_prot(prot), flags, host_fd < 0 ? -1 : host_fd,
+                   host_fd < 0 ? 0 : static_cast<off_t>(offset));
+    if (p == MAP_FAILED) {
+      const int e = errno;
+      // A failed MAP_FIXED may leave the old mapping or nothing: make the
+      // range a clean hole either way.
+      if (fixed) {
+        mmap(base_ + where, len, PROT_NONE,
+             MAP_FIXED | MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+        for (uint64_t i = page_index(where); i < page_index(where + len); ++i) page_prot_[i] = 0;
+      }
+      return from_host_errno(e);
+    }
+    for (uint64_t i = page_index(where); i < page_index(where + len); ++i)
+      page_prot_[i] = static_cast<uint8_t>(kMapped | prot);
+  }
+  if (had_exec && invalidate_) invalidate_(where, len);
+  *addr = where;
+  return abi::E_SUCCESS;
+}
+
+abi::Errno GuestMemory::protect(GuestAddr addr, uint64_t len, unsigned prot) {
+  if (prot & ~unsigned{kProtMask}) return abi::E_INVAL;
+  if ((prot & kProtWrite) && (prot & kProtExec)) return abi::E_NOTSUP;  // W^X
+  if (addr % kGuestPageSize != 0) return abi::E_INVAL;
+  if (len == 0) return abi::E_SUCCESS;
+  if (addr >= size_ || len > size_ - addr) return abi::E_NOMEM;
+  len = (len + kGuestPageSize - 1) & ~(kGuestPageSize - 1);
+  if (len > size_ - addr) return abi::E_NOMEM;
+  bool lost_exec = false;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (uint64_t i = page_index(addr); i < page_index(addr + len); ++i) {
+      if (!(page_prot_[i] & kMapped)) return abi::E_NOMEM;
+      if ((page_prot_[i] & kProtExec) && !(prot & kProtExec)) lost_exec = true;
+    }
+    // Drop exec from the translator's view before the pages become
+    // writable, so no thread can translate bytes that are about to change.
+    if (mprotect(base_ + addr, len, host_prot(prot)) != 0) return from_host_errno(errno);
+    for (uint64_t i = page_index(addr); i < page_index(addr + len); ++i)
+      page_prot_[i] = static_cast<uint8_t>(kMapped | prot);
+  }
+  if (lost_exec && invalidate_) invalidate_(addr, len);
+  return abi::E_SUCCESS;
+}
+
+abi::Errno GuestMemory::unmap(GuestAddr addr, uint64_t len) {
+  if (addr % kGuestPageSize != 0 || len == 0) return abi::E_INVAL;
+  if (addr >= size_ || len > size_ - addr) return abi::E_INVAL;
+  len = (len + kGuestPageSize - 1) & ~(kGuestPageSize - 1);
+  if (len > size_ - addr) return abi::E_INVAL;
+  bool had_exec = false;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (uint64_t i = page_index(addr); i < page_index(addr + len); ++i)
+      if (page_prot_[i] & kProtExec) had_exec = true;
+    // Replace with a fresh PROT_NONE reservation: the hole stays ours.
+    if (mmap(base_ + addr, len, PROT_NONE,
+             MAP_FIXED | MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0) == MAP_FAILED)
+      return from_host_errno(errno);
+    for (uint64_t i = page_index(addr); i < page_index(addr + len); ++i) page_prot_[i] = 0;
+  }
+  if (had_exec && invalidate_) invalidate_(addr, len);
+  return abi::E_SUCCESS;
+}
+
+abi::Errno GuestMemory::advise(GuestAddr addr, uint64_t len, int host_advice) {
+  if (addr % kGuestPageSize != 0) return abi::E_INVAL;
+  if (len == 0) return abi::E_SUCCESS;
+  if (!range_has(addr, len, kProtNone)) return abi::E_NOMEM;
+  // MADV_DONTNEED on a private mapping zeroes it; that matches the guest's
+  // expectation for cloudabi advice.dontneed, and stays inside the sandbox.
+  if (madvise(base_ + addr, len, host_advice) != 0) return from_host_errno(errno);
+  return abi::E_SUCCESS;
+}
+
+abi::Errno GuestMemory::sync(GuestAddr addr, uint64_t len, int host_flags) {
+  if (addr % kGuestPageSize != 0) return abi::E_INVAL;
+  if (len == 0) return abi::E_SUCCESS;
+  if (!range_has(addr, len, kProtNone)) return abi::E_NOMEM;
+  if (msync(base_ + addr, len, host_flags) != 0) return from_host_errno(errno);
+  return abi::E_SUCCESS;
+}
+
+}  // namespace capvm::vm

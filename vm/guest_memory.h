@@ -118,7 +118,6 @@ class GuestMemory {
  private:
   GuestMemory() = default;
   uint64_t page_index(GuestAddr a) const { return a / kGuestPageSize; }
-  abi::Errno apply_locked(GuestAddr addr, uint64_t len, unsigned prot);
   bool find_free_locked(uint64_t len, GuestAddr hint, GuestAddr* out) const;
 
   uint8_t* base_ = nullptr;
