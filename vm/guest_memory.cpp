@@ -118,6 +118,12 @@ abi::Errno GuestMemory::read(GuestAddr addr, void* dst, size_t len) const {
   return guarded_copy(dst, base_ + addr, len) ? abi::E_SUCCESS : abi::E_FAULT;
 }
 
+abi::Errno GuestMemory::fetch_code(GuestAddr addr, void* dst, size_t len) const {
+  if (!range_has(addr, len, kProtExec)) return abi::E_FAULT;
+  if (len == 0) return abi::E_SUCCESS;
+  return guarded_copy(dst, base_ + addr, len) ? abi::E_SUCCESS : abi::E_FAULT;
+}
+
 abi::Errno GuestMemory::write(GuestAddr addr, const void* src, size_t len) {
   if (!range_has(addr, len, kProtWrite)) return abi::E_FAULT;
   if (len == 0) return abi::E_SUCCESS;

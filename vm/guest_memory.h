@@ -107,6 +107,10 @@ class GuestMemory {
   // EFAULT unless [addr, addr+len) lies on pages with all bits of `need`.
   abi::Errno span(GuestAddr addr, uint64_t len, unsigned need, HostSpan* out);
 
+  // Translator only: copies code bytes from pages mapped executable. EFAULT
+  // unless every byte of [addr, addr+len) is on an executable page.
+  abi::Errno fetch_code(GuestAddr addr, void* dst, size_t len) const;
+
   // Loader only: copies bytes into guest memory ignoring guest protection
   // (to fill read-only or executable segments before the guest runs).
   abi::Errno poke(GuestAddr addr, const void* src, size_t len);
