@@ -1,0 +1,39 @@
+// The capvm executable: a drop-in for cloudabi-run (spec/cloudabi-run.1).
+// Every failure of capvm itself is one line on stderr and exit status 127.
+#include <cstdio>
+#include <exception>
+#include <new>
+#include <string>
+
+#include "cli/options.h"
+#include "cli/run_command.h"
+#include "vm/process.h"
+
+int main(int argc, char** argv) {
+  using namespace capvm;
+  try {
+    cli::Options options;
+    std::string error;
+    if (!cli::parse_options(argc, argv, &options, &error)) {
+      std::fprintf(stderr, "capvm: %s\n", error.c_str());
+      return vm::kExitCapvmError;
+    }
+    switch (options.command) {
+      case cli::Command::kHelp:
+        std::fputs(cli::usage_text(), stdout);
+        return 0;
+      case cli::Command::kVersion:
+        std::printf("capvm %s\n", cli::version());
+        return 0;
+      case cli::Command::kRun:
+        return cli::run_command(options);
+    }
+  } catch (const std::bad_alloc&) {
+    std::fputs("capvm: out of memory\n", stderr);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "capvm: internal error: %s\n", e.what());
+  } catch (...) {
+    std::fputs("capvm: internal error\n", stderr);
+  }
+  return vm::kExitCapvmError;
+}
