@@ -1,0 +1,483 @@
+// Translation of one guest block: decode with Zydis, copy what is safe to
+// copy, rewrite every memory access into the sandbox segment with 32-bit
+// addressing, and turn control flow, stack operations and traps into
+// explicit host code and typed exits.
+#include <Zydis/Zydis.h>
+
+#include <cstdio>
+#include <csignal>
+#include <cstring>
+
+#include "translator/x86_64/insn_rewrite.h"
+#include "translator/x86_64/translator_impl.h"
+
+namespace capvm::x86_64 {
+
+using namespace asmjit;
+
+namespace {
+
+const x86::Gp kGp64[16] = {x86::rax, x86::rcx, x86::rdx, x86::rbx, x86::rsp, x86::rbp,
+                           x86::rsi, x86::rdi, x86::r8,  x86::r9,  x86::r10, x86::r11,
+                           x86::r12, x86::r13, x86::r14, x86::r15};
+
+x86::Mem guest_mem(const x86::Gp& base32, int32_t disp, uint32_t size) {
+  x86::Mem m = x86::ptr(base32, disp, size);
+  m.setSegment(x86::gs);
+  return m;
+}
+
+// A direct exit whose stub is emitted after the block body.
+struct DirectExit {
+  Label label;
+  uint64_t target;
+};
+
+class BlockBuilder {
+ public:
+  BlockBuilder(Translator::Impl& t, x86::Assembler& a, uint64_t pc) : t_(t), a_(a), pc_(pc) {}
+
+  // Returns false when the first instruction cannot be fetched (*signal set).
+  bool build(Block* block, int* signal);
+
+ private:
+  x86::Mem ctx(int32_t off, uint32_t size) const { return t_.ctx_mem(off, size); }
+  void store_pc(int32_t field, uint64_t value);
+  void exit_with(ExitReason reason, uint64_t rip);
+  void direct_exit(uint64_t target);  // unconditional, ends the block
+  Label new_exit(uint64_t target);
+  void emit_exit_stub(const DirectExit& e);
+  void indirect_exit();  // target in ctx.branch_target
+  void push_imm_pc(uint64_t value);
+  // Loads a guest qword memory operand into `dst` (confined).
+  bool load_operand64(const DecodedInsn& d, const ZydisDecodedOperand& op, const x86::Gp& dst);
+  bool branch_target_from_operand(const DecodedInsn& d);
+
+  // Each returns false if the instruction is not supported (SIGILL exit).
+  enum class Step { kContinue, kEnd, kIllegal };
+  Step translate(const DecodedInsn& d);
+  Step translate_stack(const DecodedInsn& d);
+  Step translate_branch(const DecodedInsn& d);
+
+  Translator::Impl& t_;
+  x86::Assembler& a_;
+  uint64_t pc_;
+  std::vector<DirectExit> exits_;
+};
+
+void BlockBuilder::store_pc(int32_t field, uint64_t value) {
+  a_.mov(ctx(field, 4), imm(static_cast<uint32_t>(value)));
+  a_.mov(ctx(field + 4, 4), imm(static_cast<uint32_t>(value >> 32)));
+}
+
+void BlockBuilder::exit_with(ExitReason reason, uint64_t rip) {
+  store_pc(CAPVM_CTX_OFF(rip), rip);
+  a_.mov(ctx(CAPVM_CTX_OFF(exit_reason), 8), imm(static_cast<int32_t>(reason)));
+  a_.jmp(t_.exit_stub);
+}
+
+Label BlockBuilder::new_exit(uint64_t target) {
+  Label l = a_.newLabel();
+  exits_.push_back({l, target});
+  return l;
+}
+
+void BlockBuilder::direct_exit(uint64_t target) {
+  // The first direct exit's stub goes right here: no extra jump.
+  DirectExit e{a_.newLabel(), target};
+  emit_exit_stub(e);
+}
+
+void BlockBuilder::emit_exit_stub(const DirectExit& e) {
+  a_.bind(e.label);
+  // The patchable jmp: its rel32 is 4-byte aligned so the link patch is one
+  // atomic store. rel32 = 0 falls through to the slow path below.
+  a_.align(AlignMode::kCode, 4);
+  a_.embed("\x0F\x1F\x00", 3);  // 3-byte nop: puts rel32 on a 4-byte boundary
+  Label site = a_.newLabel();
+  a_.bind(site);
+  a_.embed("\xE9\x00\x00\x00\x00", 5);
+  store_pc(CAPVM_CTX_OFF(rip), e.target);
+  a_.mov(ctx(CAPVM_CTX_OFF(scratch), 8), x86::rax);
+  a_.lea(x86::rax, x86::ptr(site));
+  a_.mov(ctx(CAPVM_CTX_OFF(link_site), 8), x86::rax);
+  a_.mov(x86::rax, ctx(CAPVM_CTX_OFF(scratch), 8));
+  a_.mov(ctx(CAPVM_CTX_OFF(exit_reason), 8), imm(static_cast<int32_t>(ExitReason::kBranch)));
+  a_.jmp(t_.exit_stub);
+}
+
+void BlockBuilder::indirect_exit() {
+  // Look the guest target up in the direct-mapped table without disturbing
+  // guest state: flags go through lahf/seto, three registers through spills.
+  Label miss = a_.newLabel();
+  const int32_t s = CAPVM_CTX_OFF(scratch);
+  a_.mov(ctx(s, 8), x86::rax);
+  a_.lahf();
+  a_.seto(x86::al);
+  a_.mov(ctx(CAPVM_CTX_OFF(saved_flags), 2), x86::ax);
+  a_.mov(ctx(s + 8, 8), x86::rcx);
+  a_.mov(ctx(s + 16, 8), x86::rdx);
+  a_.mov(x86::rax, ctx(CAPVM_CTX_OFF(branch_target), 8));
+  a_.movzx(x86::ecx, x86::ax);  // lookup_index: low kLookupBits bits
+  static_assert(kLookupBits == 16);
+  a_.mov(x86::rdx, ctx(CAPVM_CTX_OFF(lookup_table), 8));
+  a_.mov(x86::rcx, x86::ptr(x86::rdx, x86::rcx, 3));
+  a_.cmp(x86::rax, x86::ptr(x86::rcx, 0));
+  a_.jne(miss);
+  a_.mov(x86::rcx, x86::ptr(x86::rcx, 8));
+  a_.mov(ctx(CAPVM_CTX_OFF(jump_to), 8), x86::rcx);
+  auto restore = [&]() {
+    a_.mov(x86::ax, ctx(CAPVM_CTX_OFF(saved_flags), 2));
+    a_.add(x86::al, 0x7F);  // OF = (al == 1)
+    a_.sahf();
+    a_.mov(x86::rax, ctx(s, 8));
+    a_.mov(x86::rcx, ctx(s + 8, 8));
+    a_.mov(x86::rdx, ctx(s + 16, 8));
+  };
+  restore();
+  a_.jmp(ctx(CAPVM_CTX_OFF(jump_to), 8));
+  a_.bind(miss);
+  restore();
+  a_.mov(ctx(CAPVM_CTX_OFF(exit_reason), 8), imm(static_cast<int32_t>(ExitReason::kIndirectMiss)));
+  a_.jmp(t_.exit_stub);
+}
+
+void BlockBuilder::push_imm_pc(uint64_t value) {
+  a_.lea(x86::rsp, x86::ptr(x86::rsp, -8));
+  a_.mov(guest_mem(x86::esp, 0, 4), imm(static_cast<uint32_t>(value)));
+  a_.mov(guest_mem(x86::esp, 4, 4), imm(static_cast<uint32_t>(value >> 32)));
+}
+
+bool BlockBuilder::load_operand64(const DecodedInsn& d, const ZydisDecodedOperand& op,
+                                  const x86::Gp& dst) {
+  if (op.type == ZYDIS_OPERAND_TYPE_REGISTER) {
+    const int r = gpr_index(op.reg.value);
+    if (r < 0 || ZydisRegisterGetWidth(ZYDIS_MACHINE_MODE_LONG_64, op.reg.value) != 64) return false;
+    if (r != static_cast<int>(dst.id())) a_.mov(dst, kGp64[r]);
+    return true;
+  }
+  if (op.type != ZYDIS_OPERAND_TYPE_MEMORY || op.size != 64) return false;
+  if (op.mem.segment == ZYDIS_REGISTER_GS) return false;
+  // mov dst, qword gs:[ea32]
+  emit_effective_address(a_, t_, d, op, dst.id());
+  a_.mov(dst, guest_mem(dst.r32(), 0, 8));
+  return true;
+}
+
+bool BlockBuilder::branch_target_from_operand(const DecodedInsn& d) {
+  const ZydisDecodedOperand& op = d.ops[0];
+  const int32_t s = CAPVM_CTX_OFF(scratch) + 24;
+  if (op.type == ZYDIS_OPERAND_TYPE_REGISTER) {
+    const int r = gpr_index(op.reg.value);
+    if (r < 0) return false;
+    a_.mov(ctx(CAPVM_CTX_OFF(branch_target), 8), kGp64[r]);
+    return true;
+  }
+  // Pick a register the address does not use.
+  unsigned tmp = pick_scratch(d);
+  if (tmp == kNoScratch) return false;
+  a_.mov(ctx(s, 8), kGp64[tmp]);
+  if (!load_operand64(d, op, kGp64[tmp])) return false;
+  a_.mov(ctx(CAPVM_CTX_OFF(branch_target), 8), kGp64[tmp]);
+  a_.mov(kGp64[tmp], ctx(s, 8));
+  return true;
+}
+
+BlockBuilder::Step BlockBuilder::translate_branch(const DecodedInsn& d) {
+  const uint64_t next = d.pc + d.insn.length;
+  const ZydisDecodedOperand& op0 = d.ops[0];
+  switch (d.insn.mnemonic) {
+    case ZYDIS_MNEMONIC_JMP:
+      if (d.insn.meta.branch_type == ZYDIS_BRANCH_TYPE_FAR) return Step::kIllegal;
+      if (op0.type == ZYDIS_OPERAND_TYPE_IMMEDIATE) {
+        direct_exit(d.branch_target);
+        return Step::kEnd;
+      }
+      if (!branch_target_from_operand(d)) return Step::kIllegal;
+      indirect_exit();
+      return Step::kEnd;
+    case ZYDIS_MNEMONIC_CALL:
+      if (d.insn.meta.branch_type == ZYDIS_BRANCH_TYPE_FAR) return Step::kIllegal;
+      if (op0.type == ZYDIS_OPERAND_TYPE_IMMEDIATE) {
+        push_imm_pc(next);
+        direct_exit(d.branch_target);
+        return Step::kEnd;
+      }
+      // The target is read before the return address is pushed (a call
+      // through [rsp+N] uses the old rsp).
+      if (!branch_target_from_operand(d)) return Step::kIllegal;
+      push_imm_pc(next);
+      indirect_exit();
+      return Step::kEnd;
+    case ZYDIS_MNEMONIC_RET: {
+      if (d.insn.meta.branch_type == ZYDIS_BRANCH_TYPE_FAR) return Step::kIllegal;
+      uint32_t extra = 0;
+      if (d.insn.operand_count_visible > 0 && op0.type == ZYDIS_OPERAND_TYPE_IMMEDIATE)
+        extra = static_cast<uint32_t>(op0.imm.value.u & 0xFFFF);
+      const int32_t s = CAPVM_CTX_OFF(scratch);
+      a_.mov(ctx(s, 8), x86::rax);
+      a_.mov(x86::rax, guest_mem(x86::esp, 0, 8));
+      a_.mov(ctx(CAPVM_CTX_OFF(branch_target), 8), x86::rax);
+      a_.mov(x86::rax, ctx(s, 8));
+      a_.lea(x86::rsp, x86::ptr(x86::rsp, static_cast<int32_t>(8 + extra)));
+      indirect_exit();
+      return Step::kEnd;
+    }
+    case ZYDIS_MNEMONIC_LOOP:
+    case ZYDIS_MNEMONIC_LOOPE:
+    case ZYDIS_MNEMONIC_LOOPNE:
+    case ZYDIS_MNEMONIC_JRCXZ: {
+      if (d.insn.attributes & ZYDIS_ATTRIB_HAS_ADDRESSSIZE) return Step::kIllegal;  // ecx forms
+      Label taken = a_.newLabel();
+      Label fall = a_.newLabel();
+      const InstId id = d.insn.mnemonic == ZYDIS_MNEMONIC_LOOP    ? x86::Inst::kIdLoop
+                        : d.insn.mnemonic == ZYDIS_MNEMONIC_LOOPE ? x86::Inst::kIdLoope
+                        : d.insn.mnemonic == ZYDIS_MNEMONIC_LOOPNE ? x86::Inst::kIdLoopne
+                                                                   : x86::Inst::kIdJecxz;
+      if (id == x86::Inst::kIdJecxz) {
+        a_.emit(id, x86::rcx, taken);
+      } else {
+        a_.emit(id, taken);
+      }
+      a_.jmp(fall);
+      a_.bind(taken);
+      a_.jmp(new_exit(d.branch_target));
+      a_.bind(fall);
+      direct_exit(next);
+      return Step::kEnd;
+    }
+    default:
+      break;
+  }
+  if (d.insn.meta.category == ZYDIS_CATEGORY_COND_BR) {
+    const auto cc = static_cast<x86::CondCode>(d.insn.opcode & 0x0F);
+    a_.emit(x86::Inst::jccFromCond(cc), new_exit(d.branch_target));
+    direct_exit(next);
+    return Step::kEnd;
+  }
+  return Step::kIllegal;
+}
+
+BlockBuilder::Step BlockBuilder::translate_stack(const DecodedInsn& d) {
+  const ZydisDecodedOperand& op0 = d.ops[0];
+  const int32_t s = CAPVM_CTX_OFF(scratch);
+  switch (d.insn.mnemonic) {
+    case ZYDIS_MNEMONIC_PUSH: {
+      if (d.insn.operand_width != 64) return Step::kIllegal;
+      if (op0.type == ZYDIS_OPERAND_TYPE_IMMEDIATE) {
+        a_.lea(x86::rsp, x86::ptr(x86::rsp, -8));
+        a_.mov(guest_mem(x86::esp, 0, 8), imm(static_cast<int32_t>(op0.imm.value.s)));
+        return Step::kContinue;
+      }
+      if (op0.type == ZYDIS_OPERAND_TYPE_REGISTER) {
+        const int r = gpr_index(op0.reg.value);
+        if (r < 0) return Step::kIllegal;  // segment registers
+        if (r == kRsp) {  // pushes the value before the decrement
+          a_.mov(ctx(s, 8), x86::rax);
+          a_.mov(x86::rax, x86::rsp);
+          a_.lea(x86::rsp, x86::ptr(x86::rsp, -8));
+          a_.mov(guest_mem(x86::esp, 0, 8), x86::rax);
+          a_.mov(x86::rax, ctx(s, 8));
+        } else {
+          a_.lea(x86::rsp, x86::ptr(x86::rsp, -8));
+          a_.mov(guest_mem(x86::esp, 0, 8), kGp64[r]);
+        }
+        return Step::kContinue;
+      }
+      const unsigned tmp = pick_scratch(d);
+      if (tmp == kNoScratch) return Step::kIllegal;
+      a_.mov(ctx(s, 8), kGp64[tmp]);
+      if (!load_operand64(d, op0, kGp64[tmp])) return Step::kIllegal;
+      a_.lea(x86::rsp, x86::ptr(x86::rsp, -8));
+      a_.mov(guest_mem(x86::esp, 0, 8), kGp64[tmp]);
+      a_.mov(kGp64[tmp], ctx(s, 8));
+      return Step::kContinue;
+    }
+    case ZYDIS_MNEMONIC_POP: {
+      if (d.insn.operand_width != 64) return Step::kIllegal;
+      if (op0.type == ZYDIS_OPERAND_TYPE_REGISTER) {
+        const int r = gpr_index(op0.reg.value);
+        if (r < 0) return Step::kIllegal;
+        a_.mov(kGp64[r], guest_mem(x86::esp, 0, 8));
+        if (r != kRsp) a_.lea(x86::rsp, x86::ptr(x86::rsp, 8));
+        return Step::kContinue;
+      }
+      return Step::kIllegal;  // pop to memory: never emitted by compilers
+    }
+    case ZYDIS_MNEMONIC_LEAVE:
+      a_.mov(x86::rsp, x86::rbp);
+      a_.mov(x86::rbp, guest_mem(x86::esp, 0, 8));
+      a_.lea(x86::rsp, x86::ptr(x86::rsp, 8));
+      return Step::kContinue;
+    case ZYDIS_MNEMONIC_PUSHFQ:
+      // pushfq needs a stack: borrow the host's for one push.
+      a_.mov(ctx(s + 8, 8), x86::rsp);
+      a_.mov(x86::rsp, ctx(CAPVM_CTX_OFF(host_rsp), 8));
+      a_.pushfq();
+      a_.pop(ctx(s + 16, 8));
+      a_.mov(x86::rsp, ctx(s + 8, 8));
+      a_.lea(x86::rsp, x86::ptr(x86::rsp, -8));
+      a_.mov(ctx(s, 8), x86::rax);
+      a_.mov(x86::rax, ctx(s + 16, 8));
+      a_.mov(guest_mem(x86::esp, 0, 8), x86::rax);
+      a_.mov(x86::rax, ctx(s, 8));
+      return Step::kContinue;
+    case ZYDIS_MNEMONIC_POPFQ:
+      // Only the arithmetic flags and DF may be set by the guest: TF would
+      // single-step the host, AC would fault host code.
+      a_.mov(ctx(s, 8), x86::rax);
+      a_.mov(x86::rax, guest_mem(x86::esp, 0, 8));
+      a_.lea(x86::rsp, x86::ptr(x86::rsp, 8));
+      a_.and_(x86::eax, imm(0x0CD5));
+      a_.or_(x86::eax, imm(0x2));
+      a_.mov(ctx(s + 16, 8), x86::rax);
+      a_.mov(x86::rax, ctx(s, 8));
+      a_.mov(ctx(s + 8, 8), x86::rsp);
+      a_.mov(x86::rsp, ctx(CAPVM_CTX_OFF(host_rsp), 8));
+      a_.push(ctx(s + 16, 8));
+      a_.popfq();
+      a_.mov(x86::rsp, ctx(s + 8, 8));
+      return Step::kContinue;
+    default:
+      return Step::kIllegal;
+  }
+}
+
+BlockBuilder::Step BlockBuilder::translate(const DecodedInsn& d) {
+  const uint64_t next = d.pc + d.insn.length;
+  switch (classify(d)) {
+    case InsnClass::kCopy:
+      a_.embed(d.bytes, d.insn.length);
+      return Step::kContinue;
+    case InsnClass::kMemory: {
+      std::vector<uint8_t> bytes;
+      unsigned scratch = kNoScratch;
+      const ZydisDecodedOperand* mop = explicit_memory_operand(d);
+      if (mop == nullptr) return Step::kIllegal;
+      if (!rewrite_memory_insn(d, *mop, &bytes, &scratch)) return Step::kIllegal;
+      emit_confined(a_, t_, d, *mop, bytes, scratch);
+      return Step::kContinue;
+    }
+    case InsnClass::kLeaRip: {
+      // lea reg, [rip + disp]: the guest address is a translation-time constant.
+      const int r = gpr_index(d.ops[0].reg.value);
+      const uint64_t value = next + static_cast<uint64_t>(d.ops[1].mem.disp.value);
+      if (r < 0) return Step::kIllegal;
+      if (d.ops[0].size == 64) {
+        a_.mov(kGp64[r], imm(value));
+      } else if (d.ops[0].size == 32) {
+        a_.mov(kGp64[r].r32(), imm(static_cast<uint32_t>(value)));
+      } else {
+        return Step::kIllegal;
+      }
+      return Step::kContinue;
+    }
+    case InsnClass::kStack:
+      return translate_stack(d);
+    case InsnClass::kBranch:
+      return translate_branch(d);
+    case InsnClass::kSyscall:
+      exit_with(ExitReason::kSyscall, next);
+      return Step::kEnd;
+    case InsnClass::kHelper:
+      a_.mov(ctx(CAPVM_CTX_OFF(helper_id), 8), imm(0));
+      exit_with(ExitReason::kHelper, d.pc);
+      return Step::kEnd;
+    case InsnClass::kTrap:
+      exit_with(ExitReason::kTrap, d.pc);
+      return Step::kEnd;
+    case InsnClass::kIllegal:
+      return Step::kIllegal;
+  }
+  return Step::kIllegal;
+}
+
+bool BlockBuilder::build(Block* block, int* signal) {
+  const unsigned max_insns = t_.options.max_block_insns == 0 ? 64 : t_.options.max_block_insns;
+  uint64_t pc = pc_;
+  unsigned count = 0;
+  for (;;) {
+    DecodedInsn d;
+    const FetchStatus st = fetch_and_decode(t_.mem, pc, &d);
+    if (st == FetchStatus::kNoCode) {
+      if (count == 0) {
+        *signal = SIGSEGV;
+        return false;
+      }
+      direct_exit(pc);  // the next block reports the fault precisely
+      break;
+    }
+    block->pc_map.emplace_back(static_cast<uint32_t>(a_.offset()), pc);
+    if (st == FetchStatus::kInvalid) {
+      exit_with(ExitReason::kIllegal, pc);
+      pc += 1;
+      break;
+    }
+    const size_t mark = a_.offset();
+    (void)mark;
+    const Step step = translate(d);
+    if (step == Step::kIllegal) {
+      exit_with(ExitReason::kIllegal, pc);
+      pc += d.insn.length;
+      break;
+    }
+    pc += d.insn.length;
+    ++count;
+    if (step == Step::kEnd) break;
+    if (count >= max_insns) {
+      direct_exit(pc);
+      break;
+    }
+  }
+  block->guest_end = pc;
+  for (const DirectExit& e : exits_) emit_exit_stub(e);
+  return true;
+}
+
+void dump_block(const Block& b, const Translator::Impl& t) {
+  ZydisDecoder dec;
+  ZydisDecoderInit(&dec, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64);
+  ZydisFormatter fmt;
+  ZydisFormatterInit(&fmt, ZYDIS_FORMATTER_STYLE_INTEL);
+  std::fprintf(stderr, "capvm: block guest 0x%llx-0x%llx -> host %p (%zu bytes)\n",
+               static_cast<unsigned long long>(b.guest_pc),
+               static_cast<unsigned long long>(b.guest_end), static_cast<void*>(b.rx), b.size);
+  auto print = [&](const char* tag, const uint8_t* code, size_t len, uint64_t addr) {
+    size_t off = 0;
+    ZydisDecodedInstruction in;
+    ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
+    while (off < len && ZYAN_SUCCESS(ZydisDecoderDecodeFull(&dec, code + off, len - off, &in, ops))) {
+      char text[256];
+      ZydisFormatterFormatInstruction(&fmt, &in, ops, in.operand_count_visible, text, sizeof text,
+                                      addr + off, nullptr);
+      std::fprintf(stderr, "  %s %08llx  %s\n", tag, static_cast<unsigned long long>(addr + off), text);
+      off += in.length;
+    }
+  };
+  std::vector<uint8_t> guest(b.guest_end - b.guest_pc);
+  if (t.mem.fetch_code(b.guest_pc, guest.data(), guest.size()) == abi::E_SUCCESS)
+    print("guest", guest.data(), guest.size(), b.guest_pc);
+  print("host ", b.rw, b.size, reinterpret_cast<uint64_t>(b.rx));
+}
+
+}  // namespace
+
+Block* Translator::Impl::translate_locked(uint64_t pc, int* signal) {
+  auto block = std::make_unique<Block>();
+  block->guest_pc = pc;
+  CodeHolder code;
+  code.init(Environment::host());
+  x86::Assembler a(&code);
+  BlockBuilder builder(*this, a, pc);
+  if (!builder.build(block.get(), signal)) return nullptr;
+  if (!install(code, block.get())) {
+    *signal = SIGKILL;
+    return nullptr;
+  }
+  if (options.dump_blocks) dump_block(*block, *this);
+  Block* raw = block.get();
+  owned.push_back(std::move(block));
+  return raw;
+}
+
+}  // namespace capvm::x86_64

@@ -1,0 +1,72 @@
+// The x86-64 guest translator on an x86-64 host: guest blocks are decoded
+// with Zydis and re-emitted with AsmJit into a W^X code cache (a writable
+// and an executable view of the same memory), cached by guest address and
+// chained. The dispatcher (vm/) drives it: look up or translate, run, handle
+// the exit, repeat.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "translator/x86_64/guest_context.h"
+#include "vm/guest_memory.h"
+
+namespace capvm::x86_64 {
+
+struct TranslateOptions {
+  unsigned max_block_insns = 64;  // 1 makes every instruction its own block
+  bool dump_blocks = false;       // print guest and host disassembly per block
+};
+
+// A translated block. The first two fields are read by generated code (the
+// indirect-branch lookup), so their order is fixed.
+struct Block;
+
+// Outcome of a lookup: the block, or the guest signal for a pc that cannot
+// be translated (not executable: SIGSEGV).
+struct LookupResult {
+  const Block* block = nullptr;
+  int host_signal = 0;  // SIGSEGV when pc is not in executable guest memory
+};
+
+class Translator {
+ public:
+  Translator(vm::GuestMemory& memory, const TranslateOptions& options);
+  ~Translator();
+  Translator(const Translator&) = delete;
+  Translator& operator=(const Translator&) = delete;
+
+  // Prepares the calling thread's context for running guest code: the
+  // vector-state save area, the lookup table, the sandbox segment base.
+  // Call once per host thread before run().
+  bool prepare_thread(std::string* error);
+
+  // The block starting at guest `pc`, translated on first use.
+  LookupResult lookup(uint64_t pc);
+
+  // Patches the direct-branch site the last exit came from so it jumps
+  // straight to `target` next time.
+  void link(uint64_t site, const Block* target);
+
+  // Runs translated code from `block` on this thread until it exits to the
+  // dispatcher; the reason and guest state are in this_thread_context().
+  ExitReason run(const Block* block);
+
+  // Drops every block with code in [addr, addr + len): called when guest
+  // pages lose exec or are unmapped, so a guest JIT never runs stale code.
+  void invalidate(uint64_t addr, uint64_t len);
+
+  // Maps a host pc inside translated code to the guest pc of the instruction
+  // it belongs to. False when the host pc is not translated code.
+  bool guest_pc_for_host(uintptr_t host_pc, uint64_t* guest_pc) const;
+
+  uint64_t blocks_translated() const;
+
+  struct Impl;
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace capvm::x86_64

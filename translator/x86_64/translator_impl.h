@@ -1,0 +1,64 @@
+// Internal state of the x86-64 translator, shared by its source files.
+#pragma once
+
+#include <asmjit/x86.h>
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <unordered_map>
+#include <vector>
+
+#include "translator/x86_64/translator.h"
+
+namespace capvm::x86_64 {
+
+struct Block {
+  uint64_t guest_pc = ~uint64_t{0};  // offset 0: compared by the lookup code
+  uint64_t host_code = 0;            // offset 8: jumped to by the lookup code
+  uint64_t guest_end = 0;            // one past the last guest byte
+  uint8_t* rx = nullptr;
+  uint8_t* rw = nullptr;
+  size_t size = 0;
+  // Host offset of each guest instruction's first host byte, in order.
+  std::vector<std::pair<uint32_t, uint64_t>> pc_map;
+  std::vector<uint64_t> incoming;  // link sites (rx addresses) patched to us
+  bool valid = true;
+};
+static_assert(offsetof(Block, guest_pc) == 0 && offsetof(Block, host_code) == 8);
+
+// Size of the direct-mapped indirect-branch table (entries of Block*).
+inline constexpr uint32_t kLookupBits = 16;
+inline constexpr uint32_t kLookupEntries = 1u << kLookupBits;
+
+struct Translator::Impl {
+  Impl(vm::GuestMemory& m, const TranslateOptions& o);
+
+  vm::GuestMemory& mem;
+  TranslateOptions options;
+  asmjit::JitAllocator jit;
+  mutable std::mutex mutex;
+  std::unordered_map<uint64_t, Block*> blocks;   // valid blocks by guest pc
+  std::vector<std::unique_ptr<Block>> owned;     // every block ever made
+  std::map<uintptr_t, Block*> by_host;           // host start -> block
+  Block sentinel;                                // never matches a lookup
+  std::unique_ptr<Block*[]> table;               // indirect-branch lookup
+  uint64_t entry_stub = 0;  // void(*)(void): enters guest code at ctx.jump_to
+  uint64_t exit_stub = 0;   // saves guest state, returns from entry_stub
+  uint32_t xsave_size = 0;
+  uint64_t xsave_mask = 0;
+  int32_t ctx_off = 0;      // fs displacement of GuestContext
+
+  bool build_stubs(std::string* error);
+  // Translates the block at pc (mutex held). Null with *signal set when the
+  // first instruction cannot be fetched.
+  Block* translate_locked(uint64_t pc, int* signal);
+  // Emits and installs assembled code; returns rx address or null.
+  bool install(asmjit::CodeHolder& code, Block* block);
+  asmjit::x86::Mem ctx_mem(int32_t field_offset, uint32_t size) const;
+  void unlink_locked(Block* b);
+};
+
+inline uint32_t lookup_index(uint64_t pc) { return static_cast<uint32_t>(pc) & (kLookupEntries - 1); }
+
+}  // namespace capvm::x86_64
