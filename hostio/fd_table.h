@@ -1,0 +1,86 @@
+// The guest's file descriptor table: guest fd number -> host descriptor,
+// CloudABI file type, rights and fd flags. Thread-safe. Entries are
+// immutable and shared: a syscall in progress holds its entry (and so the
+// host descriptor) alive even if another thread closes or replaces the
+// guest fd meanwhile, so a host fd number is never reused under it.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+
+#include "abi/errno.h"
+#include "abi/types.h"
+#include "vm/process.h"
+
+namespace capvm::hostio {
+
+// Owns one host descriptor; closes it when the last user lets go.
+class HostFd {
+ public:
+  explicit HostFd(int fd) : fd_(fd) {}
+  ~HostFd();
+  HostFd(const HostFd&) = delete;
+  HostFd& operator=(const HostFd&) = delete;
+  int get() const { return fd_; }
+
+ private:
+  int fd_;
+};
+
+struct FdEntry {
+  std::shared_ptr<HostFd> host;
+  uint8_t filetype = abi::FILETYPE_UNKNOWN;
+  abi::Rights rights_base = 0;
+  abi::Rights rights_inheriting = 0;
+  uint16_t fdflags = 0;
+  int host_fd() const { return host->get(); }
+};
+using FdEntryPtr = std::shared_ptr<const FdEntry>;
+
+// CloudABI file type of host descriptor `host_fd` (fstat, and SO_TYPE for
+// sockets; pipes and FIFOs are socket_stream). FILETYPE_UNKNOWN when it
+// cannot be classified; EBADF when the descriptor is not open.
+abi::Errno host_filetype(int host_fd, uint8_t* type);
+// CloudABI fdflags matching the host descriptor's status flags.
+uint16_t host_fdflags(int host_fd);
+
+class FdTable {
+ public:
+  FdTable() = default;
+  FdTable(const FdTable&) = delete;
+  FdTable& operator=(const FdTable&) = delete;
+
+  // Takes ownership of grant.host_fd (closed on failure too) and installs
+  // it as grant.guest_fd. Rights: the type's maximum unless has_rights,
+  // else the explicit rights, refused when they hold undefined bits
+  // (EINVAL) or exceed the type (ENOTCAPABLE). EBADF for a host fd that is
+  // not open, EINVAL for guest fd 0xffffffff (reserved: map_anon_fd) or a
+  // guest fd already in use.
+  abi::Errno adopt(const vm::FdGrant& grant);
+
+  // The entry for `fd` if it holds every right in `need` (with the
+  // implications of rights::satisfies); EBADF for an unknown fd,
+  // ENOTCAPABLE when a right is missing.
+  abi::Errno lookup(abi::Fd fd, abi::Rights need, FdEntryPtr* out) const;
+
+  // Installs `entry` at the lowest free number; EMFILE when full.
+  abi::Errno insert(FdEntryPtr entry, abi::Fd* out);
+  // Removes `fd`; EBADF if unknown. The host fd closes once no syscall in
+  // progress holds the entry.
+  abi::Errno close(abi::Fd fd);
+  // Replaces the entry of an existing fd `fd` only if it is still `expected`
+  // (fd_stat_put's read-modify-write); EBADF if gone, EAGAIN if changed.
+  abi::Errno update(abi::Fd fd, const FdEntryPtr& expected, FdEntryPtr entry);
+
+  size_t size() const;
+  // Upper bound on guest fds (EMFILE beyond).
+  static constexpr size_t kMaxFds = 1 << 16;
+
+ private:
+  mutable std::mutex mutex_;
+  std::map<abi::Fd, FdEntryPtr> entries_;
+};
+
+}  // namespace capvm::hostio

@@ -1,0 +1,356 @@
+// handle_syscall: decodes the raw inputs of each CloudABI syscall, checks
+// them (types, flags, pointers, rights) and calls the host. Every guest
+// pointer goes through vm::GuestMemory (read/write/span): nothing here turns
+// a guest value into a host pointer by itself (ARCHITECTURE.md, "Never").
+//
+// Narrow arguments are truncated to their declared width (cloudabi.txt
+// type of each input) before any check: in both C calling conventions the
+// bits above a 32-, 16- or 8-bit argument are unspecified, so a guest
+// compiler may leave garbage there.
+#include "hostio/syscall.h"
+
+#include <sched.h>
+#include <sys/mman.h>
+#include <sys/random.h>
+#include <sys/uio.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <vector>
+
+#include "abi/syscalls.h"
+#include "abi/types.h"
+#include "hostio/errno_map.h"
+#include "hostio/fd_table.h"
+#include "rights/rights.h"
+
+namespace capvm::hostio {
+
+namespace {
+
+using abi::Errno;
+using abi::Sys;
+using vm::GuestAddr;
+
+SyscallOutcome fail(Errno e) {
+  SyscallOutcome o;
+  o.error = e;
+  return o;
+}
+SyscallOutcome ok(uint64_t out0 = 0) {
+  SyscallOutcome o;
+  o.out[0] = out0;
+  return o;
+}
+
+inline uint32_t u32(uint64_t v) { return static_cast<uint32_t>(v); }
+inline uint16_t u16(uint64_t v) { return static_cast<uint16_t>(v); }
+inline uint8_t u8(uint64_t v) { return static_cast<uint8_t>(v); }
+
+// --- Scatter/gather --------------------------------------------------------------
+
+// Like the host's IOV_MAX: bounds the copy-in and the host iovec array.
+constexpr uint64_t kMaxIovecs = 1024;
+
+// Copies the guest iovec array [iovs, iovs + iovcnt) in once and turns
+// every buffer into a checked host span with protection `need` (writable
+// for reads into the guest). Zero-length buffers are dropped unchecked.
+Errno gather_iovecs(vm::GuestMemory& mem, GuestAddr iovs, uint64_t iovcnt, unsigned need,
+                    std::vector<struct iovec>* out) {
+  if (iovcnt > kMaxIovecs) return abi::E_INVAL;
+  // Ciovec and Iovec share one layout (layouts-64.txt).
+  std::vector<abi::Iovec> guest(iovcnt);
+  if (iovcnt != 0) {
+    if (Errno e = mem.read(iovs, guest.data(), iovcnt * sizeof(abi::Iovec))) return e;
+  }
+  out->clear();
+  out->reserve(iovcnt);
+  uint64_t total = 0;
+  for (const abi::Iovec& v : guest) {
+    if (v.buf_len == 0) continue;
+    vm::GuestMemory::HostSpan s;
+    if (Errno e = mem.span(v.buf, v.buf_len, need, &s)) return e;
+    total += s.len;
+    if (total > static_cast<uint64_t>(SSIZE_MAX)) return abi::E_INVAL;
+    out->push_back({s.data, s.len});
+  }
+  return abi::E_SUCCESS;
+}
+
+SyscallOutcome sys_fd_read(SyscallContext& ctx, const SyscallRequest& r) {
+  FdEntryPtr fd;
+  if (Errno e = ctx.fds.lookup(u32(r.args[0]), abi::RIGHT_FD_READ, &fd)) return fail(e);
+  std::vector<struct iovec> iov;
+  if (Errno e = gather_iovecs(ctx.mem, r.args[1], r.args[2], vm::kProtWrite, &iov))
+    return fail(e);
+  if (iov.empty()) return ok(0);
+  const ssize_t n = readv(fd->host_fd(), iov.data(), static_cast<int>(iov.size()));
+  if (n < 0) return fail(from_host_errno(errno));
+  return ok(static_cast<uint64_t>(n));
+}
+
+SyscallOutcome sys_fd_write(SyscallContext& ctx, const SyscallRequest& r) {
+  FdEntryPtr fd;
+  if (Errno e = ctx.fds.lookup(u32(r.args[0]), abi::RIGHT_FD_WRITE, &fd)) return fail(e);
+  std::vector<struct iovec> iov;
+  if (Errno e = gather_iovecs(ctx.mem, r.args[1], r.args[2], vm::kProtRead, &iov))
+    return fail(e);
+  if (iov.empty()) return ok(0);
+  const ssize_t n = writev(fd->host_fd(), iov.data(), static_cast<int>(iov.size()));
+  if (n < 0) return fail(from_host_errno(errno));
+  return ok(static_cast<uint64_t>(n));
+}
+
+// --- Descriptors -------------------------------------------------------------
+
+SyscallOutcome sys_fd_close(SyscallContext& ctx, const SyscallRequest& r) {
+  return fail(ctx.fds.close(u32(r.args[0])));
+}
+
+SyscallOutcome sys_fd_stat_get(SyscallContext& ctx, const SyscallRequest& r) {
+  FdEntryPtr fd;
+  if (Errno e = ctx.fds.lookup(u32(r.args[0]), 0, &fd)) return fail(e);
+  abi::Fdstat st{};
+  st.fs_filetype = fd->filetype;
+  st.fs_flags = fd->fdflags;
+  st.fs_rights_base = fd->rights_base;
+  st.fs_rights_inheriting = fd->rights_inheriting;
+  return fail(ctx.mem.write_obj(r.args[1], st));
+}
+
+// --- Process -------------------------------------------------------------------
+
+SyscallOutcome sys_proc_exit(const SyscallRequest& r) {
+  SyscallOutcome o;
+  o.after = After::kExitProcess;
+  o.exit_code = u32(r.args[0]);  // cloudabi.txt: alias uint32 exitcode
+  return o;
+}
+
+SyscallOutcome sys_proc_raise(const SyscallRequest& r) {
+  const uint8_t sig = u8(r.args[0]);
+  if (sig < 1 || sig > abi::kSignalMax) return fail(abi::E_INVAL);
+  SyscallOutcome o;
+  // cloudabi.txt: signal, "Action:". The guest cannot install handlers, so
+  // the default action is what happens. Stop/continue have no meaning for
+  // a process nobody can resume: treated like ignored signals.
+  if (abi::signal_default_action(sig) == abi::SignalAction::kTerminate) {
+    o.after = After::kSignal;
+    o.signal = sig;
+  }
+  return o;
+}
+
+// --- Clocks and randomness -----------------------------------------------------
+
+bool host_clock(uint32_t id, clockid_t* out) {
+  switch (id) {  // cloudabi.txt: enum uint32 clockid
+    case abi::CLOCKID_MONOTONIC: *out = CLOCK_MONOTONIC; return true;
+    case abi::CLOCKID_PROCESS_CPUTIME_ID: *out = CLOCK_PROCESS_CPUTIME_ID; return true;
+    case abi::CLOCKID_REALTIME: *out = CLOCK_REALTIME; return true;
+    case abi::CLOCKID_THREAD_CPUTIME_ID: *out = CLOCK_THREAD_CPUTIME_ID; return true;
+    default: return false;
+  }
+}
+
+uint64_t to_ns(const struct timespec& ts) {
+  if (ts.tv_sec < 0) return 0;
+  return static_cast<uint64_t>(ts.tv_sec) * 1000000000ull + static_cast<uint64_t>(ts.tv_nsec);
+}
+
+SyscallOutcome sys_clock_res_get(const SyscallRequest& r) {
+  clockid_t c;
+  if (!host_clock(u32(r.args[0]), &c)) return fail(abi::E_INVAL);
+  struct timespec ts;
+  if (clock_getres(c, &ts) != 0) return fail(from_host_errno(errno));
+  const uint64_t ns = to_ns(ts);
+  return ok(ns == 0 ? 1 : ns);
+}
+
+SyscallOutcome sys_clock_time_get(const SyscallRequest& r) {
+  clockid_t c;
+  if (!host_clock(u32(r.args[0]), &c)) return fail(abi::E_INVAL);
+  struct timespec ts;
+  if (clock_gettime(c, &ts) != 0) return fail(from_host_errno(errno));
+  return ok(to_ns(ts));  // args[1], the precision, is a hint only
+}
+
+SyscallOutcome sys_random_get(SyscallContext& ctx, const SyscallRequest& r) {
+  const GuestAddr buf = r.args[0];
+  const uint64_t len = r.args[1];
+  if (len == 0) return ok();
+  vm::GuestMemory::HostSpan s;
+  if (Errno e = ctx.mem.span(buf, len, vm::kProtWrite, &s)) return fail(e);
+  // getrandom(2) hands out at most 32 MiB per call from the urandom pool;
+  // fill in bounded chunks and retry interruptions.
+  constexpr size_t kChunk = 1 << 20;
+  size_t done = 0;
+  while (done < s.len) {
+    const size_t want = s.len - done < kChunk ? s.len - done : kChunk;
+    const ssize_t n = getrandom(s.data + done, want, 0);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return fail(from_host_errno(errno));
+    }
+    done += static_cast<size_t>(n);
+  }
+  return ok();
+}
+
+// --- Memory --------------------------------------------------------------------
+
+// cloudabi.txt mprot (exec=1, write=2, read=4) -> vm::GuestProt.
+unsigned guest_prot(uint8_t mprot) {
+  unsigned p = vm::kProtNone;
+  if (mprot & abi::MPROT_READ) p |= vm::kProtRead;
+  if (mprot & abi::MPROT_WRITE) p |= vm::kProtWrite;
+  if (mprot & abi::MPROT_EXEC) p |= vm::kProtExec;
+  return p;
+}
+
+Errno check_mprot(uint8_t prot) {
+  if (prot & ~abi::kMprotAll) return abi::E_INVAL;
+  // cloudabi.txt mprot: W^X is enforced.
+  if ((prot & abi::MPROT_WRITE) && (prot & abi::MPROT_EXEC)) return abi::E_NOTSUP;
+  return abi::E_SUCCESS;
+}
+
+// Executable file mappings are private snapshots: the file's bytes are
+// copied into fresh anonymous pages, which then become read+exec. A mapping
+// of the file itself could change under the translator (a write(2) to the
+// file, or another shared mapping of it made writable), which W^X forbids.
+Errno map_exec_snapshot(vm::GuestMemory& mem, GuestAddr* addr, uint64_t len, unsigned prot,
+                        bool fixed, int host_fd, uint64_t off) {
+  GuestAddr where = *addr;
+  if (Errno e = mem.map(&where, len, vm::kProtRead | vm::kProtWrite, fixed)) return e;
+  uint64_t done = 0;
+  while (done < len) {
+    vm::GuestMemory::HostSpan s;
+    Errno e = mem.span(where + done, len - done, vm::kProtWrite, &s);
+    if (e) {
+      mem.unmap(where, len);
+      return e;
+    }
+    const ssize_t n = pread(host_fd, s.data, s.len, static_cast<off_t>(off + done));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      const int saved = errno;
+      mem.unmap(where, len);
+      return from_host_errno(saved);
+    }
+    if (n == 0) break;  // past the end of the file: the rest stays zero
+    done += static_cast<uint64_t>(n);
+  }
+  if (Errno e = mem.protect(where, len, prot)) {
+    mem.unmap(where, len);
+    return e;
+  }
+  *addr = where;
+  return abi::E_SUCCESS;
+}
+
+SyscallOutcome sys_mem_map(SyscallContext& ctx, const SyscallRequest& r) {
+  GuestAddr addr = r.args[0];
+  const uint64_t len = r.args[1];
+  const uint8_t prot = u8(r.args[2]);
+  const uint8_t flags = u8(r.args[3]);
+  const abi::Fd fd = u32(r.args[4]);
+  const uint64_t off = r.args[5];
+  if (Errno e = check_mprot(prot)) return fail(e);
+  if (flags & ~abi::kMflagsAll) return fail(abi::E_INVAL);
+  // Exactly one of private and shared.
+  const uint8_t share = flags & (abi::MFLAG_PRIVATE | abi::MFLAG_SHARED);
+  if (share != abi::MFLAG_PRIVATE && share != abi::MFLAG_SHARED) return fail(abi::E_INVAL);
+  const bool fixed = (flags & abi::MFLAG_FIXED) != 0;
+  const bool shared = share == abi::MFLAG_SHARED;
+  if (len == 0) return fail(abi::E_INVAL);
+  const unsigned gprot = guest_prot(prot);
+
+  if (flags & abi::MFLAG_ANON) {
+    // cloudabi.txt mflags.anon: fd must be map_anon_fd and the offset zero.
+    if (fd != abi::kMapAnonFd || off != 0) return fail(abi::E_INVAL);
+    // Anonymous shared memory is private to this process anyway (no fork
+    // shares it yet): map it private.
+    if (Errno e = ctx.mem.map(&addr, len, gprot, fixed)) return fail(e);
+    return ok(addr);
+  }
+
+  FdEntryPtr entry;
+  if (Errno e = ctx.fds.lookup(fd, rights::for_mem_map(prot, flags), &entry)) return fail(e);
+  if (off % vm::kGuestPageSize != 0) return fail(abi::E_INVAL);
+  if (gprot & vm::kProtExec) {
+    if (shared) return fail(abi::E_NOTSUP);  // see map_exec_snapshot
+    if (Errno e = map_exec_snapshot(ctx.mem, &addr, len, gprot, fixed, entry->host_fd(), off))
+      return fail(e);
+    return ok(addr);
+  }
+  if (Errno e = ctx.mem.map(&addr, len, gprot, fixed, entry->host_fd(), off, shared))
+    return fail(e);
+  return ok(addr);
+}
+
+SyscallOutcome sys_mem_unmap(SyscallContext& ctx, const SyscallRequest& r) {
+  return fail(ctx.mem.unmap(r.args[0], r.args[1]));
+}
+
+SyscallOutcome sys_mem_protect(SyscallContext& ctx, const SyscallRequest& r) {
+  const uint8_t prot = u8(r.args[2]);
+  if (Errno e = check_mprot(prot)) return fail(e);
+  return fail(ctx.mem.protect(r.args[0], r.args[1], guest_prot(prot)));
+}
+
+SyscallOutcome sys_mem_advise(SyscallContext& ctx, const SyscallRequest& r) {
+  int advice;
+  switch (u8(r.args[2])) {  // cloudabi.txt: enum uint8 advice
+    // Advice never changes contents: Linux MADV_DONTNEED would zero private
+    // pages, so "dontneed" (and "noreuse") is accepted as no advice.
+    case abi::ADVICE_DONTNEED:
+    case abi::ADVICE_NOREUSE:
+    case abi::ADVICE_NORMAL: advice = MADV_NORMAL; break;
+    case abi::ADVICE_RANDOM: advice = MADV_RANDOM; break;
+    case abi::ADVICE_SEQUENTIAL: advice = MADV_SEQUENTIAL; break;
+    case abi::ADVICE_WILLNEED: advice = MADV_WILLNEED; break;
+    default: return fail(abi::E_INVAL);
+  }
+  return fail(ctx.mem.advise(r.args[0], r.args[1], advice));
+}
+
+SyscallOutcome sys_mem_sync(SyscallContext& ctx, const SyscallRequest& r) {
+  const uint8_t flags = u8(r.args[2]);
+  if (flags & ~abi::kMsflagsAll) return fail(abi::E_INVAL);
+  // One of async and sync, as msync(2) requires.
+  const uint8_t mode = flags & (abi::MSFLAG_ASYNC | abi::MSFLAG_SYNC);
+  if (mode != abi::MSFLAG_ASYNC && mode != abi::MSFLAG_SYNC) return fail(abi::E_INVAL);
+  int host = mode == abi::MSFLAG_SYNC ? MS_SYNC : MS_ASYNC;
+  if (flags & abi::MSFLAG_INVALIDATE) host |= MS_INVALIDATE;
+  return fail(ctx.mem.sync(r.args[0], r.args[1], host));
+}
+
+}  // namespace
+
+SyscallOutcome handle_syscall(SyscallContext& ctx, const SyscallRequest& req) {
+  if (req.number >= abi::kSyscallCount) return fail(abi::E_NOSYS);
+  switch (static_cast<Sys>(req.number)) {
+    case Sys::clock_res_get: return sys_clock_res_get(req);
+    case Sys::clock_time_get: return sys_clock_time_get(req);
+    case Sys::fd_close: return sys_fd_close(ctx, req);
+    case Sys::fd_read: return sys_fd_read(ctx, req);
+    case Sys::fd_stat_get: return sys_fd_stat_get(ctx, req);
+    case Sys::fd_write: return sys_fd_write(ctx, req);
+    case Sys::mem_advise: return sys_mem_advise(ctx, req);
+    case Sys::mem_map: return sys_mem_map(ctx, req);
+    case Sys::mem_protect: return sys_mem_protect(ctx, req);
+    case Sys::mem_sync: return sys_mem_sync(ctx, req);
+    case Sys::mem_unmap: return sys_mem_unmap(ctx, req);
+    case Sys::proc_exit: return sys_proc_exit(req);
+    case Sys::proc_raise: return sys_proc_raise(req);
+    case Sys::random_get: return sys_random_get(ctx, req);
+    case Sys::thread_yield:
+      sched_yield();
+      return ok();
+    default: return fail(abi::E_NOSYS);  // not served yet
+  }
+}
+
+}  // namespace capvm::hostio

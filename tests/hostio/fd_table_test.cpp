@@ -1,0 +1,163 @@
+// FdTable: adoption of launcher fds (type detection, rights), lookups.
+#include <catch2/catch.hpp>
+
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cstdlib>
+
+#include "hostio/fd_table.h"
+#include "rights/rights.h"
+
+using namespace capvm;
+using namespace capvm::abi;
+using capvm::hostio::FdEntryPtr;
+using capvm::hostio::FdTable;
+
+namespace {
+
+vm::FdGrant grant(uint32_t guest, int host) {
+  vm::FdGrant g;
+  g.guest_fd = guest;
+  g.host_fd = host;
+  return g;
+}
+
+bool host_fd_open(int fd) { return fcntl(fd, F_GETFD) != -1; }
+
+}  // namespace
+
+TEST_CASE("adopt detects the file type and gives the type's maximum rights") {
+  FdTable t;
+  int p[2];
+  REQUIRE(pipe(p) == 0);
+  int sv[2];
+  REQUIRE(socketpair(AF_UNIX, SOCK_DGRAM, 0, sv) == 0);
+  int ss[2];
+  REQUIRE(socketpair(AF_UNIX, SOCK_STREAM, 0, ss) == 0);
+  const int dir = open("/tmp", O_RDONLY | O_DIRECTORY);
+  const int null = open("/dev/null", O_RDWR);
+  char tmpl[] = "/tmp/capvm-fdtable-XXXXXX";
+  const int file = mkstemp(tmpl);
+  REQUIRE(file >= 0);
+  unlink(tmpl);
+  REQUIRE(t.adopt(grant(0, p[0])) == E_SUCCESS);
+  REQUIRE(t.adopt(grant(1, p[1])) == E_SUCCESS);
+  REQUIRE(t.adopt(grant(2, sv[0])) == E_SUCCESS);
+  REQUIRE(t.adopt(grant(3, ss[0])) == E_SUCCESS);
+  REQUIRE(t.adopt(grant(4, dir)) == E_SUCCESS);
+  REQUIRE(t.adopt(grant(5, null)) == E_SUCCESS);
+  REQUIRE(t.adopt(grant(7, file)) == E_SUCCESS);
+  const struct {
+    uint32_t fd;
+    uint8_t type;
+  } expect[] = {{0, FILETYPE_SOCKET_STREAM}, {1, FILETYPE_SOCKET_STREAM},
+                {2, FILETYPE_SOCKET_DGRAM},  {3, FILETYPE_SOCKET_STREAM},
+                {4, FILETYPE_DIRECTORY},     {5, FILETYPE_CHARACTER_DEVICE},
+                {7, FILETYPE_REGULAR_FILE}};
+  for (const auto& x : expect) {
+    INFO("fd " << x.fd);
+    FdEntryPtr e;
+    REQUIRE(t.lookup(x.fd, 0, &e) == E_SUCCESS);
+    CHECK(e->filetype == x.type);
+    CHECK(e->rights_base == rights::max_base(x.type));
+    CHECK(e->rights_inheriting == rights::max_inheriting(x.type));
+  }
+  CHECK(t.size() == 7);
+  close(sv[1]);
+  close(ss[1]);
+}
+
+TEST_CASE("adopt with explicit rights: within the type only") {
+  FdTable t;
+  int p[2];
+  REQUIRE(pipe(p) == 0);
+  vm::FdGrant g = grant(3, p[1]);
+  g.has_rights = true;
+  g.rights_base = RIGHT_FD_WRITE;
+  REQUIRE(t.adopt(g) == E_SUCCESS);
+  FdEntryPtr e;
+  REQUIRE(t.lookup(3, RIGHT_FD_WRITE, &e) == E_SUCCESS);
+  CHECK(e->rights_base == RIGHT_FD_WRITE);
+  CHECK(t.lookup(3, RIGHT_FD_READ, &e) == E_NOTCAPABLE);
+
+  vm::FdGrant bad = grant(4, p[0]);
+  bad.has_rights = true;
+  bad.rights_base = RIGHT_FD_READ | 0x800;  // undefined bit
+  CHECK(t.adopt(bad) == E_INVAL);
+  CHECK_FALSE(host_fd_open(p[0]));  // owned even on failure
+
+  int q[2];
+  REQUIRE(pipe(q) == 0);
+  vm::FdGrant beyond = grant(5, q[0]);
+  beyond.has_rights = true;
+  beyond.rights_base = RIGHT_FD_READ | RIGHT_FILE_OPEN;  // not a pipe right
+  CHECK(t.adopt(beyond) == E_NOTCAPABLE);
+  close(q[1]);
+}
+
+TEST_CASE("adopt refuses bad host fds, reserved and duplicate guest numbers") {
+  FdTable t;
+  CHECK(t.adopt(grant(0, -1)) == E_BADF);
+  CHECK(t.adopt(grant(0, 1 << 20)) == E_BADF);
+  int p[2];
+  REQUIRE(pipe(p) == 0);
+  CHECK(t.adopt(grant(0xffffffffu, p[0])) == E_INVAL);
+  REQUIRE(t.adopt(grant(1, p[1])) == E_SUCCESS);
+  int q[2];
+  REQUIRE(pipe(q) == 0);
+  CHECK(t.adopt(grant(1, q[0])) == E_INVAL);
+  close(q[1]);
+  CHECK(t.size() == 1);
+}
+
+TEST_CASE("lookup: EBADF for unknown fds, ENOTCAPABLE for missing rights") {
+  FdTable t;
+  FdEntryPtr e;
+  CHECK(t.lookup(0, 0, &e) == E_BADF);
+  CHECK(t.lookup(0xffffffffu, 0, &e) == E_BADF);
+  int p[2];
+  REQUIRE(pipe(p) == 0);
+  REQUIRE(t.adopt(grant(9, p[0])) == E_SUCCESS);
+  close(p[1]);
+  CHECK(t.lookup(9, RIGHT_FD_READ, &e) == E_SUCCESS);
+  CHECK(t.lookup(9, RIGHT_FD_SEEK, &e) == E_NOTCAPABLE);
+  CHECK(t.lookup(9, RIGHT_FD_READ | RIGHT_MEM_MAP, &e) == E_NOTCAPABLE);
+}
+
+TEST_CASE("close: an entry in use keeps its host fd open") {
+  FdTable t;
+  int p[2];
+  REQUIRE(pipe(p) == 0);
+  REQUIRE(t.adopt(grant(0, p[0])) == E_SUCCESS);
+  FdEntryPtr held;
+  REQUIRE(t.lookup(0, 0, &held) == E_SUCCESS);
+  REQUIRE(t.close(0) == E_SUCCESS);
+  CHECK(t.close(0) == E_BADF);
+  CHECK(host_fd_open(p[0]));
+  held.reset();
+  CHECK_FALSE(host_fd_open(p[0]));
+  close(p[1]);
+}
+
+TEST_CASE("insert takes the lowest free number") {
+  FdTable t;
+  int p[2];
+  REQUIRE(pipe(p) == 0);
+  REQUIRE(t.adopt(grant(0, p[0])) == E_SUCCESS);
+  REQUIRE(t.adopt(grant(2, p[1])) == E_SUCCESS);
+  int q[2];
+  REQUIRE(pipe(q) == 0);
+  auto mk = [](int fd) {
+    auto e = std::make_shared<hostio::FdEntry>();
+    e->host = std::make_shared<hostio::HostFd>(fd);
+    e->filetype = FILETYPE_SOCKET_STREAM;
+    return e;
+  };
+  Fd n = 99;
+  REQUIRE(t.insert(mk(q[0]), &n) == E_SUCCESS);
+  CHECK(n == 1);
+  REQUIRE(t.insert(mk(q[1]), &n) == E_SUCCESS);
+  CHECK(n == 3);
+}
