@@ -193,7 +193,12 @@ bool validate_elf(const uint8_t* data, size_t size, ElfInfo* out,
     switch (ph.p_type) {
       case PT_TLS:
         if (!check_file_range(ph, size, i, error)) return false;
-        if (!inside_some_load(info, ph.p_vaddr, ph.p_memsz))
+        // Only the initialization image (p_filesz bytes) lives in the
+        // loaded image; the rest is zero-filled per thread, and a .tbss-only
+        // segment (filesz 0, as lld emits) may point past every PT_LOAD.
+        if (uint64_t end; !add_ok(ph.p_vaddr, ph.p_memsz, &end))
+          return fail(error, "TLS " + seg_name(i) + " size overflows");
+        if (ph.p_filesz != 0 && !inside_some_load(info, ph.p_vaddr, ph.p_filesz))
           return fail(error, "TLS " + seg_name(i) + " is not inside a loadable segment");
         if (ph.p_align != 0 && (ph.p_align & (ph.p_align - 1)) != 0)
           return fail(error, "TLS " + seg_name(i) + " alignment is not a power of two");

@@ -183,6 +183,16 @@ TEST_CASE("segments pointing into the image") {
     b.ph[4].p_vaddr = 0x9000;
     CHECK_THAT(reject(b), Catch::Contains("TLS"));
   }
+  SECTION("TLS with only zero-initialized data may lie outside (lld's .tbss)") {
+    b.ph[4].p_vaddr = 0x9000;
+    b.ph[4].p_filesz = 0;
+    CHECK(reject(b) == "(accepted)");
+  }
+  SECTION("TLS size overflows") {
+    b.ph[4].p_filesz = 0;
+    b.ph[4].p_memsz = ~uint64_t{0};
+    CHECK_THAT(reject(b), Catch::Contains("TLS"));
+  }
   SECTION("TLS file bytes past the end") {
     b.ph[4].p_offset = 0x100000;
     CHECK_THAT(reject(b), Catch::Contains("past the end"));
