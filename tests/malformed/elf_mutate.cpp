@@ -1,6 +1,7 @@
 // capvm_elf_mutate CASE IN OUT: writes a corrupted copy of the executable IN
 // (or, with IN "-", of the builder's valid image) to OUT. Used by the
 // malformed.cli.* tests; each case breaks exactly one thing.
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -58,7 +59,22 @@ int main(int argc, char** argv) {
     for (auto& b : f) b = static_cast<uint8_t>(rng());
   } else if (kase.rfind("truncate_", 0) == 0) {
     std::string n = kase.substr(9);
-    size_t len = n == "half" ? f.size() / 2 : n == "minus1" ? f.size() - 1 : std::stoul(n);
+    size_t len;
+    if (n == "half") {
+      len = f.size() / 2;
+    } else if (n == "segment_end") {
+      // One byte short of the last loaded file byte (section headers and
+      // symbols after it are not needed to load, so cutting those is fine).
+      if (!phdrs(f, &loads) || loads.empty()) {
+        std::fprintf(stderr, "need an ELF with a PT_LOAD segment\n");
+        return 2;
+      }
+      uint64_t end = 0;
+      for (auto* p : loads) end = std::max<uint64_t>(end, p->p_offset + p->p_filesz);
+      len = end - 1;
+    } else {
+      len = std::stoul(n);
+    }
     if (len < f.size()) f.resize(len);
   } else if (kase == "osabi") {
     if (f.size() > 7) f[7] = 0;  // EI_OSABI: System V instead of CloudABI
