@@ -61,6 +61,11 @@ class Translator {
   // it belongs to. False when the host pc is not translated code.
   bool guest_pc_for_host(uintptr_t host_pc, uint64_t* guest_pc) const;
 
+  // Emulates the instruction at ctx.rip that translated code handed over
+  // (string instructions, rdtsc/rdtscp/rdpmc) and advances ctx.rip. Returns
+  // 0, or the host signal the guest takes (SIGSEGV for a bad access).
+  int run_helper(GuestContext& ctx);
+
   uint64_t blocks_translated() const;
 
   struct Impl;

@@ -1,0 +1,135 @@
+// The syscall glue: decode a guest's syscall from its registers in either
+// convention, hand it to hostio, deliver the results.
+//
+// Raw trap (spec/README.md): number in eax, inputs in rdi rsi rdx r10 r8 r9,
+// results in rax/rdx with the carry flag clear, or errno in rax with carry
+// set. vDSO stubs (vm/vdso.h) mark the number with kVdsoConventionBit and
+// keep the C calling convention: inputs then output pointers in rdi rsi rdx
+// rcx r8 r9 and the stack, errno returned in rax.
+#include <csignal>
+
+#include "abi/syscalls.h"
+#include "abi/types.h"
+#include "translator/x86_64/guest_context.h"
+#include "vm/process_state.h"
+#include "vm/vdso.h"
+
+namespace capvm::vm {
+
+using x86_64::GuestContext;
+
+namespace {
+constexpr uint64_t kCarry = 1;
+
+int host_signal_for(uint8_t cloudabi_signal) {
+  switch (cloudabi_signal) {
+    case abi::SIGNAL_ABRT: return SIGABRT;
+    case abi::SIGNAL_ALRM: return SIGALRM;
+    case abi::SIGNAL_BUS: return SIGBUS;
+    case abi::SIGNAL_FPE: return SIGFPE;
+    case abi::SIGNAL_HUP: return SIGHUP;
+    case abi::SIGNAL_ILL: return SIGILL;
+    case abi::SIGNAL_INT: return SIGINT;
+    case abi::SIGNAL_KILL: return SIGKILL;
+    case abi::SIGNAL_PIPE: return SIGPIPE;
+    case abi::SIGNAL_QUIT: return SIGQUIT;
+    case abi::SIGNAL_SEGV: return SIGSEGV;
+    case abi::SIGNAL_SYS: return SIGSYS;
+    case abi::SIGNAL_TERM: return SIGTERM;
+    case abi::SIGNAL_TRAP: return SIGTRAP;
+    case abi::SIGNAL_USR1: return SIGUSR1;
+    case abi::SIGNAL_USR2: return SIGUSR2;
+    case abi::SIGNAL_VTALRM: return SIGVTALRM;
+    case abi::SIGNAL_XCPU: return SIGXCPU;
+    case abi::SIGNAL_XFSZ: return SIGXFSZ;
+    default: return SIGKILL;
+  }
+}
+}  // namespace
+
+bool serve_syscall(Process& p, int* exit_status) {
+  GuestContext& ctx = x86_64::this_thread_context();
+  uint64_t* r = ctx.gpr;
+  const uint32_t raw_number = static_cast<uint32_t>(r[x86_64::kRax]);
+  const bool vdso = (raw_number & kVdsoConventionBit) != 0;
+  const uint32_t number = raw_number & ~kVdsoConventionBit;
+  const abi::SyscallShape* shape = abi::syscall_shape(number);
+
+  hostio::SyscallRequest req;
+  req.number = number;
+  req.pc = ctx.rip - 2;
+  req.tid = p.main_tid;
+  uint64_t out_ptrs[2] = {};
+  hostio::SyscallOutcome res;
+  if (shape == nullptr) {
+    res.error = abi::E_NOSYS;
+  } else {
+    const x86_64::Gpr c_regs[6] = {x86_64::kRdi, x86_64::kRsi, x86_64::kRdx,
+                                   x86_64::kRcx, x86_64::kR8,  x86_64::kR9};
+    const x86_64::Gpr trap_regs[6] = {x86_64::kRdi, x86_64::kRsi, x86_64::kRdx,
+                                      x86_64::kR10, x86_64::kR8,  x86_64::kR9};
+    const unsigned total = vdso ? shape->inputs + shape->outputs : shape->inputs;
+    uint64_t args[9] = {};
+    for (unsigned i = 0; i < total && res.error == abi::E_SUCCESS; ++i) {
+      if (i < 6) {
+        args[i] = r[vdso ? c_regs[i] : trap_regs[i]];
+      } else {
+        // Stack arguments: above the return address of the call into the stub.
+        const uint64_t at = static_cast<uint32_t>(r[x86_64::kRsp] + 8 * (i - 6 + 1));
+        if (p.memory->read(at, &args[i], 8) != abi::E_SUCCESS) res.error = abi::E_FAULT;
+      }
+    }
+    for (unsigned i = 0; i < shape->inputs; ++i) req.args[i] = args[i];
+    if (vdso)
+      for (unsigned i = 0; i < shape->outputs; ++i) out_ptrs[i] = args[shape->inputs + i];
+    if (res.error == abi::E_SUCCESS) {
+      hostio::SyscallContext sc{*p.memory, p.fds, &p};
+      res = hostio::handle_syscall(sc, req);
+    }
+  }
+
+  switch (res.after) {
+    case hostio::After::kContinue:
+      break;
+    case hostio::After::kExitProcess:
+      *exit_status = static_cast<int>(res.exit_code & 0xFF);
+      return false;
+    case hostio::After::kExitThread:
+      // Threads arrive with the syscalls issue; the only thread leaving
+      // ends the process.
+      *exit_status = 0;
+      return false;
+    case hostio::After::kSignal: {
+      const int host = host_signal_for(res.signal);
+      char line[160];
+      std::snprintf(line, sizeof line, "guest raised %s (proc_raise at pc 0x%llx)",
+                    abi::signal_name(res.signal) ? abi::signal_name(res.signal) : "a signal",
+                    static_cast<unsigned long long>(req.pc));
+      report(p, line);
+      *exit_status = kExitSignalBase + host;
+      return false;
+    }
+  }
+
+  if (vdso) {
+    if (res.error == abi::E_SUCCESS && shape != nullptr) {
+      for (unsigned i = 0; i < shape->outputs; ++i) {
+        if (p.memory->write(out_ptrs[i], &res.out[i], shape->output_sizes[i]) != abi::E_SUCCESS) {
+          res.error = abi::E_FAULT;
+          break;
+        }
+      }
+    }
+    r[x86_64::kRax] = res.error;
+  } else if (res.error != abi::E_SUCCESS) {
+    r[x86_64::kRax] = res.error;
+    ctx.rflags |= kCarry;
+  } else {
+    if (shape != nullptr && shape->outputs > 0) r[x86_64::kRax] = res.out[0];
+    if (shape != nullptr && shape->outputs > 1) r[x86_64::kRdx] = res.out[1];
+    ctx.rflags &= ~kCarry;
+  }
+  return true;
+}
+
+}  // namespace capvm::vm

@@ -1,0 +1,185 @@
+// Process start-up: the sandbox, the program image, the vDSO, the stack, the
+// initial TLS area, argdata and the auxiliary vector (cloudabi.txt: auxv and
+// tcb; spec/README.md "How a guest enters a syscall"), then the run loop.
+#include <sys/random.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <vector>
+
+#include "abi/types.h"
+#include "translator/x86_64/guest_context.h"
+#include "vm/process_state.h"
+#include "vm/signals.h"
+#include "vm/vdso.h"
+
+namespace capvm::vm {
+
+namespace {
+
+constexpr uint64_t kStackSize = 8 * 1024 * 1024;
+constexpr uint64_t kStackGuard = 64 * 1024;
+
+void fill_random(void* buf, size_t len) {
+  auto* p = static_cast<uint8_t*>(buf);
+  while (len > 0) {
+    const ssize_t n = getrandom(p, len, 0);
+    if (n <= 0) continue;
+    p += n;
+    len -= static_cast<size_t>(n);
+  }
+}
+
+// Maps `len` bytes anywhere with `prot` and copies `data` in.
+bool place(GuestMemory& mem, const void* data, size_t len, unsigned prot, GuestAddr* at) {
+  *at = 0;
+  if (mem.map(at, len == 0 ? 1 : len, prot, false) != abi::E_SUCCESS) return false;
+  return len == 0 || mem.poke(*at, data, len) == abi::E_SUCCESS;
+}
+
+struct Auxv {
+  uint64_t type;
+  uint64_t value;
+};
+
+bool start_process(Process& p, std::string* error) {
+  const RunOptions& o = *p.options;
+  p.memory = GuestMemory::create(o.sandbox_size, error);
+  if (!p.memory) return false;
+  GuestMemory& mem = *p.memory;
+
+  if (!load_elf(o.program.data(), o.program.size(), mem, &p.image, error)) return false;
+  if (p.image.arch != GuestArch::kX86_64) {
+    *error = std::string(guest_arch_name(p.image.arch)) +
+             " guests are not supported by this capvm yet (x86_64 only)";
+    return false;
+  }
+
+  // vDSO: read+exec, laid out with vaddr 0 at its ELF header.
+  const std::vector<uint8_t> vdso = build_vdso(VdsoArch::kX86_64);
+  if (!place(mem, vdso.data(), vdso.size(), kProtRead | kProtExec, &p.vdso_base)) {
+    *error = "cannot map the vDSO";
+    return false;
+  }
+  p.vdso_size = vdso.size();
+
+  // Stack with an inaccessible guard below it.
+  GuestAddr stack = 0;
+  if (mem.map(&stack, kStackSize + kStackGuard, kProtRead | kProtWrite, false) != abi::E_SUCCESS ||
+      mem.protect(stack, kStackGuard, kProtNone) != abi::E_SUCCESS) {
+    *error = "cannot map the stack";
+    return false;
+  }
+  const GuestAddr stack_top = stack + kStackGuard + kStackSize;
+
+  // Argdata, canary, process UUID (v4), the main thread's tid.
+  GuestAddr argdata = 0;
+  if (!place(mem, o.argdata.data(), o.argdata.size(), kProtRead, &argdata)) {
+    *error = "cannot map the argdata";
+    return false;
+  }
+  uint8_t canary[16];
+  fill_random(canary, sizeof canary);
+  fill_random(p.uuid, sizeof p.uuid);
+  p.uuid[6] = static_cast<uint8_t>((p.uuid[6] & 0x0F) | 0x40);  // version 4
+  p.uuid[8] = static_cast<uint8_t>((p.uuid[8] & 0x3F) | 0x80);  // RFC 4122 variant
+  uint32_t tid = 0;
+  fill_random(&tid, sizeof tid);
+  // Thread ids must leave the lock word's flag bits free (cloudabi.txt: lock).
+  p.main_tid = (tid & 0x3FFFFFFF) | 1;
+
+  // Initial TLS area: fs points at a word holding the TCB's address, and the
+  // TCB (cloudabi.txt: tcb) follows it.
+  struct {
+    uint64_t tcb_address;
+    uint64_t tcb_parent;
+  } tls_area = {0, 0};
+  GuestAddr tls = 0;
+  if (mem.map(&tls, kGuestPageSize, kProtRead | kProtWrite, false) != abi::E_SUCCESS) {
+    *error = "cannot map the TLS area";
+    return false;
+  }
+  tls_area.tcb_address = tls + 8;
+  mem.write(tls, &tls_area, sizeof tls_area);
+
+  // Data the auxiliary vector points to, on a read-only page.
+  struct {
+    uint8_t canary[16];
+    uint8_t uuid[16];
+  } blob;
+  std::memcpy(blob.canary, canary, 16);
+  std::memcpy(blob.uuid, p.uuid, 16);
+  GuestAddr blob_at = 0;
+  if (!place(mem, &blob, sizeof blob, kProtRead, &blob_at)) {
+    *error = "cannot map the auxiliary data";
+    return false;
+  }
+  const long ncpus = sysconf(_SC_NPROCESSORS_ONLN);
+  const Auxv auxv[] = {
+      {abi::AUX_ARGDATA, argdata},
+      {abi::AUX_ARGDATALEN, o.argdata.size()},
+      {abi::AUX_BASE, p.image.base},
+      {abi::AUX_CANARY, blob_at},
+      {abi::AUX_CANARYLEN, 16},
+      {abi::AUX_NCPUS, static_cast<uint64_t>(ncpus > 0 ? ncpus : 1)},
+      {abi::AUX_PAGESZ, kGuestPageSize},
+      {abi::AUX_PHDR, p.image.phdr},
+      {abi::AUX_PHNUM, p.image.phnum},
+      {abi::AUX_PID, blob_at + 16},
+      {abi::AUX_SYSINFO_EHDR, p.vdso_base},
+      {abi::AUX_TID, p.main_tid},
+      {abi::AUX_NULL, 0},
+  };
+  GuestAddr auxv_at = 0;
+  if (!place(mem, auxv, sizeof auxv, kProtRead, &auxv_at)) {
+    *error = "cannot map the auxiliary vector";
+    return false;
+  }
+
+  // Fds named by the launcher.
+  for (const FdGrant& g : o.fds) {
+    const abi::Errno e = p.fds.adopt(g);
+    if (e != abi::E_SUCCESS) {
+      *error = "cannot hand fd " + std::to_string(g.guest_fd) + " to the guest: " + abi::errno_name(e);
+      return false;
+    }
+  }
+
+  x86_64::TranslateOptions topt;
+  topt.max_block_insns = o.max_block_insns;
+  topt.dump_blocks = o.dump_blocks;
+  p.translator = std::make_unique<x86_64::Translator>(mem, topt);
+  x86_64::Translator* tr = p.translator.get();
+  mem.set_exec_invalidator([tr](GuestAddr a, uint64_t len) { tr->invalidate(a, len); });
+  if (!install_fault_handlers(error) || !install_thread_altstack(error) ||
+      !tr->prepare_thread(error))
+    return false;
+
+  // The entry point is called like a C function taking the auxv address:
+  // rsp is 8 modulo 16 with a (zero) return address slot.
+  x86_64::GuestContext& ctx = x86_64::this_thread_context();
+  std::memset(ctx.gpr, 0, sizeof ctx.gpr);
+  ctx.gpr[x86_64::kRdi] = auxv_at;
+  ctx.gpr[x86_64::kRsp] = stack_top - 8;
+  ctx.rflags = 0x202;
+  ctx.rip = p.image.entry;
+  ctx.fs_base = tls;
+  return true;
+}
+
+}  // namespace
+
+int run_program(const RunOptions& options) {
+  Process p;
+  p.options = &options;
+  std::string error;
+  if (!start_process(p, &error)) {
+    report(p, error);
+    return kExitCapvmError;
+  }
+  const int status = run_guest_thread(p);
+  std::fflush(stdout);
+  return status;
+}
+
+}  // namespace capvm::vm

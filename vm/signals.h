@@ -1,0 +1,33 @@
+// Host signal handling for guest threads. A fault inside translated code
+// becomes the guest's signal (reported with the guest pc, then the process
+// exits like one killed by it); a fault during a checked guest-memory copy
+// becomes EFAULT; anything else is capvm's own bug and is reported as such.
+#pragma once
+
+#include <csetjmp>
+#include <cstdint>
+#include <string>
+
+namespace capvm::vm {
+
+struct HostFault {
+  int signo = 0;
+  uintptr_t host_pc = 0;
+  uintptr_t address = 0;  // si_addr
+};
+
+// Installs the process-wide handlers (idempotent).
+bool install_fault_handlers(std::string* error);
+// Gives the calling thread an alternate signal stack: translated code runs
+// with the guest's stack pointer in rsp, which is no host address.
+bool install_thread_altstack(std::string* error);
+
+// While non-null, a synchronous fault unwinds to this jump buffer with the
+// fault recorded in *fault_out.
+void arm_guest_fault_jump(sigjmp_buf* jb, HostFault* fault_out);
+void disarm_guest_fault_jump();
+
+// Host signal name ("SIGSEGV").
+const char* host_signal_name(int signo);
+
+}  // namespace capvm::vm
