@@ -15,6 +15,8 @@ float sqrtf(float x) {
 double fabs(double x) { return __builtin_fabs(x); }
 float fabsf(float x) { return __builtin_fabsf(x); }
 double copysign(double a, double b) { return __builtin_copysign(a, b); }
+#if defined(__aarch64__)
+/* frintm / frintp / frintz / frintx */
 double floor(double x) { return __builtin_floor(x); }
 float floorf(float x) { return __builtin_floorf(x); }
 double ceil(double x) { return __builtin_ceil(x); }
@@ -22,14 +24,49 @@ float ceilf(float x) { return __builtin_ceilf(x); }
 double trunc(double x) { return __builtin_trunc(x); }
 float truncf(float x) { return __builtin_truncf(x); }
 double rint(double x) { return __builtin_rint(x); }
+#else
+/* Baseline x86_64 (SSE2) has no rounding instruction, and __builtin_floor &
+ * co. would become calls to these very functions: done on the bits. */
+double trunc(double x) {
+  union { double d; uint64_t u; } f = {x};
+  int e = (int)((f.u >> 52) & 0x7ff) - 1023;
+  if (e >= 52) return x; /* integral, inf or nan */
+  if (e < 0) {
+    f.u &= UINT64_C(1) << 63; /* |x| < 1: signed zero */
+    return f.d;
+  }
+  f.u &= ~((UINT64_C(1) << (52 - e)) - 1);
+  return f.d;
+}
+float truncf(float x) { return (float)trunc(x); }
+double floor(double x) {
+  double t = trunc(x);
+  return t > x ? t - 1.0 : t;
+}
+float floorf(float x) { return (float)floor(x); }
+double ceil(double x) {
+  double t = trunc(x);
+  return t < x ? t + 1.0 : t;
+}
+float ceilf(float x) { return (float)ceil(x); }
+double rint(double x) {
+  /* Adding and subtracting 2^52 rounds in the current mode (to even). */
+  const double two52 = 4503599627370496.0;
+  double a = __builtin_fabs(x);
+  if (!(a < two52)) return x;
+  volatile double r = a + two52;
+  r = r - two52;
+  return __builtin_copysign(r, x);
+}
+#endif
 
 double round(double x) {
-  double t = __builtin_trunc(x);
+  double t = trunc(x);
   if (__builtin_fabs(x - t) >= 0.5) t += __builtin_copysign(1.0, x);
   return t;
 }
 float roundf(float x) {
-  float t = __builtin_truncf(x);
+  float t = truncf(x);
   if (__builtin_fabsf(x - t) >= 0.5f) t += __builtin_copysignf(1.0f, x);
   return t;
 }
@@ -140,7 +177,7 @@ double frexp(double x, int *e) {
 }
 
 double modf(double x, double *ip) {
-  double t = __builtin_trunc(x);
+  double t = trunc(x);
   *ip = t;
   if (__builtin_isinf(x)) return __builtin_copysign(0.0, x);
   return __builtin_copysign(x - t, x);

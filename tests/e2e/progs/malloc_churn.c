@@ -30,7 +30,7 @@ int main(void) {
         }
       checksum = checksum * 1099511628211ull + len[s];
       if (next() % 4 == 0) {
-        size_t nl = next() % 3000;
+        size_t nl = 1 + next() % 3000; /* realloc(p, 0) is implementation-defined */
         unsigned char *q = realloc(ptr[s], nl);
         if (q == NULL && nl != 0) ++errors;
         size_t keep = nl < len[s] ? nl : len[s];
