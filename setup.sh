@@ -8,7 +8,7 @@ cd "$(dirname "$0")"
 packages=(
   build-essential cmake ninja-build ccache pkg-config
   clang-14 lld-14
-  libasmjit-dev libzydis-dev libyaml-cpp-dev catch2 libbenchmark-dev
+  libasmjit-dev libzydis-dev libyaml-cpp-dev catch2 libbenchmark-dev libunicorn-dev
   qemu-user hyperfine
 )
 missing=()
