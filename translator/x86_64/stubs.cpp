@@ -64,7 +64,13 @@ bool Translator::Impl::build_stubs(std::string* error) {
   a.mov(x86::rdi, ctx_mem(CAPVM_CTX_OFF(xsave_area), 8));
   a.mov(x86::eax, ctx_mem(CAPVM_CTX_OFF(xsave_mask), 4));
   a.mov(x86::edx, ctx_mem(CAPVM_CTX_OFF(xsave_mask) + 4, 4));
-  a.xsave64(x86::ptr(x86::rdi), x86::edx, x86::eax);
+  // xsaveopt skips components the guest left unmodified since the last
+  // xrstor from this area: the common case on a syscall round trip.
+  if (has_xsaveopt) {
+    a.xsaveopt64(x86::ptr(x86::rdi), x86::edx, x86::eax);
+  } else {
+    a.xsave64(x86::ptr(x86::rdi), x86::edx, x86::eax);
+  }
   a.ldmxcsr(ctx_mem(CAPVM_CTX_OFF(host_mxcsr), 4));
   a.fldcw(ctx_mem(CAPVM_CTX_OFF(host_fpucw), 2));
   a.cld();

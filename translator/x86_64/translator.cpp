@@ -34,6 +34,8 @@ Translator::Impl::Impl(vm::GuestMemory& m, const TranslateOptions& o)
   unsigned eax, ebx, ecx, edx;
   __cpuid_count(0xD, 0, eax, ebx, ecx, edx);
   xsave_size = ebx;  // bytes needed for the components enabled in XCR0
+  __cpuid_count(0xD, 1, eax, ebx, ecx, edx);
+  has_xsaveopt = (eax & 1) != 0;
   uint32_t lo, hi;
   asm volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
   xsave_mask = (uint64_t{hi} << 32) | lo;

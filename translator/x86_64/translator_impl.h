@@ -47,6 +47,7 @@ struct Translator::Impl {
   uint64_t exit_stub = 0;   // saves guest state, returns from entry_stub
   uint32_t xsave_size = 0;
   uint64_t xsave_mask = 0;
+  bool has_xsaveopt = false;
   int32_t ctx_off = 0;      // fs displacement of GuestContext
 
   bool build_stubs(std::string* error);
