@@ -1,0 +1,143 @@
+/* System call arguments that point outside the guest's memory, wrap, or name
+ * descriptors without the right: each call fails with its errno, nothing is
+ * written, and the guest keeps running. Case "pointers": fd_write/fd_read
+ * with bad iovec arrays and buffers (EFAULT). Case "fds": fd 0xffffffff
+ * (EBADF), writing to read-only descriptors (ENOTCAPABLE). Case "raw": the
+ * same through the raw trap convention, and unknown syscall numbers (ENOSYS). */
+#include <capvm_raw.h>
+
+#include "sandbox.h"
+
+#define RW (CLOUDABI_PROT_READ | CLOUDABI_PROT_WRITE)
+#define ANON (CLOUDABI_MAP_ANON | CLOUDABI_MAP_PRIVATE)
+
+static char msg[] = "SHOULD NOT APPEAR\n";
+
+static int wr(int fd, const cloudabi_ciovec_t *iov, size_t n, size_t *written) {
+  *written = 12345;
+  return cloudabi_sys_fd_write(fd, iov, n, written);
+}
+
+#define CHECK_WRITE(label, fd, iov, n)                                    \
+  do {                                                                    \
+    size_t nw;                                                            \
+    int e = wr(fd, iov, n, &nw);                                          \
+    say("%s: errno %d%s", label, e, e != 0 && nw != 12345 ? " (result written)" : ""); \
+  } while (0)
+
+static int pointers(void) {
+  int out = probe_fd("stdout");
+  uint8_t *page = NULL;
+  if (cloudabi_sys_mem_map(NULL, 8192, RW, ANON, CLOUDABI_MAP_ANON_FD, 0, (void **)&page) != 0) {
+    say("mem_map failed");
+    return 2;
+  }
+  /* Second page made unmapped: a hole right after a valid page. */
+  cloudabi_sys_mem_unmap(page + 4096, 4096);
+
+  cloudabi_ciovec_t good = {msg, sizeof msg - 1};
+  cloudabi_ciovec_t iov;
+
+  CHECK_WRITE("iovs null", out, (const cloudabi_ciovec_t *)0, 1);
+  CHECK_WRITE("iovs 0xffffffff00000000", out, (const cloudabi_ciovec_t *)0xffffffff00000000ull, 1);
+  CHECK_WRITE("iovs 0x100000000", out, (const cloudabi_ciovec_t *)0x100000000ull, 1);
+  CHECK_WRITE("iovs 0xfffffff8", out, (const cloudabi_ciovec_t *)0xfffffff8ull, 1);
+  CHECK_WRITE("iovs in hole", out, (const cloudabi_ciovec_t *)(page + 4096), 1);
+  /* The array starts on a valid page and runs into the hole. */
+  memcpy(page + 4096 - sizeof good, &good, sizeof good);
+  CHECK_WRITE("iovs straddle hole", out, (const cloudabi_ciovec_t *)(page + 4096 - sizeof good), 2);
+  CHECK_WRITE("iovs_len 2^40", out, &good, (size_t)1 << 40);
+  /* 16 * n wraps to 32: two valid-looking iovecs if the size overflowed. */
+  {
+    cloudabi_ciovec_t two[2] = {good, good};
+    CHECK_WRITE("iovs_len wraps size", out, two, ((size_t)1 << 60) + 2);
+  }
+  CHECK_WRITE("iovs_len SIZE_MAX", out, &good, SIZE_MAX);
+
+  iov.buf = (const void *)0x100000000ull; iov.buf_len = 1;
+  CHECK_WRITE("buf 0x100000000", out, &iov, 1);
+  iov.buf = (const void *)0xdeadbeefcafebabeull; iov.buf_len = 4;
+  CHECK_WRITE("buf 0xdeadbeefcafebabe", out, &iov, 1);
+  iov.buf = NULL; iov.buf_len = 1;
+  CHECK_WRITE("buf null", out, &iov, 1);
+  iov.buf = (const void *)0xfffffff0ull; iov.buf_len = 0x20;
+  CHECK_WRITE("buf 0xfffffff0 len 0x20", out, &iov, 1);
+  iov.buf = (const void *)0xfffffffffffffff0ull; iov.buf_len = 0x20;
+  CHECK_WRITE("buf+len wraps 2^64", out, &iov, 1);
+  iov.buf = msg; iov.buf_len = SIZE_MAX;
+  CHECK_WRITE("len SIZE_MAX", out, &iov, 1);
+  iov.buf = msg; iov.buf_len = ((size_t)1 << 32) + 4;
+  CHECK_WRITE("len 2^32+4", out, &iov, 1);
+  iov.buf = page + 4096 - 4; iov.buf_len = 8;
+  memcpy(page + 4096 - 4, "SHOU", 4);
+  CHECK_WRITE("buf straddles hole", out, &iov, 1);
+  {
+    cloudabi_ciovec_t mixed[2] = {good, {(const void *)0x100000000ull, 1}};
+    CHECK_WRITE("second iovec bad", out, mixed, 2);
+  }
+
+  /* fd_read into a read-only page, from a readable file. */
+  int exe = probe_fd("exe");
+  uint8_t *ro = NULL;
+  if (cloudabi_sys_mem_map(NULL, 4096, RW, ANON, CLOUDABI_MAP_ANON_FD, 0, (void **)&ro) != 0) {
+    say("mem_map failed");
+    return 2;
+  }
+  ro[0] = 0x11;
+  say("protect r: %d", cloudabi_sys_mem_protect(ro, 4096, CLOUDABI_PROT_READ));
+  {
+    cloudabi_iovec_t riov = {ro, 16};
+    size_t nr = 12345;
+    int e = cloudabi_sys_fd_read(exe, &riov, 1, &nr);
+    say("fd_read into read-only page: errno %d, page unchanged: %d", e, ro[0] == 0x11);
+    riov.buf = (void *)0x100000000ull;
+    say("fd_read into 0x100000000: errno %d", cloudabi_sys_fd_read(exe, &riov, 1, &nr));
+    riov.buf = page + 4096 - 8;
+    say("fd_read straddling hole: errno %d", cloudabi_sys_fd_read(exe, &riov, 1, &nr));
+    riov.buf = (void *)msg;
+    say("fd_read zero iovecs: errno %d", cloudabi_sys_fd_read(exe, &riov, 0, &nr));
+  }
+  say("still running");
+  return 0;
+}
+
+static int fds(void) {
+  cloudabi_ciovec_t good = {msg, sizeof msg - 1};
+  CHECK_WRITE("fd 0xffffffff", 0xffffffff, &good, 1);
+  CHECK_WRITE("fd 0x7fffffff", 0x7fffffff, &good, 1);
+  CHECK_WRITE("fd stdin (read-only)", probe_fd("stdin"), &good, 1);
+  CHECK_WRITE("fd executable (read-only file)", probe_fd("exe"), &good, 1);
+  say("still running");
+  return 0;
+}
+
+static int raw(void) {
+  int out = probe_fd("stdout");
+  size_t n = 0;
+  capvm_raw_ciovec_t good = {msg, sizeof msg - 1};
+  capvm_raw_ciovec_t bad = {(const void *)0x100000000ull, 4};
+  say("raw iovs null: errno %d", capvm_raw_fd_write(out, NULL, 1, &n));
+  say("raw iovs 0xffffffff00000000: errno %d",
+      capvm_raw_fd_write(out, (const capvm_raw_ciovec_t *)0xffffffff00000000ull, 1, &n));
+  say("raw buf 0x100000000: errno %d", capvm_raw_fd_write(out, &bad, 1, &n));
+  say("raw iovs_len 2^40: errno %d", capvm_raw_fd_write(out, &good, (size_t)1 << 40, &n));
+  say("raw fd 0xffffffff: errno %d", capvm_raw_fd_write(0xffffffffu, &good, 1, &n));
+  say("raw mem_map w|x: errno %d",
+      capvm_raw_mem_map(NULL, 4096, CLOUDABI_PROT_WRITE | CLOUDABI_PROT_EXEC, ANON,
+                        CLOUDABI_MAP_ANON_FD, 0, NULL));
+  say("raw syscall 57: errno %d", capvm_raw_syscall(57, 0, 0, 0, 0, 0, 0, NULL, NULL));
+  say("raw syscall 1000: errno %d", capvm_raw_syscall(1000, 0, 0, 0, 0, 0, 0, NULL, NULL));
+  say("raw syscall 0xffffffff: errno %d",
+      capvm_raw_syscall(0xffffffffu, 0, 0, 0, 0, 0, 0, NULL, NULL));
+  say("still running");
+  return 0;
+}
+
+int main(void) {
+  say("start");
+  if (is_case("pointers")) return pointers();
+  if (is_case("fds")) return fds();
+  if (is_case("raw")) return raw();
+  say("unknown case");
+  return 2;
+}
