@@ -57,11 +57,14 @@ void run_template() {
 
   std::mt19937_64 rng(seed_of(name));
   const unsigned n = cases_per_template();
+  // CAPVM_DIFF_ONLY=<i>: run just case i (same random stream) to bisect.
+  const int only = std::getenv("CAPVM_DIFF_ONLY") ? std::atoi(std::getenv("CAPVM_DIFF_ONLY")) : -1;
   unsigned failures = 0, unicorn_errors = 0;
   std::string first_reports;
   for (unsigned i = 0; i < n; ++i) {
     Case c;
     REQUIRE(generate_case(*t, rng, &c, &err));
+    if (only >= 0 && static_cast<int>(i) != only) continue;
     const RunResult ref = e.unicorn.run(c);
     if (!ref.ok) {
       // The oracle cannot run it: a generator problem, not a capvm bug.
