@@ -9,7 +9,7 @@
 
 #include "bench_common.h"
 
-#define ROUNDS 1200
+#define ROUNDS 3000
 #define LIST_NODES 600
 #define MAT_N 40
 #define SM_LEN 4096

@@ -10,8 +10,8 @@
 
 #include "bench_common.h"
 
-#define N 384
-#define BLK 48
+#define N 576
+#define BLK 64
 
 static void matmul_ikj(const double *a, const double *b, double *c) {
   memset(c, 0, sizeof(double) * N * N);
@@ -54,7 +54,7 @@ int main(void) {
     b[i] = (double)(int64_t)(bench_rand(&rng) % 2001 - 1000) / 512.0;
   }
   double norm = 0;
-  for (int rep = 0; rep < 2; ++rep) {
+  for (int rep = 0; rep < 4; ++rep) {
     matmul_ikj(a, b, c1);
     matmul_blocked(a, b, c2);
     if (memcmp(c1, c2, sizeof(double) * N * N) != 0) {
