@@ -6,6 +6,7 @@
 #include <csetjmp>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <random>
 
@@ -125,6 +126,7 @@ CapvmRunner::CapvmRunner(unsigned max_block_insns) : max_block_insns_(max_block_
 void CapvmRunner::fresh_translator() {
   x86_64::TranslateOptions o;
   o.max_block_insns = max_block_insns_;
+  o.dump_blocks = std::getenv("CAPVM_DIFF_DUMP") != nullptr;  // guest and host code per block
   tr_.reset();
   tr_ = std::make_unique<x86_64::Translator>(*mem_, o);
   runs_since_fresh_ = 0;
@@ -137,7 +139,9 @@ bool CapvmRunner::ready(std::string* error) const {
 
 RunResult CapvmRunner::run(const Case& c) {
   RunResult r;
-  if (++runs_since_fresh_ > kRecreateEvery) fresh_translator();
+  // CAPVM_DIFF_FRESH: a new translator for every case (isolates stale-cache bugs).
+  static const unsigned every = std::getenv("CAPVM_DIFF_FRESH") ? 1 : kRecreateEvery;
+  if (++runs_since_fresh_ > every) fresh_translator();
   const std::vector<uint8_t> page = code_page(c);
   mem_->poke(kCodeAddr, page.data(), page.size());
   tr_->invalidate(kCodeAddr, kCodeSize);
@@ -182,7 +186,8 @@ RunResult CapvmRunner::run(const Case& c) {
       const uint64_t base = reinterpret_cast<uintptr_t>(mem_->host_base());
       r.error = std::string("fault ") + vm::host_signal_name(fault.signo) + " at guest pc " +
                 (known ? hex64(gpc) : std::string("?")) + ", address " +
-                (fault.address >= base ? "guest " + hex64(fault.address - base) : hex64(fault.address));
+                (fault.address >= base ? "guest " + hex64(fault.address - base) : hex64(fault.address)) +
+                ", host pc " + hex64(fault.host_pc);
       return r;
     }
     switch (static_cast<x86_64::ExitReason>(ctx.exit_reason)) {

@@ -377,20 +377,27 @@ void gen_exchange(Gen& g) {
   if (id == Id::kIdCmpxchg) g.reserve(0);
   const unsigned r = g.reg();
   if (g.below(4) == 0) {
-    g.emit(id, Gen::gp(w, g.reg()), Gen::gp(w, r));
+    const unsigned d = g.reg();
+    // Unicorn (QEMU 5) zero-extends a 32-bit cmpxchg register destination
+    // even when hardware leaves it alone: keep its upper half zero.
+    if (id == Id::kIdCmpxchg && w == 4) {
+      g.c.init.gpr[d] &= 0xFFFFFFFF;
+      g.c.init.gpr[0] &= 0xFFFFFFFF;
+    }
+    g.emit(id, Gen::gp(w, d), Gen::gp(w, r));
     return;
   }
   uint64_t ea;
   const x86::Mem m = g.mem(w, &ea);
-  // Unicorn (QEMU 5) zero-extends rax even when a 32-bit cmpxchg succeeds
-  // (hardware leaves rax alone then): keep the upper half zero.
-  if (id == Id::kIdCmpxchg && w == 4) g.c.init.gpr[0] &= 0xFFFFFFFF;
   if (id == Id::kIdCmpxchg && g.coin()) {
     uint64_t v = 0;
     std::memcpy(&v, g.c.init.data.data() + (ea - kDataAddr), w);
     const uint64_t mask = w == 8 ? ~uint64_t{0} : (uint64_t{1} << (8 * w)) - 1;
     g.c.init.gpr[0] = (g.u64() & ~mask) | v;  // equal: the store happens
   }
+  // Unicorn (QEMU 5) zero-extends rax even when a 32-bit cmpxchg succeeds
+  // (hardware leaves rax alone then): keep the upper half zero.
+  if (id == Id::kIdCmpxchg && w == 4) g.c.init.gpr[0] &= 0xFFFFFFFF;
   if (g.coin()) g.a.lock();
   g.emit(id, m, Gen::gp(w, r));
 }
