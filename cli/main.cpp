@@ -7,11 +7,14 @@
 
 #include "cli/options.h"
 #include "cli/run_command.h"
+#include "vm/exec_state.h"
 #include "vm/process.h"
 
 int main(int argc, char** argv) {
   using namespace capvm;
   try {
+    // A capvm re-executed by a guest's proc_exec (vm/exec_state.h).
+    if (argc == 3 && std::string(argv[1]) == vm::kExecStateOption) return vm::run_exec_state(argv[2]);
     cli::Options options;
     std::string error;
     if (!cli::parse_options(argc, argv, &options, &error)) {

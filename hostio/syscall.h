@@ -46,6 +46,32 @@ class ProcessHooks {
   virtual ~ProcessHooks() = default;
   // Current guest process id (the v4 UUID given in AT_PID), 16 bytes.
   virtual const uint8_t* process_uuid() const = 0;
+
+  // thread_create: start a guest thread at attr.entry_point with the given
+  // stack; the attributes were already copied in and validated by hostio
+  // (stack inside writable guest memory). Returns the new tid, EAGAIN at the
+  // thread limit.
+  virtual abi::Errno thread_create(uint64_t entry_point, uint64_t stack, uint64_t stack_len,
+                                   uint64_t argument, uint32_t* tid) = 0;
+
+  // proc_fork: duplicate the process. In the parent returns the child's
+  // host pid in *child_pid (hostio turns it into a process fd); in the child
+  // *child_pid is 0 and *tid the child's only thread. EAGAIN at the limit.
+  virtual abi::Errno fork(int* child_pid, uint32_t* tid) = 0;
+
+  // proc_exec: replace this process with the CloudABI executable open as
+  // host fd `exec_fd`, giving it `argdata` and the fds in `fds` (guest fd i
+  // of the new process is fds[i], rights kept exactly). Only returns on
+  // failure (ENOEXEC for a bad image, ...).
+  struct ExecFd {
+    int host_fd;
+    uint8_t filetype;
+    uint64_t rights_base;
+    uint64_t rights_inheriting;
+    uint16_t fdflags;
+  };
+  virtual abi::Errno exec(int exec_fd, const uint8_t* argdata, size_t argdata_len,
+                          const ExecFd* fds, size_t nfds) = 0;
 };
 
 struct SyscallContext {

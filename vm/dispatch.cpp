@@ -21,12 +21,12 @@ void report(const Process& p, const std::string& message) {
 
 namespace {
 
-int guest_killed(Process& p, int signo, uint64_t guest_pc, const char* detail) {
+ThreadEnd guest_killed(Process& p, int signo, uint64_t guest_pc, const char* detail) {
   char line[256];
   std::snprintf(line, sizeof line, "guest killed by %s at pc 0x%llx%s", host_signal_name(signo),
                 static_cast<unsigned long long>(guest_pc), detail);
   report(p, line);
-  return kExitSignalBase + signo;
+  return ThreadEnd{true, kExitSignalBase + signo};
 }
 
 // Runs one block chain; false when it faulted (fault filled in).
@@ -41,11 +41,12 @@ bool run_block(x86_64::Translator& tr, const x86_64::Block* block, HostFault* fa
 
 }  // namespace
 
-int run_guest_thread(Process& p) {
+ThreadEnd run_guest_thread(Process& p) {
   GuestContext& ctx = x86_64::this_thread_context();
-  x86_64::Translator& tr = *p.translator;
   uint64_t pending_link = 0;
   for (;;) {
+    // Re-read each time: a forked child replaces the translator.
+    x86_64::Translator& tr = *p.translator;
     const x86_64::LookupResult lr = tr.lookup(ctx.rip);
     if (lr.block == nullptr) {
       return guest_killed(p, lr.host_signal, ctx.rip, " (no executable code there)");
@@ -75,8 +76,8 @@ int run_guest_thread(Process& p) {
         ctx.rip = ctx.branch_target;
         break;
       case ExitReason::kSyscall: {
-        int status = 0;
-        if (!serve_syscall(p, &status)) return status;
+        ThreadEnd end;
+        if (!serve_syscall(p, &end)) return end;
         break;
       }
       case ExitReason::kHelper: {
@@ -91,7 +92,7 @@ int run_guest_thread(Process& p) {
       case ExitReason::kNone:
       case ExitReason::kFault:
         report(p, "internal error: translated code exited without a reason");
-        return kExitCapvmError;
+        return ThreadEnd{true, kExitCapvmError};
     }
   }
 }

@@ -47,7 +47,7 @@ int host_signal_for(uint8_t cloudabi_signal) {
 }
 }  // namespace
 
-bool serve_syscall(Process& p, int* exit_status) {
+bool serve_syscall(Process& p, ThreadEnd* end) {
   GuestContext& ctx = x86_64::this_thread_context();
   uint64_t* r = ctx.gpr;
   const uint32_t raw_number = static_cast<uint32_t>(r[x86_64::kRax]);
@@ -58,7 +58,7 @@ bool serve_syscall(Process& p, int* exit_status) {
   hostio::SyscallRequest req;
   req.number = number;
   req.pc = ctx.rip - 2;
-  req.tid = p.main_tid;
+  req.tid = current_tid();
   uint64_t out_ptrs[2] = {};
   hostio::SyscallOutcome res;
   if (shape == nullptr) {
@@ -92,12 +92,11 @@ bool serve_syscall(Process& p, int* exit_status) {
     case hostio::After::kContinue:
       break;
     case hostio::After::kExitProcess:
-      *exit_status = static_cast<int>(res.exit_code & 0xFF);
+      end->process_ends = true;
+      end->status = static_cast<int>(res.exit_code & 0xFF);
       return false;
     case hostio::After::kExitThread:
-      // Threads arrive with the syscalls issue; the only thread leaving
-      // ends the process.
-      *exit_status = 0;
+      end->process_ends = false;
       return false;
     case hostio::After::kSignal: {
       const int host = host_signal_for(res.signal);
@@ -106,7 +105,8 @@ bool serve_syscall(Process& p, int* exit_status) {
                     abi::signal_name(res.signal) ? abi::signal_name(res.signal) : "a signal",
                     static_cast<unsigned long long>(req.pc));
       report(p, line);
-      *exit_status = kExitSignalBase + host;
+      end->process_ends = true;
+      end->status = kExitSignalBase + host;
       return false;
     }
   }

@@ -1,8 +1,12 @@
 // The guest sandbox: reservation, page protections, and the checked accessor.
 #include "vm/guest_memory.h"
 
+#include <linux/futex.h>
 #include <setjmp.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
@@ -116,6 +120,95 @@ abi::Errno GuestMemory::read(GuestAddr addr, void* dst, size_t len) const {
   if (!range_has(addr, len, kProtRead)) return abi::E_FAULT;
   if (len == 0) return abi::E_SUCCESS;
   return guarded_copy(dst, base_ + addr, len) ? abi::E_SUCCESS : abi::E_FAULT;
+}
+
+namespace {
+// Runs `op` on the host address of a guest word, recovering from a fault
+// (a racing unmap) like the copies do.
+template <class Op>
+bool guarded_word_op(Op op) {
+  sigjmp_buf jb;
+  if (sigsetjmp(jb, 0) != 0) {
+    t_copy_recover = nullptr;
+    return false;
+  }
+  t_copy_recover = &jb;
+  op();
+  t_copy_recover = nullptr;
+  return true;
+}
+}  // namespace
+
+abi::Errno GuestMemory::load32(GuestAddr addr, uint32_t* value) const {
+  if (addr % 4 != 0) return abi::E_INVAL;
+  if (!range_has(addr, 4, kProtRead)) return abi::E_FAULT;
+  auto* w = reinterpret_cast<uint32_t*>(base_ + addr);
+  return guarded_word_op([&] { *value = __atomic_load_n(w, __ATOMIC_ACQUIRE); }) ? abi::E_SUCCESS
+                                                                                : abi::E_FAULT;
+}
+
+abi::Errno GuestMemory::cas32(GuestAddr addr, uint32_t* expected, uint32_t desired, bool* swapped) {
+  if (addr % 4 != 0) return abi::E_INVAL;
+  if (!range_has(addr, 4, kProtRead | kProtWrite)) return abi::E_FAULT;
+  auto* w = reinterpret_cast<uint32_t*>(base_ + addr);
+  return guarded_word_op([&] {
+           *swapped = __atomic_compare_exchange_n(w, expected, desired, false, __ATOMIC_ACQ_REL,
+                                                  __ATOMIC_ACQUIRE);
+         })
+             ? abi::E_SUCCESS
+             : abi::E_FAULT;
+}
+
+abi::Errno GuestMemory::fetch_or32(GuestAddr addr, uint32_t bits, uint32_t* old) {
+  if (addr % 4 != 0) return abi::E_INVAL;
+  if (!range_has(addr, 4, kProtRead | kProtWrite)) return abi::E_FAULT;
+  auto* w = reinterpret_cast<uint32_t*>(base_ + addr);
+  return guarded_word_op([&] { *old = __atomic_fetch_or(w, bits, __ATOMIC_ACQ_REL); })
+             ? abi::E_SUCCESS
+             : abi::E_FAULT;
+}
+
+abi::Errno GuestMemory::fetch_and32(GuestAddr addr, uint32_t bits, uint32_t* old) {
+  if (addr % 4 != 0) return abi::E_INVAL;
+  if (!range_has(addr, 4, kProtRead | kProtWrite)) return abi::E_FAULT;
+  auto* w = reinterpret_cast<uint32_t*>(base_ + addr);
+  return guarded_word_op([&] { *old = __atomic_fetch_and(w, bits, __ATOMIC_ACQ_REL); })
+             ? abi::E_SUCCESS
+             : abi::E_FAULT;
+}
+
+abi::Errno GuestMemory::futex_wait(GuestAddr addr, uint32_t expected, int64_t timeout_ns,
+                                   bool shared) {
+  if (addr % 4 != 0) return abi::E_INVAL;
+  if (!range_has(addr, 4, kProtRead)) return abi::E_FAULT;
+  timespec ts;
+  timespec* tsp = nullptr;
+  if (timeout_ns >= 0) {
+    ts.tv_sec = timeout_ns / 1000000000;
+    ts.tv_nsec = timeout_ns % 1000000000;
+    tsp = &ts;
+  }
+  const int op = FUTEX_WAIT | (shared ? 0 : FUTEX_PRIVATE_FLAG);
+  // The kernel reads the word itself: an unmapped page gives EFAULT.
+  if (syscall(SYS_futex, base_ + addr, op, expected, tsp, nullptr, 0) == 0) return abi::E_SUCCESS;
+  switch (errno) {
+    case EAGAIN: return abi::E_AGAIN;
+    case ETIMEDOUT: return abi::E_TIMEDOUT;
+    case EINTR: return abi::E_INTR;
+    case EFAULT: return abi::E_FAULT;
+    default: return abi::E_INVAL;
+  }
+}
+
+abi::Errno GuestMemory::futex_wake(GuestAddr addr, uint32_t count, bool shared, uint32_t* woken) {
+  if (addr % 4 != 0) return abi::E_INVAL;
+  if (!range_has(addr, 4, kProtNone)) return abi::E_FAULT;
+  const int op = FUTEX_WAKE | (shared ? 0 : FUTEX_PRIVATE_FLAG);
+  const int n = static_cast<int>(count > 0x7FFFFFFF ? 0x7FFFFFFF : count);
+  const long r = syscall(SYS_futex, base_ + addr, op, n, nullptr, nullptr, 0);
+  if (r < 0) return errno == EFAULT ? abi::E_FAULT : abi::E_INVAL;
+  if (woken != nullptr) *woken = static_cast<uint32_t>(r);
+  return abi::E_SUCCESS;
 }
 
 abi::Errno GuestMemory::fetch_code(GuestAddr addr, void* dst, size_t len) const {

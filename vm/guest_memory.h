@@ -107,6 +107,24 @@ class GuestMemory {
   // EFAULT unless [addr, addr+len) lies on pages with all bits of `need`.
   abi::Errno span(GuestAddr addr, uint64_t len, unsigned need, HostSpan* out);
 
+  // --- Atomics and waiting on guest words (CloudABI locks, condvars) -------
+  // Each checks that the 4-byte-aligned word is on a writable page (EFAULT,
+  // EINVAL when unaligned) and recovers from a racing unmap.
+  abi::Errno load32(GuestAddr addr, uint32_t* value) const;
+  // Atomic compare-and-exchange: on return *expected holds the old value;
+  // *swapped tells whether the exchange happened.
+  abi::Errno cas32(GuestAddr addr, uint32_t* expected, uint32_t desired, bool* swapped);
+  // Atomic fetch-or / fetch-and; *old receives the previous value.
+  abi::Errno fetch_or32(GuestAddr addr, uint32_t bits, uint32_t* old);
+  abi::Errno fetch_and32(GuestAddr addr, uint32_t bits, uint32_t* old);
+  // Host futex on the guest word. `shared` selects a futex that works across
+  // processes sharing the page (cloudabi scope.shared); otherwise private.
+  // wait: blocks while the word equals `expected`, up to `timeout_ns`
+  // (negative: forever). Returns 0, EAGAIN (value differed), ETIMEDOUT or
+  // EINTR. wake: wakes up to `count` waiters, *woken receives how many.
+  abi::Errno futex_wait(GuestAddr addr, uint32_t expected, int64_t timeout_ns, bool shared);
+  abi::Errno futex_wake(GuestAddr addr, uint32_t count, bool shared, uint32_t* woken = nullptr);
+
   // Translator only: copies code bytes from pages mapped executable. EFAULT
   // unless every byte of [addr, addr+len) is on an executable page.
   abi::Errno fetch_code(GuestAddr addr, void* dst, size_t len) const;
@@ -114,6 +132,11 @@ class GuestMemory {
   // Loader only: copies bytes into guest memory ignoring guest protection
   // (to fill read-only or executable segments before the guest runs).
   abi::Errno poke(GuestAddr addr, const void* src, size_t len);
+
+  // proc_fork: hold the mapping lock across fork(2) so the child never
+  // inherits it held by a thread that does not exist there.
+  void lock_for_fork() { mutex_.lock(); }
+  void unlock_after_fork() { mutex_.unlock(); }
 
   // True when a host address lies in the reserved region (sandbox + guard);
   // used by the fault handler to classify faults.

@@ -83,10 +83,8 @@ bool start_process(Process& p, std::string* error) {
   fill_random(p.uuid, sizeof p.uuid);
   p.uuid[6] = static_cast<uint8_t>((p.uuid[6] & 0x0F) | 0x40);  // version 4
   p.uuid[8] = static_cast<uint8_t>((p.uuid[8] & 0x3F) | 0x80);  // RFC 4122 variant
-  uint32_t tid = 0;
-  fill_random(&tid, sizeof tid);
-  // Thread ids must leave the lock word's flag bits free (cloudabi.txt: lock).
-  p.main_tid = (tid & 0x3FFFFFFF) | 1;
+  p.main_tid = new_tid();
+  set_current_tid(p.main_tid);
 
   // Initial TLS area: fs points at a word holding the TCB's address, and the
   // TCB (cloudabi.txt: tcb) follows it.
@@ -177,9 +175,13 @@ int run_program(const RunOptions& options) {
     report(p, error);
     return kExitCapvmError;
   }
-  const int status = run_guest_thread(p);
-  std::fflush(stdout);
-  return status;
+  const ThreadEnd end = run_guest_thread(p);
+  if (end.process_ends) end_process(end.status);
+  // The main guest thread exited: the process lives on while others run.
+  thread_exited(p);
+  std::unique_lock<std::mutex> lock(p.thread_mutex);
+  p.all_exited.wait(lock, [&] { return p.live_threads == 0; });
+  end_process(0);
 }
 
 }  // namespace capvm::vm

@@ -2,7 +2,10 @@
 // the dispatcher. Internal to vm/.
 #pragma once
 
+#include <atomic>
+#include <condition_variable>
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "hostio/fd_table.h"
@@ -25,17 +28,50 @@ struct Process : hostio::ProcessHooks {
   uint8_t uuid[16] = {};
   uint32_t main_tid = 0;
 
+  // Threads: every running guest thread counts; the process ends with
+  // status 0 when the last one exits (cloudabi.txt: thread_exit).
+  std::mutex thread_mutex;
+  std::condition_variable all_exited;
+  unsigned live_threads = 1;
+  unsigned max_threads = 4096;
+
   const uint8_t* process_uuid() const override { return uuid; }
+  abi::Errno thread_create(uint64_t entry_point, uint64_t stack, uint64_t stack_len,
+                           uint64_t argument, uint32_t* tid) override;
+  abi::Errno fork(int* child_pid, uint32_t* tid) override;
+  abi::Errno exec(int exec_fd, const uint8_t* argdata, size_t argdata_len, const ExecFd* fds,
+                  size_t nfds) override;
+};
+
+// The calling guest thread's tid.
+uint32_t current_tid();
+void set_current_tid(uint32_t tid);
+// A fresh thread id: nonzero, leaving the lock word's flag bits free
+// (cloudabi.txt: lock), unique within the process.
+uint32_t new_tid();
+
+// How a guest thread's run ended.
+struct ThreadEnd {
+  bool process_ends = false;  // false: only this thread exited
+  int status = 0;             // process exit status when process_ends
 };
 
 // Runs the calling thread's guest context (this_thread_context()) until the
-// process ends; returns the process exit status (see vm/process.h).
-int run_guest_thread(Process& process);
+// thread or the process ends.
+ThreadEnd run_guest_thread(Process& process);
+
+// Flushes capvm's own output and ends the host process with `status`,
+// whatever other threads are doing.
+[[noreturn]] void end_process(int status);
+
+// Called by a thread whose guest thread exited; ends the process with
+// status 0 if it was the last.
+void thread_exited(Process& process);
 
 // Serves the syscall whose trap left translated code (ctx.rip is past the
-// `syscall`). Returns true to continue the guest; false when the process
-// ends, with *exit_status set.
-bool serve_syscall(Process& process, int* exit_status);
+// `syscall`). Returns true to continue the guest; false when the thread or
+// process ends, with *end set.
+bool serve_syscall(Process& process, ThreadEnd* end);
 
 // One line on stderr: "capvm: PROGRAM: MESSAGE".
 void report(const Process& process, const std::string& message);

@@ -1,0 +1,51 @@
+// proc_fork (cloudabi.txt): the host process forks; the child keeps only the
+// calling thread and gets a code cache of its own, since the parent's is
+// shared memory (two views of one memfd) that the child must never write.
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <new>
+
+#include "vm/process_state.h"
+
+namespace capvm::vm {
+
+abi::Errno Process::fork(int* child_pid, uint32_t* tid) {
+  std::fflush(nullptr);
+  memory->lock_for_fork();
+  const pid_t pid = ::fork();
+  memory->unlock_after_fork();
+  if (pid < 0) return errno == ENOMEM ? abi::E_NOMEM : abi::E_AGAIN;
+  if (pid > 0) {
+    *child_pid = pid;
+    return abi::E_SUCCESS;
+  }
+  // The child. Other threads did not come along: reset what they held.
+  new (&thread_mutex) std::mutex();
+  new (&all_exited) std::condition_variable();
+  live_threads = 1;
+  const uint32_t t = new_tid();
+  set_current_tid(t);
+  main_tid = t;
+  // The old cache's memory stays mapped but unused; releasing it would only
+  // unmap the child's views, yet its allocator's lock may be held by a
+  // thread that no longer exists, so it is simply abandoned.
+  (void)translator.release();
+  x86_64::TranslateOptions topt;
+  topt.max_block_insns = options->max_block_insns;
+  topt.dump_blocks = options->dump_blocks;
+  translator = std::make_unique<x86_64::Translator>(*memory, topt);
+  x86_64::Translator* tr = translator.get();
+  memory->set_exec_invalidator([tr](GuestAddr a, uint64_t len) { tr->invalidate(a, len); });
+  std::string error;
+  if (!tr->prepare_thread(&error)) {
+    report(*this, "forked child cannot start: " + error);
+    end_process(kExitCapvmError);
+  }
+  *child_pid = 0;
+  *tid = t;
+  return abi::E_SUCCESS;
+}
+
+}  // namespace capvm::vm

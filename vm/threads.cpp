@@ -1,0 +1,96 @@
+// Guest threads on host threads (cloudabi.txt: thread_create, thread_exit),
+// thread ids, and ending the process.
+#include <sys/random.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstring>
+#include <thread>
+#include <unordered_set>
+
+#include "translator/x86_64/guest_context.h"
+#include "vm/process_state.h"
+#include "vm/signals.h"
+
+namespace capvm::vm {
+
+namespace {
+thread_local uint32_t t_tid = 0;
+std::mutex g_tid_mutex;
+std::unordered_set<uint32_t> g_tids;
+}  // namespace
+
+uint32_t current_tid() { return t_tid; }
+void set_current_tid(uint32_t tid) { t_tid = tid; }
+
+uint32_t new_tid() {
+  std::lock_guard<std::mutex> lock(g_tid_mutex);
+  for (;;) {
+    uint32_t t = 0;
+    if (getrandom(&t, sizeof t, 0) != sizeof t) continue;
+    // Bits 30 and 31 of a lock word are flags (cloudabi.txt: lock).
+    t &= 0x3FFFFFFF;
+    if (t != 0 && g_tids.insert(t).second) return t;
+  }
+}
+
+void end_process(int status) {
+  std::fflush(nullptr);
+  _exit(status);
+}
+
+void thread_exited(Process& p) {
+  std::lock_guard<std::mutex> lock(p.thread_mutex);
+  if (--p.live_threads == 0) p.all_exited.notify_all();
+}
+
+abi::Errno Process::thread_create(uint64_t entry_point, uint64_t stack, uint64_t stack_len,
+                                  uint64_t argument, uint32_t* tid) {
+  {
+    std::lock_guard<std::mutex> lock(thread_mutex);
+    if (live_threads >= max_threads) return abi::E_AGAIN;
+    ++live_threads;
+  }
+  // The new thread's TLS area: fs points at a word holding the TCB's
+  // address; the TCB (parent = 0) follows (cloudabi.txt: tcb).
+  GuestAddr tls = 0;
+  if (memory->map(&tls, kGuestPageSize, kProtRead | kProtWrite, false) != abi::E_SUCCESS) {
+    thread_exited(*this);
+    return abi::E_AGAIN;
+  }
+  const uint64_t area[2] = {tls + 8, 0};
+  memory->write(tls, area, sizeof area);
+  const uint32_t t = new_tid();
+  // Called like a C function threadentry(tid, argument): rsp is 8 mod 16.
+  const uint64_t rsp = ((stack + stack_len) & ~uint64_t{15}) - 8;
+  try {
+    std::thread([this, t, tls, entry_point, argument, rsp] {
+      set_current_tid(t);
+      std::string error;
+      if (!install_thread_altstack(&error) || !translator->prepare_thread(&error)) {
+        report(*this, "cannot start a guest thread: " + error);
+        end_process(kExitCapvmError);
+      }
+      x86_64::GuestContext& ctx = x86_64::this_thread_context();
+      std::memset(ctx.gpr, 0, sizeof ctx.gpr);
+      ctx.gpr[x86_64::kRdi] = t;
+      ctx.gpr[x86_64::kRsi] = argument;
+      ctx.gpr[x86_64::kRsp] = rsp;
+      ctx.rflags = 0x202;
+      ctx.rip = entry_point;
+      ctx.fs_base = tls;
+      const ThreadEnd end = run_guest_thread(*this);
+      if (end.process_ends) end_process(end.status);
+      memory->unmap(tls, kGuestPageSize);
+      thread_exited(*this);
+    }).detach();
+  } catch (const std::exception&) {
+    memory->unmap(tls, kGuestPageSize);
+    thread_exited(*this);
+    return abi::E_AGAIN;
+  }
+  *tid = t;
+  return abi::E_SUCCESS;
+}
+
+}  // namespace capvm::vm
