@@ -2,11 +2,16 @@
 #include "hostio/fd_table.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
+#include <cstring>
 
 #include "hostio/errno_map.h"
 #include "rights/rights.h"
@@ -14,14 +19,53 @@
 namespace capvm::hostio {
 
 HostFd::~HostFd() {
-  if (fd_ >= 0) ::close(fd_);
+  if (fd_ < 0) return;
+  if (kill_on_close_) {
+#ifdef SYS_pidfd_send_signal
+    // Only our own children are reaped; for anyone else waitid fails with
+    // ECHILD and nothing happens beyond the signal.
+    if (syscall(SYS_pidfd_send_signal, fd_, SIGKILL, nullptr, 0) == 0) {
+      siginfo_t si;
+      while (waitid(static_cast<idtype_t>(3) /* P_PIDFD */, static_cast<id_t>(fd_), &si,
+                    WEXITED) != 0 &&
+             errno == EINTR) {
+      }
+    }
+#endif
+  }
+  ::close(fd_);
 }
+
+namespace {
+// What /proc/self/fd/N says the descriptor is ("anon_inode:[pidfd]",
+// "/memfd:capvm-shm (deleted)"); empty when unknown.
+std::string proc_fd_link(int host_fd) {
+  char path[64];
+  std::snprintf(path, sizeof path, "/proc/self/fd/%d", host_fd);
+  char buf[256];
+  const ssize_t n = readlink(path, buf, sizeof buf - 1);
+  if (n <= 0) return {};
+  return std::string(buf, static_cast<size_t>(n));
+}
+}  // namespace
 
 abi::Errno host_filetype(int host_fd, uint8_t* type) {
   struct stat st;
   if (fstat(host_fd, &st) != 0) return from_host_errno(errno);
   switch (st.st_mode & S_IFMT) {
-    case S_IFREG: *type = abi::FILETYPE_REGULAR_FILE; break;
+    case S_IFREG: {
+      *type = abi::FILETYPE_REGULAR_FILE;
+      // An unlinked file may be one of our shared memory objects.
+      if (st.st_nlink == 0) {
+        const std::string link = proc_fd_link(host_fd);
+        const std::string want = std::string("/memfd:") + kSharedMemoryName;
+        if (link.compare(0, want.size(), want) == 0) *type = abi::FILETYPE_SHARED_MEMORY;
+      }
+      // Older kernels give pidfds S_IFREG-less anonymous inodes; newer ones
+      // may report S_IFREG.
+      if (proc_fd_link(host_fd) == "anon_inode:[pidfd]") *type = abi::FILETYPE_PROCESS;
+      break;
+    }
     case S_IFDIR: *type = abi::FILETYPE_DIRECTORY; break;
     case S_IFCHR: *type = abi::FILETYPE_CHARACTER_DEVICE; break;
     case S_IFBLK: *type = abi::FILETYPE_BLOCK_DEVICE; break;
@@ -41,7 +85,10 @@ abi::Errno host_filetype(int host_fd, uint8_t* type) {
       else *type = abi::FILETYPE_UNKNOWN;
       break;
     }
-    default: *type = abi::FILETYPE_UNKNOWN; break;
+    default:
+      *type = proc_fd_link(host_fd) == "anon_inode:[pidfd]" ? abi::FILETYPE_PROCESS
+                                                             : abi::FILETYPE_UNKNOWN;
+      break;
   }
   return abi::E_SUCCESS;
 }
@@ -58,18 +105,39 @@ uint16_t host_fdflags(int host_fd) {
   return r;
 }
 
+void FdTable::host_access(int host_fd, bool* readable, bool* writable) {
+  const int fl = fcntl(host_fd, F_GETFL);
+  *readable = *writable = false;
+  if (fl < 0 || (fl & O_PATH)) return;
+  const int acc = fl & O_ACCMODE;
+  *readable = acc == O_RDONLY || acc == O_RDWR;
+  *writable = acc == O_WRONLY || acc == O_RDWR;
+}
+
 abi::Errno FdTable::adopt(const vm::FdGrant& grant) {
-  auto host = std::make_shared<HostFd>(grant.host_fd);  // owns it from here
   if (grant.host_fd < 0) return abi::E_BADF;
+  uint8_t type = abi::FILETYPE_UNKNOWN;
+  const abi::Errno type_err = host_filetype(grant.host_fd, &type);
+  // Owns the host fd from here (closed on failure too). A process
+  // descriptor handed over by exec keeps killing the child when its last
+  // guest fd goes away.
+  auto host = std::make_shared<HostFd>(grant.host_fd,
+                                       type_err == 0 && type == abi::FILETYPE_PROCESS);
   if (grant.guest_fd == abi::kMapAnonFd) return abi::E_INVAL;
+  if (type_err) return type_err;
   auto e = std::make_shared<FdEntry>();
   e->host = std::move(host);
-  if (abi::Errno err = host_filetype(grant.host_fd, &e->filetype)) return err;
+  e->filetype = type;
   rights::RightsPair explicit_rights{grant.rights_base, grant.rights_inheriting};
   rights::RightsPair r;
   if (abi::Errno err = rights::grant(e->filetype, grant.has_rights ? &explicit_rights : nullptr, &r))
     return err;
-  e->rights_base = r.base;
+  // The host access mode bounds the rights: a read-only host fd never holds
+  // fd_write (SECURITY.md; sandbox.fds.x86_64 found the gap).
+  bool readable = false, writable = false;
+  host_access(grant.host_fd, &readable, &writable);
+  const abi::Rights limit = rights::limit_by_access(e->filetype, readable, writable);
+  e->rights_base = r.base & limit;
   e->rights_inheriting = r.inheriting;
   e->fdflags = host_fdflags(grant.host_fd);
   std::lock_guard<std::mutex> lock(mutex_);
@@ -120,6 +188,40 @@ abi::Errno FdTable::update(abi::Fd fd, const FdEntryPtr& expected, FdEntryPtr en
   if (it == entries_.end()) return abi::E_BADF;
   if (it->second != expected) return abi::E_AGAIN;
   it->second = std::move(entry);
+  return abi::E_SUCCESS;
+}
+
+abi::Errno FdTable::dup(abi::Fd from, abi::Fd* out) {
+  FdEntryPtr e;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = entries_.find(from);
+    if (it == entries_.end()) return abi::E_BADF;
+    e = it->second;
+  }
+  // Entries are immutable: sharing one keeps rights and host fd exactly.
+  return insert(std::move(e), out);
+}
+
+abi::Errno FdTable::replace(abi::Fd from, abi::Fd to) {
+  FdEntryPtr victim;  // released after the lock
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto src = entries_.find(from);
+  auto dst = entries_.find(to);
+  if (src == entries_.end() || dst == entries_.end()) return abi::E_BADF;
+  // cloudabi.txt fd_replace; SECURITY.md: fd_replace(x, x) crashed the
+  // original runtime. Here it is a no-op (the entry is replaced by itself).
+  if (from == to) return abi::E_SUCCESS;
+  victim = std::move(dst->second);
+  dst->second = src->second;
+  return abi::E_SUCCESS;
+}
+
+abi::Errno FdTable::insert_at(abi::Fd fd, FdEntryPtr entry) {
+  if (fd == abi::kMapAnonFd) return abi::E_BADF;
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (entries_.size() >= kMaxFds) return abi::E_MFILE;
+  if (!entries_.emplace(fd, std::move(entry)).second) return abi::E_BADF;
   return abi::E_SUCCESS;
 }
 

@@ -20,6 +20,11 @@ namespace capvm::hostio {
 class HostFd {
  public:
   explicit HostFd(int fd) : fd_(fd) {}
+  // A process descriptor (pidfd): when the last guest fd referring to it
+  // goes away, the child is sent SIGKILL and reaped (cloudabi.txt
+  // proc_fork: "When closed, the child process is automatically signaled
+  // with [signal.kill]").
+  HostFd(int fd, bool kill_on_close) : fd_(fd), kill_on_close_(kill_on_close) {}
   ~HostFd();
   HostFd(const HostFd&) = delete;
   HostFd& operator=(const HostFd&) = delete;
@@ -27,6 +32,7 @@ class HostFd {
 
  private:
   int fd_;
+  bool kill_on_close_ = false;
 };
 
 struct FdEntry {
@@ -43,6 +49,10 @@ using FdEntryPtr = std::shared_ptr<const FdEntry>;
 // sockets; pipes and FIFOs are socket_stream). FILETYPE_UNKNOWN when it
 // cannot be classified; EBADF when the descriptor is not open.
 abi::Errno host_filetype(int host_fd, uint8_t* type);
+// The name capvm gives the memfds behind fd_create1(shared_memory), so a
+// shared memory object can be told from a regular file after exec or
+// fd passing (host_filetype reads /proc/self/fd).
+inline constexpr const char* kSharedMemoryName = "capvm-shm";
 // CloudABI fdflags matching the host descriptor's status flags.
 uint16_t host_fdflags(int host_fd);
 
@@ -60,6 +70,10 @@ class FdTable {
   // guest fd already in use.
   abi::Errno adopt(const vm::FdGrant& grant);
 
+  // Whether the host descriptor is open for reading / writing (F_GETFL
+  // access mode; O_PATH is neither).
+  static void host_access(int host_fd, bool* readable, bool* writable);
+
   // The entry for `fd` if it holds every right in `need` (with the
   // implications of rights::satisfies); EBADF for an unknown fd,
   // ENOTCAPABLE when a right is missing.
@@ -73,6 +87,21 @@ class FdTable {
   // Replaces the entry of an existing fd `fd` only if it is still `expected`
   // (fd_stat_put's read-modify-write); EBADF if gone, EAGAIN if changed.
   abi::Errno update(abi::Fd fd, const FdEntryPtr& expected, FdEntryPtr entry);
+
+  // fd_dup: a copy of `from` (same host descriptor, same rights) at the
+  // lowest free number.
+  abi::Errno dup(abi::Fd from, abi::Fd* out);
+  // fd_replace: atomically makes `to` a copy of `from`; both must exist
+  // (EBADF). replace(x, x) is a no-op that succeeds.
+  abi::Errno replace(abi::Fd from, abi::Fd to);
+  // Installs `entry` at exactly `fd` (fails with EBADF if taken); for tests
+  // and the exec path.
+  abi::Errno insert_at(abi::Fd fd, FdEntryPtr entry);
+
+  // proc_fork: hold the table's lock across fork(2) so the child never
+  // inherits it held by a thread that does not exist there.
+  void lock_for_fork() { mutex_.lock(); }
+  void unlock_after_fork() { mutex_.unlock(); }
 
   size_t size() const;
   // Upper bound on guest fds (EMFILE beyond).

@@ -195,6 +195,35 @@ Rights max_inheriting(uint8_t filetype) {
   return 0;
 }
 
+Rights read_side(uint8_t filetype) {
+  if (filetype == FILETYPE_DIRECTORY) return 0;
+  // fd_read and sock_recv, file mappings (mmap(2) needs a readable
+  // descriptor for any protection), proc_exec (the image is read).
+  return RIGHT_FD_READ | RIGHT_MEM_MAP | RIGHT_MEM_MAP_EXEC | RIGHT_PROC_EXEC;
+}
+
+Rights write_side(uint8_t filetype) {
+  if (filetype == FILETYPE_DIRECTORY) return 0;
+  // fd_write/sock_send, and the calls the host refuses on a descriptor not
+  // open for writing: fallocate(2), ftruncate(2), fdatasync on some hosts.
+  return RIGHT_FD_WRITE | RIGHT_FILE_ALLOCATE | RIGHT_FILE_STAT_FPUT_SIZE;
+}
+
+Rights limit_by_access(uint8_t filetype, bool readable, bool writable) {
+  Rights r = kRightsAll;
+  if (!readable) r &= ~read_side(filetype);
+  if (!writable) r &= ~write_side(filetype);
+  return r;
+}
+
+bool needs_read(Rights base) {
+  return (base & (RIGHT_FD_READ | RIGHT_MEM_MAP | RIGHT_MEM_MAP_EXEC | RIGHT_PROC_EXEC |
+                  RIGHT_FILE_READDIR)) != 0;
+}
+bool needs_write(Rights base) {
+  return (base & (RIGHT_FD_WRITE | RIGHT_FILE_ALLOCATE | RIGHT_FILE_STAT_FPUT_SIZE)) != 0;
+}
+
 abi::Errno derive_open(Rights dir_inheriting, const RightsPair& requested, uint8_t filetype,
                        RightsPair* out) {
   if (!known(requested.base) || !known(requested.inheriting)) return E_INVAL;

@@ -88,6 +88,22 @@ Rights for_poll(uint8_t eventtype);
 Rights max_base(uint8_t filetype);
 Rights max_inheriting(uint8_t filetype);
 
+// --- Host access modes ---------------------------------------------------------
+// Rights that only make sense on a descriptor open for reading / writing.
+// A host file opened read-only (O_RDONLY) can never honour the write-side
+// rights, nor a write-only one the read-side rights: holding them would turn
+// ENOTCAPABLE into a host EBADF after the checks passed. Directory rights
+// are path-based and are not affected (a directory is always O_RDONLY).
+Rights read_side(uint8_t filetype);
+Rights write_side(uint8_t filetype);
+// The rights a descriptor of `filetype` can keep when the host descriptor is
+// readable / writable (the complement of the sides it lacks).
+Rights limit_by_access(uint8_t filetype, bool readable, bool writable);
+// file_open: whether the host file must be opened for reading / writing to
+// serve `base` (for a non-directory).
+bool needs_read(Rights base);
+bool needs_write(Rights base);
+
 // --- Derivation -----------------------------------------------------------------
 struct RightsPair {
   Rights base = 0;

@@ -49,19 +49,22 @@ TEST_CASE("adopt detects the file type and gives the type's maximum rights") {
   REQUIRE(t.adopt(grant(4, dir)) == E_SUCCESS);
   REQUIRE(t.adopt(grant(5, null)) == E_SUCCESS);
   REQUIRE(t.adopt(grant(7, file)) == E_SUCCESS);
+  // The pipe's read end is O_RDONLY and its write end O_WRONLY: each loses
+  // the other side's rights (rights::limit_by_access).
   const struct {
     uint32_t fd;
     uint8_t type;
-  } expect[] = {{0, FILETYPE_SOCKET_STREAM}, {1, FILETYPE_SOCKET_STREAM},
-                {2, FILETYPE_SOCKET_DGRAM},  {3, FILETYPE_SOCKET_STREAM},
-                {4, FILETYPE_DIRECTORY},     {5, FILETYPE_CHARACTER_DEVICE},
-                {7, FILETYPE_REGULAR_FILE}};
+    bool r, w;
+  } expect[] = {{0, FILETYPE_SOCKET_STREAM, true, false}, {1, FILETYPE_SOCKET_STREAM, false, true},
+                {2, FILETYPE_SOCKET_DGRAM, true, true},   {3, FILETYPE_SOCKET_STREAM, true, true},
+                {4, FILETYPE_DIRECTORY, true, false},     {5, FILETYPE_CHARACTER_DEVICE, true, true},
+                {7, FILETYPE_REGULAR_FILE, true, true}};
   for (const auto& x : expect) {
     INFO("fd " << x.fd);
     FdEntryPtr e;
     REQUIRE(t.lookup(x.fd, 0, &e) == E_SUCCESS);
     CHECK(e->filetype == x.type);
-    CHECK(e->rights_base == rights::max_base(x.type));
+    CHECK(e->rights_base == (rights::max_base(x.type) & rights::limit_by_access(x.type, x.r, x.w)));
     CHECK(e->rights_inheriting == rights::max_inheriting(x.type));
   }
   CHECK(t.size() == 7);
@@ -160,4 +163,58 @@ TEST_CASE("insert takes the lowest free number") {
   CHECK(n == 1);
   REQUIRE(t.insert(mk(q[1]), &n) == E_SUCCESS);
   CHECK(n == 3);
+}
+
+TEST_CASE("adopt limits rights by the host access mode (sandbox.fds regression)") {
+  FdTable t;
+  char tmpl[] = "/tmp/capvm-fdtable-XXXXXX";
+  const int file = mkstemp(tmpl);
+  REQUIRE(file >= 0);
+  const int ro = open(tmpl, O_RDONLY);
+  const int wo = open(tmpl, O_WRONLY);
+  unlink(tmpl);
+  close(file);
+  REQUIRE(t.adopt(grant(0, ro)) == E_SUCCESS);
+  REQUIRE(t.adopt(grant(1, wo)) == E_SUCCESS);
+  FdEntryPtr e;
+  CHECK(t.lookup(0, RIGHT_FD_WRITE, &e) == E_NOTCAPABLE);
+  CHECK(t.lookup(0, RIGHT_FILE_ALLOCATE, &e) == E_NOTCAPABLE);
+  CHECK(t.lookup(0, RIGHT_FILE_STAT_FPUT_SIZE, &e) == E_NOTCAPABLE);
+  CHECK(t.lookup(0, RIGHT_FD_READ | RIGHT_FD_SEEK | RIGHT_MEM_MAP, &e) == E_SUCCESS);
+  CHECK(t.lookup(1, RIGHT_FD_READ, &e) == E_NOTCAPABLE);
+  CHECK(t.lookup(1, RIGHT_MEM_MAP, &e) == E_NOTCAPABLE);
+  CHECK(t.lookup(1, RIGHT_PROC_EXEC, &e) == E_NOTCAPABLE);
+  CHECK(t.lookup(1, RIGHT_FD_WRITE | RIGHT_FD_SEEK, &e) == E_SUCCESS);
+  // Explicit rights are bounded the same way.
+  const int ro2 = open("/dev/null", O_RDONLY);
+  vm::FdGrant g = grant(2, ro2);
+  g.has_rights = true;
+  g.rights_base = RIGHT_FD_READ | RIGHT_FD_WRITE;
+  REQUIRE(t.adopt(g) == E_SUCCESS);
+  CHECK(t.lookup(2, RIGHT_FD_WRITE, &e) == E_NOTCAPABLE);
+  CHECK(t.lookup(2, RIGHT_FD_READ, &e) == E_SUCCESS);
+}
+
+TEST_CASE("dup and replace keep the entry exactly; replace(x, x) is a no-op") {
+  FdTable t;
+  const int null = open("/dev/null", O_RDWR);
+  vm::FdGrant g = grant(5, null);
+  g.has_rights = true;
+  g.rights_base = RIGHT_FD_READ;
+  REQUIRE(t.adopt(g) == E_SUCCESS);
+  Fd d = 99;
+  REQUIRE(t.dup(5, &d) == E_SUCCESS);
+  CHECK(d == 0);
+  FdEntryPtr a, b;
+  REQUIRE(t.lookup(5, 0, &a) == E_SUCCESS);
+  REQUIRE(t.lookup(0, 0, &b) == E_SUCCESS);
+  CHECK(a->rights_base == b->rights_base);
+  CHECK(a->host_fd() == b->host_fd());
+  CHECK(t.replace(5, 5) == E_SUCCESS);
+  CHECK(t.lookup(5, 0, &a) == E_SUCCESS);
+  CHECK(t.replace(5, 7) == E_BADF);
+  CHECK(t.replace(7, 5) == E_BADF);
+  CHECK(t.replace(0xffffffffu, 0xffffffffu) == E_BADF);
+  CHECK(t.dup(0xffffffffu, &d) == E_BADF);
+  CHECK(t.size() == 2);
 }
