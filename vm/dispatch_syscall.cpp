@@ -51,13 +51,19 @@ bool serve_syscall(Process& p, ThreadEnd* end) {
   GuestContext& ctx = x86_64::this_thread_context();
   uint64_t* r = ctx.gpr;
   const uint32_t raw_number = static_cast<uint32_t>(r[x86_64::kRax]);
-  const bool vdso = (raw_number & kVdsoConventionBit) != 0;
-  const uint32_t number = raw_number & ~kVdsoConventionBit;
+  // The vDSO convention is honoured only for the vDSO's own stubs: a raw
+  // trap elsewhere with bit 30 set is just an unknown number.
+  const VdsoLayout layout = vdso_layout(VdsoArch::kX86_64);
+  const uint64_t trap_pc = ctx.rip - 2;
+  const bool in_vdso = trap_pc >= p.vdso_base + layout.code_offset &&
+                       trap_pc < p.vdso_base + layout.code_offset + layout.code_size;
+  const bool vdso = in_vdso && (raw_number & kVdsoConventionBit) != 0;
+  const uint32_t number = vdso ? raw_number & ~kVdsoConventionBit : raw_number;
   const abi::SyscallShape* shape = abi::syscall_shape(number);
 
   hostio::SyscallRequest req;
   req.number = number;
-  req.pc = ctx.rip - 2;
+  req.pc = trap_pc;
   req.tid = current_tid();
   uint64_t out_ptrs[2] = {};
   hostio::SyscallOutcome res;

@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 
@@ -41,7 +42,10 @@ abi::Errno from_host_errno(int e) {
 
 // A checked copy that may race with another guest thread unmapping the
 // pages: the fault handler unwinds to here and the copy reports failure.
-thread_local sigjmp_buf* t_copy_recover = nullptr;
+// volatile: the stores around the copy must really happen before and after
+// it; the compiler may otherwise assume memcpy never looks at them and drop
+// the first one.
+thread_local sigjmp_buf* volatile t_copy_recover = nullptr;
 
 bool guarded_copy(void* dst, const void* src, size_t len) {
   sigjmp_buf jb;
@@ -50,7 +54,9 @@ bool guarded_copy(void* dst, const void* src, size_t len) {
     return false;
   }
   t_copy_recover = &jb;
+  std::atomic_signal_fence(std::memory_order_seq_cst);
   std::memcpy(dst, src, len);
+  std::atomic_signal_fence(std::memory_order_seq_cst);
   t_copy_recover = nullptr;
   return true;
 }
@@ -133,7 +139,9 @@ bool guarded_word_op(Op op) {
     return false;
   }
   t_copy_recover = &jb;
+  std::atomic_signal_fence(std::memory_order_seq_cst);
   op();
+  std::atomic_signal_fence(std::memory_order_seq_cst);
   t_copy_recover = nullptr;
   return true;
 }

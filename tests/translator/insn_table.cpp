@@ -433,11 +433,18 @@ void gen_push_pop(Gen& g) {
     }
   }
   for (unsigned i = 0; i < n; ++i) {
-    if (g.below(4) == 0) g.a.add(x86::rsp, 8);
+    const unsigned k = g.below(5);
+    if (k == 0) g.a.add(x86::rsp, 8);
+    // pop m64 only first: later pops could overwrite its address registers.
+    else if (k == 1 && i == 0) g.a.pop(g.mem(8));
     else g.a.pop(q(g.reg()));
   }
-  if (g.below(8) == 0) {  // pop rsp: rsp takes the value from the stack
-    g.a.push(x86::qword_ptr(x86::rsp, 8));
+  if (g.below(8) == 0) {
+    // pop rsp: rsp takes a value from the stack. The value is kept
+    // canonical: with a non-canonical rsp the host kernel's return to user
+    // mode (iret after any interrupt) faults, natively as under capvm, so
+    // the outcome would depend on timing, not on the translation.
+    g.a.push(imm(static_cast<int32_t>(g.below(0x7FFFFFFF))));
     g.a.pop(x86::rsp);
   }
 }
@@ -843,7 +850,6 @@ const std::vector<SkippedInsn>& skipped_instructions() {
       {"cpuid", "host CPU versus Unicorn's model: differs by design"},
       {"syscall", "the snippet terminator; tested by every case"},
       {"int3/int n/ud2", "traps: exit kinds, not state changes (see unit tests)"},
-      {"pop m64", "translator: SIGILL by design (never emitted by compilers)"},
       {"mov moffs (a0-a3)", "translator: SIGILL by design (no ModRM to confine)"},
       {"xlat/enter/maskmovdqu", "translator: forbidden (implicit host-relative memory)"},
       {"gs: prefixes, wrfsbase & co", "translator: forbidden (the sandbox segment)"},

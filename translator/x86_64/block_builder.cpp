@@ -302,7 +302,43 @@ BlockBuilder::Step BlockBuilder::translate_stack(const DecodedInsn& d) {
         if (r != kRsp) a_.lea(x86::rsp, x86::ptr(x86::rsp, 8));
         return Step::kContinue;
       }
-      return Step::kIllegal;  // pop to memory: never emitted by compilers
+      // pop m64: the address is computed after rsp is incremented
+      // (Intel SDM, POP: "if the destination operand uses rsp as a base
+      // register, its value is computed after the increment").
+      const unsigned tmp = pick_scratch(d);
+      if (tmp == kNoScratch || op0.type != ZYDIS_OPERAND_TYPE_MEMORY) return Step::kIllegal;
+      if (op0.mem.segment == ZYDIS_REGISTER_GS) return Step::kIllegal;
+      const int32_t s2 = CAPVM_CTX_OFF(scratch) + 24;
+      a_.mov(ctx(s, 8), kGp64[tmp]);
+      a_.mov(kGp64[tmp], guest_mem(x86::esp, 0, 8));
+      a_.lea(x86::rsp, x86::ptr(x86::rsp, 8));
+      a_.mov(ctx(s2, 8), kGp64[tmp]);  // the value
+      emit_effective_address(a_, t_, d, op0, tmp);
+      a_.mov(ctx(s + 8, 8), x86::rax);
+      if (tmp != kRax) {
+        a_.mov(x86::rax, ctx(s2, 8));
+        a_.mov(guest_mem(kGp64[tmp].r32(), 0, 8), x86::rax);
+        a_.mov(x86::rax, ctx(s + 8, 8));
+      } else {
+        // tmp is rax: use rcx (not in the address, which is computed).
+        a_.mov(ctx(s + 16, 8), x86::rcx);
+        a_.mov(x86::rcx, ctx(s2, 8));
+        a_.mov(guest_mem(x86::eax, 0, 8), x86::rcx);
+        a_.mov(x86::rcx, ctx(s + 16, 8));
+      }
+      a_.mov(kGp64[tmp], ctx(s, 8));
+      return Step::kContinue;
+    }
+    case ZYDIS_MNEMONIC_ENTER: {
+      // enter imm16, 0 (nesting level 0): push rbp; rbp = rsp; rsp -= size.
+      const uint32_t size = static_cast<uint32_t>(d.ops[0].imm.value.u & 0xFFFF);
+      const uint32_t level = static_cast<uint32_t>(d.ops[1].imm.value.u & 0x1F);
+      if (level != 0) return Step::kIllegal;
+      a_.lea(x86::rsp, x86::ptr(x86::rsp, -8));
+      a_.mov(guest_mem(x86::esp, 0, 8), x86::rbp);
+      a_.mov(x86::rbp, x86::rsp);
+      a_.lea(x86::rsp, x86::ptr(x86::rsp, -static_cast<int32_t>(size)));
+      return Step::kContinue;
     }
     case ZYDIS_MNEMONIC_LEAVE:
       a_.mov(x86::rsp, x86::rbp);
@@ -367,6 +403,8 @@ BlockBuilder::Step BlockBuilder::translate(const DecodedInsn& d) {
         a_.mov(kGp64[r], imm(value));
       } else if (d.ops[0].size == 32) {
         a_.mov(kGp64[r].r32(), imm(static_cast<uint32_t>(value)));
+      } else if (d.ops[0].size == 16) {
+        a_.mov(kGp64[r].r16(), imm(static_cast<uint16_t>(value)));
       } else {
         return Step::kIllegal;
       }

@@ -132,6 +132,7 @@ InsnClass classify(const DecodedInsn& d) {
     case ZYDIS_MNEMONIC_PUSHFQ:
     case ZYDIS_MNEMONIC_POPFQ:
     case ZYDIS_MNEMONIC_LEAVE:
+    case ZYDIS_MNEMONIC_ENTER:
       return InsnClass::kStack;
     case ZYDIS_MNEMONIC_LOOP:
     case ZYDIS_MNEMONIC_LOOPE:
@@ -159,7 +160,6 @@ InsnClass classify(const DecodedInsn& d) {
     case ZYDIS_MNEMONIC_MASKMOVQ:
     case ZYDIS_MNEMONIC_MASKMOVDQU:
     case ZYDIS_MNEMONIC_VMASKMOVDQU:
-    case ZYDIS_MNEMONIC_ENTER:
     case ZYDIS_MNEMONIC_MOVDIR64B:
     case ZYDIS_MNEMONIC_ENQCMD:
     case ZYDIS_MNEMONIC_ENQCMDS:
