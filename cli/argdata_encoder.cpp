@@ -94,6 +94,13 @@ Bytes timestamp(int64_t nanoseconds) {
   return out;
 }
 
+Bytes big_timestamp(bool negative, const std::vector<uint8_t>& magnitude) {
+  Bytes out{kTimestamp};
+  Bytes v = int_bytes(negative, magnitude);
+  out.insert(out.end(), v.begin(), v.end());
+  return out;
+}
+
 Bytes string(std::string_view value) {
   Bytes out;
   out.reserve(value.size() + 2);

@@ -41,6 +41,9 @@ Bytes big_integer(bool negative, const std::vector<uint8_t>& magnitude);
 // "null-terminated UTF-8" (the caller checks the UTF-8).
 Bytes string(std::string_view value);
 Bytes timestamp(int64_t nanoseconds);
+// A timestamp of any size, like big_integer (argdata.md: "N-bit signed
+// big-endian integer ... nanoseconds since 1970 (UTC)").
+Bytes big_timestamp(bool negative, const std::vector<uint8_t>& magnitude);
 Bytes seq(const std::vector<Bytes>& elements);
 Bytes map(const std::vector<std::pair<Bytes, Bytes>>& entries);
 

@@ -12,15 +12,17 @@ FdTable::~FdTable() {
     if (e.owned) close(e.host_fd);
 }
 
-uint32_t FdTable::add_inherited(int host_fd) {
+uint32_t FdTable::add_inherited(int host_fd, const FdInfo& info) {
   for (size_t i = 0; i < entries_.size(); ++i)
     if (!entries_[i].owned && entries_[i].host_fd == host_fd) return static_cast<uint32_t>(i);
-  entries_.push_back({host_fd, false});
+  entries_.push_back({host_fd, false, info});
+  entries_.back().info.guest_fd = static_cast<uint32_t>(entries_.size() - 1);
   return static_cast<uint32_t>(entries_.size() - 1);
 }
 
-uint32_t FdTable::add_owned(int host_fd) {
-  entries_.push_back({host_fd, true});
+uint32_t FdTable::add_owned(int host_fd, const FdInfo& info) {
+  entries_.push_back({host_fd, true, info});
+  entries_.back().info.guest_fd = static_cast<uint32_t>(entries_.size() - 1);
   return static_cast<uint32_t>(entries_.size() - 1);
 }
 
@@ -30,11 +32,15 @@ bool FdTable::is_owned(int host_fd) const {
   return false;
 }
 
-bool FdTable::release(std::vector<vm::FdGrant>* out, int* error_number) {
+bool FdTable::release(std::vector<vm::FdGrant>* out, std::vector<FdInfo>* info,
+                      int* error_number) {
   std::vector<vm::FdGrant> grants;
   for (size_t i = 0; i < entries_.size(); ++i) {
     vm::FdGrant g;
     g.guest_fd = static_cast<uint32_t>(i);
+    g.has_rights = true;
+    g.rights_base = entries_[i].info.rights_base;
+    g.rights_inheriting = entries_[i].info.rights_inheriting;
     if (entries_[i].owned) {
       g.host_fd = entries_[i].host_fd;
     } else {
@@ -49,6 +55,7 @@ bool FdTable::release(std::vector<vm::FdGrant>* out, int* error_number) {
     }
     grants.push_back(g);
   }
+  for (const Entry& e : entries_) info->push_back(e.info);
   entries_.clear();  // every descriptor now belongs to the grants
   out->insert(out->end(), grants.begin(), grants.end());
   return true;

@@ -26,8 +26,10 @@ int main(int argc, char** argv) {
         std::fputs(cli::usage_text(), stdout);
         return 0;
       case cli::Command::kVersion:
-        std::printf("capvm %s\n", cli::version());
+        std::fputs(cli::version_text().c_str(), stdout);
         return 0;
+      case cli::Command::kExplain:
+        return cli::explain_command(options);
       case cli::Command::kRun:
         return cli::run_command(options);
     }

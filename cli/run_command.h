@@ -1,5 +1,6 @@
 // `capvm run`: read and check the program, turn the YAML into argdata and
-// descriptors, hand everything to the VM.
+// descriptors, hand everything to the VM. `capvm explain`: the same up to
+// the VM, then print what the program would receive.
 #pragma once
 
 #include <string>
@@ -13,5 +14,6 @@ void report_error(const std::string& subject, const std::string& reason);
 
 // Returns the process exit status (vm::kExitCapvmError on capvm's errors).
 int run_command(const Options& options);
+int explain_command(const Options& options);
 
 }  // namespace capvm::cli

@@ -4,6 +4,7 @@
 #include "cli/yaml_config.h"
 
 #include <fcntl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -14,9 +15,14 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "abi/types.h"
 #include "cli/argdata_encoder.h"
+#include "cli/fd_rights.h"
 #include "cli/fd_table.h"
+#include "cli/socket_open.h"
 #include "cli/yaml_scalar.h"
+#include "hostio/fd_table.h"
+#include "rights/rights.h"
 
 namespace capvm::cli {
 namespace {
@@ -48,9 +54,16 @@ std::string display_tag(const std::string& tag) {
 class Converter {
  public:
   explicit Converter(const ConfigContext& context) : context_(context) {}
+  ~Converter() { close_acceptors(&acceptors_); }  // unless released
 
   Bytes convert(const YAML::Node& node, unsigned depth);
   FdTable& fds() { return fds_; }
+  void add_acceptor(Acceptor a) { acceptors_.push_back(std::move(a)); }
+  std::vector<Acceptor> release_acceptors() {
+    std::vector<Acceptor> out = std::move(acceptors_);
+    acceptors_.clear();
+    return out;
+  }
   const ConfigContext& context() const { return context_; }
 
   // One guest number per resource node, even when an alias repeats it.
@@ -76,6 +89,7 @@ class Converter {
 
   const ConfigContext& context_;
   FdTable fds_;
+  std::vector<Acceptor> acceptors_;
   std::vector<std::pair<YAML::Node, uint32_t>> resource_nodes_;
   size_t nodes_ = 0;
   size_t total_bytes_ = 0;
@@ -90,6 +104,200 @@ Bytes checked(const YAML::Node& node, std::optional<Bytes> value, const std::str
               const char* type) {
   if (value) return *std::move(value);
   fail(node, error.empty() ? "'" + node.Scalar() + "' is not a valid " + type : error);
+}
+
+// ---- Rights: `mode: ro|rw` and `rights:` ---------------------------------
+
+std::string type_name(uint8_t filetype) {
+  const char* n = abi::filetype_name(filetype);
+  return n ? n : "unknown";
+}
+
+struct RightsRequest {
+  bool given = false;
+  bool list_form = false;  // a list: base and inheriting alike
+  struct Named {
+    abi::Rights bits;
+    bool all;
+    YAML::Node at;
+  };
+  std::vector<Named> base, inheriting;  // the list form fills base only
+  YAML::Node node;
+};
+
+std::vector<RightsRequest::Named> right_names(const YAML::Node& list) {
+  if (!list.IsSequence())
+    fail(list, "rights takes a list of right names ([fd_read, file_open]) or a map "
+               "{base: [...], inheriting: [...]}");
+  std::vector<RightsRequest::Named> out;
+  for (const auto& item : list) {
+    const std::string& name = scalar_of(item, "a right name");
+    abi::Rights bits = 0;
+    if (name == "all") {
+      out.push_back({0, true, item});
+      continue;
+    }
+    if (name.empty() || name == "none" || !rights::parse(name, &bits))
+      fail(item, "unknown right '" + name + "' (names as in cloudabi.txt: fd_read, file_open, ...)");
+    out.push_back({bits, false, item});
+  }
+  return out;
+}
+
+RightsRequest parse_rights(const YAML::Node& node) {
+  RightsRequest r;
+  r.given = true;
+  r.node = node;
+  if (node.IsMap()) {
+    for (const auto& kv : node) {
+      const std::string& key = scalar_of(kv.first, "rights attribute name");
+      if (key == "base") r.base = right_names(kv.second);
+      else if (key == "inheriting") r.inheriting = right_names(kv.second);
+      else fail(kv.first, "unknown rights attribute '" + key + "' (base, inheriting)");
+    }
+    return r;
+  }
+  r.list_form = true;
+  r.base = right_names(node);
+  return r;
+}
+
+// The rights of a descriptor of `filetype`: the mode's set, or the
+// explicit request checked against it.
+rights::RightsPair resolve_rights(uint8_t filetype, bool rw, const RightsRequest& req) {
+  const rights::RightsPair allowed = mode_rights(filetype, rw);
+  if (!req.given) return allowed;
+  const rights::RightsPair any_mode = mode_rights(filetype, true);
+  auto refuse = [&](const RightsRequest::Named& n, abi::Rights missing, bool inheriting) {
+    abi::Rights bit = missing & (~missing + 1);  // lowest
+    const std::string name = rights::format(bit);
+    const abi::Rights mode_max = inheriting ? any_mode.inheriting
+                                            : (req.list_form ? any_mode.base | any_mode.inheriting
+                                                             : any_mode.base);
+    if (!rw && (mode_max & bit))
+      fail(n.at, "right " + name + " needs mode: rw");
+    fail(n.at, "right " + name + " does not apply to " +
+                   std::string(inheriting ? "the inheriting rights of " : "") + "a " +
+                   type_name(filetype));
+  };
+  rights::RightsPair out;
+  if (req.list_form) {
+    for (const auto& n : req.base) {
+      if (n.all) {
+        out = allowed;
+        continue;
+      }
+      if (abi::Rights missing = n.bits & ~(allowed.base | allowed.inheriting))
+        refuse(n, missing, false);
+      out.base |= n.bits & allowed.base;
+      out.inheriting |= n.bits & allowed.inheriting;
+    }
+    return out;
+  }
+  for (const auto& n : req.base) {
+    if (n.all) { out.base = allowed.base; continue; }
+    if (abi::Rights missing = n.bits & ~allowed.base) refuse(n, missing, false);
+    out.base |= n.bits;
+  }
+  for (const auto& n : req.inheriting) {
+    if (n.all) { out.inheriting = allowed.inheriting; continue; }
+    if (abi::Rights missing = n.bits & ~allowed.inheriting) refuse(n, missing, true);
+    out.inheriting |= n.bits;
+  }
+  return out;
+}
+
+uint8_t filetype_of(int fd, const YAML::Node& at) {
+  uint8_t type = abi::FILETYPE_UNKNOWN;
+  if (hostio::host_filetype(fd, &type) != abi::E_SUCCESS || type == abi::FILETYPE_UNKNOWN) {
+    close(fd);
+    fail(at, "cannot give the guest this kind of file (no CloudABI file type for it)");
+  }
+  return type;
+}
+
+// ---- Attributes of !file and !socket -------------------------------------------
+
+struct ResourceSpec {
+  std::optional<std::string> path;
+  std::optional<bool> rw;
+  YAML::Node mode_at;
+  RightsRequest rights;
+  std::optional<std::string> bind, connect;
+  YAML::Node address_at;
+  std::optional<SocketType> type;
+};
+
+using Attribute = void (*)(const YAML::Node& value, ResourceSpec& spec);
+
+std::string text_attribute(const YAML::Node& value, const char* what) {
+  const std::string& p = scalar_of(value, what);
+  if (p.empty()) fail(value, std::string(what) + " must not be empty");
+  if (p.find('\0') != std::string::npos) fail(value, std::string(what) + " contains a null byte");
+  return p;
+}
+
+void attr_path(const YAML::Node& v, ResourceSpec& s) { s.path = text_attribute(v, "path"); }
+void attr_mode(const YAML::Node& v, ResourceSpec& s) {
+  const std::string& m = scalar_of(v, "mode");
+  if (m == "ro") s.rw = false;
+  else if (m == "rw") s.rw = true;
+  else fail(v, "mode takes ro or rw, not '" + m + "'");
+  s.mode_at = v;
+}
+void attr_rights(const YAML::Node& v, ResourceSpec& s) { s.rights = parse_rights(v); }
+void attr_bind(const YAML::Node& v, ResourceSpec& s) {
+  s.bind = text_attribute(v, "bind");
+  s.address_at = v;
+}
+void attr_connect(const YAML::Node& v, ResourceSpec& s) {
+  s.connect = text_attribute(v, "connect");
+  s.address_at = v;
+}
+void attr_type(const YAML::Node& v, ResourceSpec& s) {
+  const std::string& t = scalar_of(v, "type");
+  if (t == "stream") s.type = SocketType::kStream;
+  else if (t == "dgram") s.type = SocketType::kDgram;
+  else if (t == "seqpacket") s.type = SocketType::kSeqpacket;
+  else fail(v, "type takes stream, dgram or seqpacket, not '" + t + "'");
+}
+
+struct AttributeRow {
+  std::string_view name;
+  Attribute apply;
+};
+const AttributeRow kFileAttributes[] = {
+    {"path", attr_path}, {"mode", attr_mode}, {"rights", attr_rights}};
+const AttributeRow kSocketAttributes[] = {{"bind", attr_bind},  {"connect", attr_connect},
+                                          {"type", attr_type},  {"mode", attr_mode},
+                                          {"rights", attr_rights}};
+
+template <size_t N>
+ResourceSpec parse_attributes(const YAML::Node& node, const char* tag,
+                              const AttributeRow (&table)[N]) {
+  if (!node.IsMap()) {
+    std::string names;
+    for (const auto& row : table) names += (names.empty() ? "" : ", ") + std::string(row.name);
+    fail(node, std::string(tag) + " takes a map with attributes " + names);
+  }
+  ResourceSpec spec;
+  std::vector<std::string> seen;
+  for (const auto& kv : node) {
+    const std::string& key = scalar_of(kv.first, "attribute name");
+    const AttributeRow* row = nullptr;
+    for (const auto& r : table)
+      if (key == r.name) row = &r;
+    if (row == nullptr) fail(kv.first, "unknown " + std::string(tag) + " attribute '" + key + "'");
+    for (const auto& s : seen)
+      if (s == key) fail(kv.first, "attribute '" + key + "' given twice");
+    seen.push_back(key);
+    row->apply(kv.second, spec);
+  }
+  return spec;
+}
+
+std::string mode_text(bool rw, const RightsRequest& r) {
+  return std::string(rw ? "rw" : "ro") + (r.given ? ", explicit rights" : "");
 }
 
 // ---- !fd: a descriptor capvm inherited ------------------------------------
@@ -113,55 +321,102 @@ Bytes tag_fd(const YAML::Node& node, Converter& cv, unsigned) {
                "(use --config FILE)");
   if (cv.fds().is_owned(host) || fcntl(host, F_GETFD) < 0)
     fail(node, "!fd " + v + ": descriptor " + std::to_string(host) + " is not open");
-  return argdata::fd(cv.fds().add_inherited(host));
+  FdInfo info;
+  if (hostio::host_filetype(host, &info.filetype) != abi::E_SUCCESS)
+    fail(node, "!fd " + v + ": descriptor " + std::to_string(host) + " is not open");
+  // cloudabi-run gave the type's maximum; capvm also drops what the host
+  // descriptor's access mode rules out (stdout opened write-only cannot be
+  // read), so `explain` shows what the guest can really do.
+  rights::RightsPair r{rights::max_base(info.filetype), rights::max_inheriting(info.filetype)};
+  const int accmode = fcntl(host, F_GETFL) & O_ACCMODE;
+  if (info.filetype != abi::FILETYPE_DIRECTORY) {
+    if (accmode == O_RDONLY) r.base &= ~kWriteRights;
+    if (accmode == O_WRONLY)
+      r.base &= ~(abi::RIGHT_FD_READ | abi::RIGHT_MEM_MAP | abi::RIGHT_MEM_MAP_EXEC |
+                  abi::RIGHT_PROC_EXEC);
+  }
+  info.rights_base = r.base;
+  info.rights_inheriting = r.inheriting;
+  info.origin = "!fd " + v + " (host fd " + std::to_string(host) + ")";
+  return argdata::fd(cv.fds().add_inherited(host, info));
 }
 
-// ---- !file {path: P}: a file or directory opened read-only ----------------
-
-struct FileSpec {
-  std::optional<std::string> path;
-};
-
-using FileAttribute = void (*)(const YAML::Node& value, FileSpec& spec);
-
-// The attributes of !file; `mode:` and `rights:` become rows here.
-const std::pair<std::string_view, FileAttribute> kFileAttributes[] = {
-    {"path",
-     [](const YAML::Node& value, FileSpec& spec) {
-       const std::string& p = scalar_of(value, "path");
-       if (p.empty()) fail(value, "path must not be empty");
-       if (p.find('\0') != std::string::npos) fail(value, "path contains a null byte");
-       spec.path = p;
-     }},
-};
-
-int open_read_only(const std::string& path, const YAML::Node& at) {
-  // Directories are opened O_DIRECTORY: the guest resolves paths beneath them.
-  struct stat st;
-  int flags = O_RDONLY | O_CLOEXEC | O_NOCTTY;
-  if (stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) flags |= O_DIRECTORY;
-  int fd = open(path.c_str(), flags);
-  if (fd < 0) fail(at, "cannot open " + path + ": " + std::strerror(errno));
-  return fd;
-}
+// ---- !file {path: P, mode: ro|rw, rights: [...]} ----------------------------
 
 Bytes tag_file(const YAML::Node& node, Converter& cv, unsigned) {
-  if (!node.IsMap()) fail(node, "!file takes a map with a path attribute");
-  FileSpec spec;
-  for (const auto& kv : node) {
-    const std::string& key = scalar_of(kv.first, "!file attribute name");
-    bool known = false;
-    for (const auto& [name, apply] : kFileAttributes) {
-      if (key == name) {
-        apply(kv.second, spec);
-        known = true;
-        break;
-      }
-    }
-    if (!known) fail(kv.first, "unknown !file attribute '" + key + "'");
-  }
+  ResourceSpec spec = parse_attributes(node, "!file", kFileAttributes);
   if (!spec.path) fail(node, "!file has no path attribute");
-  return argdata::fd(cv.fds().add_owned(open_read_only(*spec.path, node)));
+  const bool rw = spec.rw.value_or(false);
+  const int common = O_CLOEXEC | O_NOCTTY;
+  int fd = open(spec.path->c_str(), (rw ? O_RDWR : O_RDONLY) | common);
+  // A directory is never opened for writing; its rights say what may change.
+  if (fd < 0 && rw && errno == EISDIR) fd = open(spec.path->c_str(), O_RDONLY | O_DIRECTORY | common);
+  if (fd < 0) fail(node, "cannot open " + *spec.path + ": " + std::strerror(errno));
+  FdInfo info;
+  info.filetype = filetype_of(fd, node);
+  rights::RightsPair r;
+  try {
+    r = resolve_rights(info.filetype, rw, spec.rights);
+  } catch (...) {
+    close(fd);
+    throw;
+  }
+  info.rights_base = r.base;
+  info.rights_inheriting = r.inheriting;
+  info.origin = "!file " + *spec.path + " (" + mode_text(rw, spec.rights) + ")";
+  return argdata::fd(cv.fds().add_owned(fd, info));
+}
+
+// ---- !socket {bind|connect: ADDR, type:, mode:, rights:} ----------------------
+
+Bytes tag_socket(const YAML::Node& node, Converter& cv, unsigned) {
+  ResourceSpec spec = parse_attributes(node, "!socket", kSocketAttributes);
+  if (spec.bind.has_value() == spec.connect.has_value())
+    fail(node, "!socket takes exactly one of bind: ADDR (a server) or connect: ADDR (a client)");
+  SocketRequest req;
+  req.bind = spec.bind.has_value();
+  req.address = req.bind ? *spec.bind : *spec.connect;
+  req.type = spec.type.value_or(SocketType::kStream);
+  const char* type_text = req.type == SocketType::kStream ? "stream"
+                          : req.type == SocketType::kDgram ? "dgram" : "seqpacket";
+  const bool listener = req.bind && req.type != SocketType::kDgram;
+  if (listener && (spec.rw || spec.rights.given))
+    fail(spec.rw ? spec.mode_at : spec.rights.node,
+         "mode and rights do not apply to a listening socket: the guest only receives "
+         "connections from it");
+  std::string resolved, error;
+  const int sock = open_socket(req, &resolved, &error);
+  if (sock < 0) fail(spec.address_at, error);
+  FdInfo info;
+  if (listener) {
+    int pair[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0) {
+      close(sock);
+      fail(node, std::string("cannot create a socket pair: ") + std::strerror(errno));
+    }
+    cv.add_acceptor({sock, pair[1], resolved});
+    info.filetype = abi::FILETYPE_SOCKET_STREAM;
+    rights::RightsPair r = mode_rights(info.filetype, false);
+    info.rights_base = r.base;
+    info.rights_inheriting = r.inheriting;
+    info.origin = "!socket bind " + resolved + " " + type_text +
+                  ": connection source, each sock_recv yields one accepted connection";
+    return argdata::fd(cv.fds().add_owned(pair[0], info));
+  }
+  const bool rw = spec.rw.value_or(true);
+  info.filetype = filetype_of(sock, node);
+  rights::RightsPair r;
+  try {
+    r = resolve_rights(info.filetype, rw, spec.rights);
+  } catch (...) {
+    close(sock);
+    throw;
+  }
+  info.rights_base = r.base;
+  info.rights_inheriting = r.inheriting;
+  info.origin = "!socket " + std::string(req.bind ? "bind " : "connect ") + resolved + " " +
+                type_text + " (" + mode_text(rw, spec.rights) + ")";
+  return argdata::fd(cv.fds().add_owned(sock, info));
 }
 
 // ---- !executable: the program itself, read-only ---------------------------
@@ -169,7 +424,25 @@ Bytes tag_file(const YAML::Node& node, Converter& cv, unsigned) {
 Bytes tag_executable(const YAML::Node& node, Converter& cv, unsigned) {
   if (!node.IsNull() && !(node.IsScalar() && node.Scalar().empty()))
     fail(node, "!executable takes no value");
-  return argdata::fd(cv.fds().add_owned(open_read_only(cv.context().program_path, node)));
+  const std::string& path = cv.context().program_path;
+  if (path.empty()) fail(node, "!executable needs the program: capvm explain CONFIG PROGRAM");
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY);
+  if (fd < 0) fail(node, "cannot open " + path + ": " + std::strerror(errno));
+  FdInfo info;
+  info.filetype = filetype_of(fd, node);
+  rights::RightsPair r = mode_rights(info.filetype, false);
+  info.rights_base = r.base;
+  info.rights_inheriting = r.inheriting;
+  info.origin = "!executable " + path;
+  return argdata::fd(cv.fds().add_owned(fd, info));
+}
+
+// ---- Tags of cloudabi-run that capvm replaces -------------------------------
+
+Bytes tag_flower(const YAML::Node& node, Converter&, unsigned) {
+  fail(node, "!flower_switchboard_handle: capvm has no Flower switchboard; give a server its "
+             "listening socket with !socket {bind: ADDR} (connections arrive through "
+             "sock_recv) and a client !socket {connect: ADDR}");
 }
 
 // ---- YAML's own tags --------------------------------------------------------
@@ -207,6 +480,12 @@ Bytes tag_binary(const YAML::Node& node, Converter&, unsigned) {
   return checked(node, std::move(v), error, "binary");
 }
 
+Bytes tag_timestamp(const YAML::Node& node, Converter&, unsigned) {
+  std::string error;
+  auto v = core_timestamp(scalar_of(node, "!!timestamp"), &error);
+  return checked(node, std::move(v), error, "timestamp");
+}
+
 using TagHandler = Bytes (*)(const YAML::Node&, Converter&, unsigned depth);
 struct TagRow {
   std::string_view suffix;  // after kCloudAbiPrefix or kYamlPrefix
@@ -219,12 +498,15 @@ const TagRow kTags[] = {
     {"fd", true, true, tag_fd},
     {"file", true, true, tag_file},
     {"executable", true, true, tag_executable},
+    {"socket", true, true, tag_socket},
+    {"flower_switchboard_handle", true, true, tag_flower},
     {"str", false, false, tag_str},
     {"null", false, false, tag_null},
     {"bool", false, false, tag_bool},
     {"int", false, false, tag_int},
     {"float", false, false, tag_float},
     {"binary", false, false, tag_binary},
+    {"timestamp", false, false, tag_timestamp},
 };
 
 const TagRow* find_tag(const std::string& tag) {
@@ -336,11 +618,12 @@ bool load_config(std::string_view yaml, const ConfigContext& context, Config* ou
     Config config;
     if (!docs.empty()) config.argdata = cv.convert(docs[0], 0);
     int err = 0;
-    if (!cv.fds().release(&config.fds, &err)) {
+    if (!cv.fds().release(&config.fds, &config.fd_info, &err)) {
       set_error(error, std::string("cannot duplicate a descriptor: ") + std::strerror(err),
                 YAML::Mark::null_mark());
       return false;
     }
+    config.acceptors = cv.release_acceptors();
     *out = std::move(config);
     return true;
   } catch (const Failure& f) {

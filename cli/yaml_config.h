@@ -7,6 +7,8 @@
 #include <string_view>
 #include <vector>
 
+#include "cli/acceptor.h"
+#include "cli/fd_table.h"
 #include "vm/process.h"
 
 namespace capvm::cli {
@@ -23,7 +25,7 @@ struct ConfigContext {
   // False when the YAML itself arrives on stdin, so `!fd stdin` cannot be
   // handed to the guest.
   bool stdin_available = false;
-  // The program path, for `!executable`.
+  // The program path, for `!executable`; empty: !executable is an error.
   std::string program_path;
   ConfigLimits limits;
 };
@@ -39,6 +41,10 @@ struct ConfigError {
 struct Config {
   std::vector<uint8_t> argdata;
   std::vector<vm::FdGrant> fds;  // the caller owns these host descriptors
+  std::vector<FdInfo> fd_info;   // one per grant, same order: for `explain`
+  // `!socket {bind:}` listeners (stream, seqpacket) still to be served:
+  // start_acceptors() or close_acceptors(); the caller owns them.
+  std::vector<Acceptor> acceptors;
 };
 
 // Parses the YAML text and opens every resource it names. On failure no

@@ -130,6 +130,106 @@ std::optional<argdata::Bytes> resolve_plain(std::string_view t, std::string* err
   return utf8_string(t, error);
 }
 
+namespace {
+
+// Days from 1970-01-01 to y-m-d in the proleptic Gregorian calendar
+// (H. Hinnant, "days_from_civil").
+int64_t days_from_civil(int64_t y, unsigned m, unsigned d) {
+  y -= m <= 2;
+  const int64_t era = (y >= 0 ? y : y - 399) / 400;
+  const unsigned yoe = static_cast<unsigned>(y - era * 400);
+  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + static_cast<int64_t>(doe) - 719468;
+}
+
+unsigned days_in_month(int64_t y, unsigned m) {
+  static const unsigned kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  if (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0)) return 29;
+  return kDays[m - 1];
+}
+
+}  // namespace
+
+std::optional<argdata::Bytes> core_timestamp(std::string_view t, std::string* error) {
+  size_t i = 0;
+  // Reads between min and max digits; -1 when there are none.
+  auto digits = [&](size_t min, size_t max) -> long {
+    size_t start = i;
+    long v = 0;
+    while (i < t.size() && i - start < max && t[i] >= '0' && t[i] <= '9') v = v * 10 + (t[i++] - '0');
+    return i - start < min ? -1 : v;
+  };
+  auto expect = [&](char c) {
+    if (i < t.size() && t[i] == c) {
+      ++i;
+      return true;
+    }
+    return false;
+  };
+  auto bad = [&]() -> std::optional<argdata::Bytes> {
+    *error = "'" + std::string(t) + "' is not a valid timestamp (yyyy-mm-dd, optionally "
+             "followed by Thh:mm:ss[.fraction][Z|+hh:mm])";
+    return std::nullopt;
+  };
+  const long year = digits(4, 4);
+  if (year < 0 || !expect('-')) return bad();
+  const bool ymd_only = t.size() == 10;
+  const long month = digits(ymd_only ? 2 : 1, 2);
+  if (month < 1 || month > 12 || !expect('-')) return bad();
+  const long day = digits(ymd_only ? 2 : 1, 2);
+  if (day < 1 || day > static_cast<long>(days_in_month(year, static_cast<unsigned>(month))))
+    return bad();
+  long hour = 0, minute = 0, second = 0, zone_minutes = 0;
+  int64_t nanos = 0;
+  if (i != t.size()) {
+    if (i < t.size() && (t[i] == 'T' || t[i] == 't')) {
+      ++i;
+    } else {
+      size_t ws = i;
+      while (i < t.size() && (t[i] == ' ' || t[i] == '\t')) ++i;
+      if (i == ws) return bad();
+    }
+    hour = digits(1, 2);
+    if (hour < 0 || hour > 23 || !expect(':')) return bad();
+    minute = digits(2, 2);
+    if (minute < 0 || minute > 59 || !expect(':')) return bad();
+    second = digits(2, 2);
+    if (second < 0 || second > 59) return bad();
+    if (expect('.')) {
+      int64_t scale = 100'000'000;
+      while (i < t.size() && t[i] >= '0' && t[i] <= '9') {
+        nanos += (t[i++] - '0') * scale;
+        scale /= 10;
+      }
+    }
+    while (i < t.size() && (t[i] == ' ' || t[i] == '\t')) ++i;
+    if (expect('Z')) {
+    } else if (i < t.size() && (t[i] == '+' || t[i] == '-')) {
+      const bool minus = t[i++] == '-';
+      const long zh = digits(1, 2);
+      long zm = 0;
+      if (zh < 0 || zh > 23) return bad();
+      if (expect(':')) {
+        zm = digits(2, 2);
+        if (zm < 0 || zm > 59) return bad();
+      }
+      zone_minutes = (minus ? -1 : 1) * (zh * 60 + zm);
+    }
+    if (i != t.size()) return bad();
+  }
+  const int64_t days = days_from_civil(year, static_cast<unsigned>(month), static_cast<unsigned>(day));
+  const int64_t seconds = days * 86400 + hour * 3600 + minute * 60 + second - zone_minutes * 60;
+  // Years 0000-9999 in nanoseconds fit in 64 bits only up to 2262: the
+  // product is taken in 128 bits and encoded at whatever size it needs.
+  const __int128 ns = static_cast<__int128>(seconds) * 1'000'000'000 + nanos;
+  const bool negative = ns < 0;
+  unsigned __int128 mag = negative ? -static_cast<unsigned __int128>(ns) : static_cast<unsigned __int128>(ns);
+  std::vector<uint8_t> magnitude(16);
+  for (int k = 15; k >= 0; --k, mag >>= 8) magnitude[static_cast<size_t>(k)] = static_cast<uint8_t>(mag);
+  return argdata::big_timestamp(negative, magnitude);
+}
+
 bool valid_utf8(std::string_view s) {
   size_t i = 0;
   while (i < s.size()) {

@@ -32,6 +32,13 @@ std::optional<argdata::Bytes> utf8_string(std::string_view text, std::string* er
 // `!!binary`: base64 with whitespace ignored.
 std::optional<argdata::Bytes> base64_binary(std::string_view text, std::string* error);
 
+// `!!timestamp` (yaml.org/type/timestamp.html): "2001-12-14",
+// "2001-12-14t21:59:43.10-05:00", "2001-12-14 21:59:43.10 -5",
+// "2001-12-15 2:59:43.10"; no zone is UTC. Becomes argdata's timestamp:
+// nanoseconds since 1970-01-01T00:00:00Z (digits past the nanosecond are
+// truncated). Years 0000-9999, leap years checked, no leap second.
+std::optional<argdata::Bytes> core_timestamp(std::string_view text, std::string* error);
+
 bool valid_utf8(std::string_view text);
 
 }  // namespace capvm::cli
