@@ -88,12 +88,20 @@ std::unique_ptr<GuestMemory> GuestMemory::create(uint64_t size, std::string* err
   mem->base_ = static_cast<uint8_t*>(p);
   mem->size_ = size;
   mem->reserved_ = reserve;
-  mem->page_prot_.assign(size / kGuestPageSize, 0);
+  mem->page_count_ = size / kGuestPageSize;
+  void* table = mmap(nullptr, mem->page_count_, PROT_READ | PROT_WRITE,
+                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (table == MAP_FAILED) {
+    *error = "cannot allocate the guest page table";
+    return nullptr;
+  }
+  mem->page_prot_ = static_cast<uint8_t*>(table);
   return mem;
 }
 
 GuestMemory::~GuestMemory() {
   if (base_ != nullptr) munmap(base_, reserved_);
+  if (page_prot_ != nullptr) munmap(page_prot_, page_count_);
 }
 
 bool GuestMemory::contains_host(const void* p) const {
@@ -258,7 +266,7 @@ abi::Errno GuestMemory::poke(GuestAddr addr, const void* src, size_t len) {
 
 bool GuestMemory::find_free_locked(uint64_t len, GuestAddr hint, GuestAddr* out) const {
   const uint64_t npages = len / kGuestPageSize;
-  const uint64_t total = page_prot_.size();
+  const uint64_t total = page_count_;
   const uint64_t lowest = kNullGuardSize / kGuestPageSize;
   uint64_t start = hint / kGuestPageSize;
   if (start < lowest || start >= total) start = lowest;

@@ -150,7 +150,10 @@ class GuestMemory {
   uint8_t* base_ = nullptr;
   uint64_t size_ = 0;
   uint64_t reserved_ = 0;
-  std::vector<uint8_t> page_prot_;  // GuestProt per page; 0x80 = mapped
+  // GuestProt per page, 0x80 = mapped: a fresh zero mapping of its own, so
+  // a 4 GiB sandbox costs nothing until pages are used.
+  uint8_t* page_prot_ = nullptr;
+  uint64_t page_count_ = 0;
   mutable std::mutex mutex_;
   ExecInvalidator invalidate_;
 };

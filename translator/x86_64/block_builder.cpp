@@ -122,6 +122,8 @@ void BlockBuilder::indirect_exit() {
   static_assert(kLookupBits == 16);
   a_.mov(x86::rdx, ctx(CAPVM_CTX_OFF(lookup_table), 8));
   a_.mov(x86::rcx, x86::ptr(x86::rdx, x86::rcx, 3));
+  a_.test(x86::rcx, x86::rcx);  // empty slot (flags are saved already)
+  a_.jz(miss);
   a_.cmp(x86::rax, x86::ptr(x86::rcx, 0));
   a_.jne(miss);
   a_.mov(x86::rcx, x86::ptr(x86::rcx, 8));

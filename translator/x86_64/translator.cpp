@@ -10,6 +10,7 @@
 #include <csignal>
 #include <cstdlib>
 #include <cstring>
+#include <new>
 
 #include "translator/x86_64/translator_impl.h"
 
@@ -28,8 +29,8 @@ const asmjit::JitAllocator::CreateParams* jit_params() {
 
 Translator::Impl::Impl(vm::GuestMemory& m, const TranslateOptions& o)
     : mem(m), options(o), jit(jit_params()) {
-  table.reset(new Block*[kLookupEntries]);
-  for (uint32_t i = 0; i < kLookupEntries; ++i) table[i] = &sentinel;
+  table = static_cast<Block**>(std::calloc(kLookupEntries, sizeof(Block*)));
+  if (table == nullptr) throw std::bad_alloc();
   ctx_off = context_fs_offset();
   unsigned eax, ebx, ecx, edx;
   __cpuid_count(0xD, 0, eax, ebx, ecx, edx);
@@ -49,7 +50,9 @@ Translator::Translator(vm::GuestMemory& memory, const TranslateOptions& options)
   }
 }
 
-Translator::~Translator() = default;
+Translator::~Translator() {
+  if (impl_) std::free(impl_->table);
+}
 
 bool Translator::prepare_thread(std::string* error) {
   if (!impl_) {
@@ -72,7 +75,7 @@ bool Translator::prepare_thread(std::string* error) {
     ctx.xsave_area = static_cast<uint8_t*>(area);
   }
   ctx.xsave_mask = impl_->xsave_mask;
-  ctx.lookup_table = reinterpret_cast<uint64_t>(impl_->table.get());
+  ctx.lookup_table = reinterpret_cast<uint64_t>(impl_->table);
   // The guest's memory segment: translated code addresses guest memory as
   // gs:[32-bit offset]. glibc does not use gs on x86-64.
   if (syscall(SYS_arch_prctl, ARCH_SET_GS, reinterpret_cast<unsigned long>(impl_->mem.host_base())) != 0) {
@@ -137,7 +140,7 @@ void Translator::invalidate(uint64_t addr, uint64_t len) {
       b->valid = false;
       impl_->unlink_locked(b);
       Block*& slot = impl_->table[lookup_index(b->guest_pc)];
-      if (slot == b) __atomic_store_n(&slot, &impl_->sentinel, __ATOMIC_RELEASE);
+      if (slot == b) __atomic_store_n(&slot, static_cast<Block*>(nullptr), __ATOMIC_RELEASE);
       // The host code stays allocated: another thread may still be inside
       // it, and its pc map still serves fault reports.
       it = impl_->blocks.erase(it);

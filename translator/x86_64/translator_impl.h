@@ -41,8 +41,9 @@ struct Translator::Impl {
   std::unordered_map<uint64_t, Block*> blocks;   // valid blocks by guest pc
   std::vector<std::unique_ptr<Block>> owned;     // every block ever made
   std::map<uintptr_t, Block*> by_host;           // host start -> block
-  Block sentinel;                                // never matches a lookup
-  std::unique_ptr<Block*[]> table;               // indirect-branch lookup
+  // Indirect-branch lookup: null or a valid block per slot. Zero-filled by
+  // the host (calloc of fresh pages), so creating it touches no memory.
+  Block** table = nullptr;
   uint64_t entry_stub = 0;  // void(*)(void): enters guest code at ctx.jump_to
   uint64_t exit_stub = 0;   // saves guest state, returns from entry_stub
   uint32_t xsave_size = 0;
