@@ -18,9 +18,12 @@
 
 namespace capvm::hostio {
 
+HostFd::HostFd(int fd, bool kill_on_close)
+    : fd_(fd), kill_on_close_(kill_on_close), owner_pid_(kill_on_close ? getpid() : 0) {}
+
 HostFd::~HostFd() {
   if (fd_ < 0) return;
-  if (kill_on_close_) {
+  if (kill_on_close_ && getpid() == owner_pid_) {
 #ifdef SYS_pidfd_send_signal
     // Only our own children are reaped; for anyone else waitid fails with
     // ECHILD and nothing happens beyond the signal.

@@ -24,7 +24,9 @@ class HostFd {
   // goes away, the child is sent SIGKILL and reaped (cloudabi.txt
   // proc_fork: "When closed, the child process is automatically signaled
   // with [signal.kill]").
-  HostFd(int fd, bool kill_on_close) : fd_(fd), kill_on_close_(kill_on_close) {}
+  // Only the process that created the descriptor kills (a forked child
+  // closing an inherited copy leaves its sibling alone).
+  HostFd(int fd, bool kill_on_close);
   ~HostFd();
   HostFd(const HostFd&) = delete;
   HostFd& operator=(const HostFd&) = delete;
@@ -33,6 +35,7 @@ class HostFd {
  private:
   int fd_;
   bool kill_on_close_ = false;
+  int owner_pid_ = 0;
 };
 
 struct FdEntry {

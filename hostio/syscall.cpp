@@ -23,41 +23,16 @@
 #include "abi/types.h"
 #include "hostio/errno_map.h"
 #include "hostio/fd_table.h"
+#include "hostio/internal.h"
 #include "rights/rights.h"
 
 namespace capvm::hostio {
 
-namespace {
-
-using abi::Errno;
+using namespace detail;
 using abi::Sys;
-using vm::GuestAddr;
 
-SyscallOutcome fail(Errno e) {
-  SyscallOutcome o;
-  o.error = e;
-  return o;
-}
-SyscallOutcome ok(uint64_t out0 = 0) {
-  SyscallOutcome o;
-  o.out[0] = out0;
-  return o;
-}
-
-inline uint32_t u32(uint64_t v) { return static_cast<uint32_t>(v); }
-inline uint16_t u16(uint64_t v) { return static_cast<uint16_t>(v); }
-inline uint8_t u8(uint64_t v) { return static_cast<uint8_t>(v); }
-
-// --- Scatter/gather --------------------------------------------------------------
-
-// Like the host's IOV_MAX: bounds the copy-in and the host iovec array.
-constexpr uint64_t kMaxIovecs = 1024;
-
-// Copies the guest iovec array [iovs, iovs + iovcnt) in once and turns
-// every buffer into a checked host span with protection `need` (writable
-// for reads into the guest). Zero-length buffers are dropped unchecked.
-Errno gather_iovecs(vm::GuestMemory& mem, GuestAddr iovs, uint64_t iovcnt, unsigned need,
-                    std::vector<struct iovec>* out) {
+Errno detail::gather_iovecs(vm::GuestMemory& mem, GuestAddr iovs, uint64_t iovcnt, unsigned need,
+                            std::vector<struct iovec>* out) {
   if (iovcnt > kMaxIovecs) return abi::E_INVAL;
   // Ciovec and Iovec share one layout (layouts-64.txt).
   std::vector<abi::Iovec> guest(iovcnt);
@@ -77,6 +52,39 @@ Errno gather_iovecs(vm::GuestMemory& mem, GuestAddr iovs, uint64_t iovcnt, unsig
   }
   return abi::E_SUCCESS;
 }
+
+Errno detail::copy_path(vm::GuestMemory& mem, GuestAddr p, uint64_t len, std::string* out) {
+  if (len >= 4096) return abi::E_NAMETOOLONG;  // PATH_MAX, with room for the NUL
+  out->assign(len, '\0');
+  if (len == 0) return abi::E_SUCCESS;  // the resolver says ENOENT
+  return mem.read(p, out->data(), len);
+}
+
+uint16_t detail::live_fdflags(const FdEntry& e) {
+  // append/nonblock live in the host open file description (shared with
+  // dups); the sync flags are kept per entry (see sys_fd.cpp fd_stat_put).
+  const uint16_t host = host_fdflags(e.host_fd());
+  const uint16_t sync = abi::FDFLAG_DSYNC | abi::FDFLAG_RSYNC | abi::FDFLAG_SYNC;
+  return static_cast<uint16_t>((host & ~sync) | ((host | e.fdflags) & sync));
+}
+
+void detail::sync_after_write(const FdEntry& e) {
+  if (e.fdflags & abi::FDFLAG_SYNC) fsync(e.host_fd());
+  else if (e.fdflags & abi::FDFLAG_DSYNC) fdatasync(e.host_fd());
+}
+
+Errno detail::install(FdTable& fds, int host_fd, uint8_t filetype, abi::Rights base,
+                      abi::Rights inheriting, abi::Fd* out) {
+  auto e = std::make_shared<FdEntry>();
+  e->host = std::make_shared<HostFd>(host_fd, filetype == abi::FILETYPE_PROCESS);
+  e->filetype = filetype;
+  e->rights_base = base;
+  e->rights_inheriting = inheriting;
+  e->fdflags = host_fdflags(host_fd);
+  return fds.insert(std::move(e), out);
+}
+
+namespace {
 
 SyscallOutcome sys_fd_read(SyscallContext& ctx, const SyscallRequest& r) {
   FdEntryPtr fd;
@@ -99,6 +107,7 @@ SyscallOutcome sys_fd_write(SyscallContext& ctx, const SyscallRequest& r) {
   if (iov.empty()) return ok(0);
   const ssize_t n = writev(fd->host_fd(), iov.data(), static_cast<int>(iov.size()));
   if (n < 0) return fail(from_host_errno(errno));
+  sync_after_write(*fd);
   return ok(static_cast<uint64_t>(n));
 }
 
@@ -113,7 +122,7 @@ SyscallOutcome sys_fd_stat_get(SyscallContext& ctx, const SyscallRequest& r) {
   if (Errno e = ctx.fds.lookup(u32(r.args[0]), 0, &fd)) return fail(e);
   abi::Fdstat st{};
   st.fs_filetype = fd->filetype;
-  st.fs_flags = fd->fdflags;
+  st.fs_flags = live_fdflags(*fd);
   st.fs_rights_base = fd->rights_base;
   st.fs_rights_inheriting = fd->rights_inheriting;
   return fail(ctx.mem.write_obj(r.args[1], st));
@@ -349,8 +358,24 @@ SyscallOutcome handle_syscall(SyscallContext& ctx, const SyscallRequest& req) {
     case Sys::thread_yield:
       sched_yield();
       return ok();
-    default: return fail(abi::E_NOSYS);  // not served yet
+    case Sys::fd_create1: case Sys::fd_create2: case Sys::fd_datasync: case Sys::fd_dup:
+    case Sys::fd_pread: case Sys::fd_pwrite: case Sys::fd_replace: case Sys::fd_seek:
+    case Sys::fd_stat_put: case Sys::fd_sync:
+      return sys_fd(ctx, req);
+    case Sys::file_advise: case Sys::file_allocate: case Sys::file_create: case Sys::file_link:
+    case Sys::file_open: case Sys::file_readdir: case Sys::file_readlink: case Sys::file_rename:
+    case Sys::file_stat_fget: case Sys::file_stat_fput: case Sys::file_stat_get:
+    case Sys::file_stat_put: case Sys::file_symlink: case Sys::file_unlink:
+      return sys_file(ctx, req);
+    case Sys::condvar_signal: case Sys::lock_unlock: case Sys::poll: case Sys::thread_create:
+    case Sys::thread_exit:
+      return sys_sync(ctx, req);
+    case Sys::proc_exec: case Sys::proc_fork:
+      return sys_proc(ctx, req);
+    case Sys::sock_recv: case Sys::sock_send: case Sys::sock_shutdown:
+      return sys_sock(ctx, req);
   }
+  return fail(abi::E_NOSYS);
 }
 
 }  // namespace capvm::hostio
