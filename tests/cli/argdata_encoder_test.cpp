@@ -112,3 +112,14 @@ TEST_CASE("argdata: sequences and maps") {
   // Nesting: [[1]]
   CHECK(ad::seq({ad::seq({ad::integer(1)})}) == Bytes{0x07, 0x84, 0x07, 0x82, 0x05, 0x01});
 }
+
+TEST_CASE("argdata: timestamps are N-bit integers of nanoseconds") {
+  namespace ad = capvm::cli::argdata;
+  using Bytes = ad::Bytes;
+  CHECK(ad::timestamp(0) == Bytes{0x09});
+  CHECK(ad::timestamp(1000) == Bytes{0x09, 0x03, 0xE8});
+  CHECK(ad::timestamp(-1) == Bytes{0x09, 0xFF});
+  // 2^64 ns: past int64.
+  CHECK(ad::big_timestamp(false, {0x01, 0, 0, 0, 0, 0, 0, 0, 0}) ==
+        Bytes{0x09, 0x01, 0, 0, 0, 0, 0, 0, 0, 0});
+}
