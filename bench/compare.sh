@@ -19,7 +19,7 @@
 # Needs bash, awk, timeout; hyperfine for the hello-world timing (falls back
 # to a timed loop). The build directory must have the bench targets built:
 #   ninja -C BUILD_DIR capvm hello.guest bench_hello.native \
-#     $(for p in intmix sha256 sort matmul strings; do echo bench_$p.guest bench_$p.native; done)
+#     $(for p in intmix sha256 sort matmul strings; do echo bench_$p.guest bench_$p_native; done)
 set -u
 export LC_ALL=C
 

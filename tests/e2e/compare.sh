@@ -21,7 +21,9 @@ else
   cp "$native" "$tmp/native.out" || exit 1
   native_status=0
 fi
-"$capvm" run --config "$config" "$guest" > "$tmp/guest.out" 2> "$tmp/guest.err" < /dev/null
+# CAPVM_RUN_FLAGS: extra options for `capvm run` (e.g. --max-block-insns=1).
+# shellcheck disable=SC2086
+"$capvm" run ${CAPVM_RUN_FLAGS:-} --config "$config" "$guest" > "$tmp/guest.out" 2> "$tmp/guest.err" < /dev/null
 guest_status=$?
 
 failed=0

@@ -70,7 +70,18 @@ int memcmp(const void *a, const void *b, size_t n) {
 
 void *memchr(const void *s, int c, size_t n) {
   const unsigned char *p = s;
-  for (size_t i = 0; i < n; ++i)
-    if (p[i] == (unsigned char)c) return (void *)(p + i);
+  const unsigned char ch = (unsigned char)c;
+  for (; n > 0 && ((uintptr_t)p & 7) != 0; --n, ++p)
+    if (*p == ch) return (void *)p;
+  /* Whole aligned words: a byte equal to ch makes (w ^ rep) have a zero. */
+  const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+  const uint64_t rep = ones * ch;
+  typedef uint64_t __attribute__((may_alias)) word_a;
+  for (; n >= 8; n -= 8, p += 8) {
+    const uint64_t x = *(const word_a *)p ^ rep;
+    if (((x - ones) & ~x & highs) != 0) break;
+  }
+  for (; n > 0; --n, ++p)
+    if (*p == ch) return (void *)p;
   return NULL;
 }

@@ -1,11 +1,25 @@
 /* String functions of <string.h>. */
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+/* Word-at-a-time scanning: an aligned 8-byte load never crosses a page, so
+ * reading past the terminator inside the word is safe. has_zero(w) is
+ * nonzero iff some byte of w is zero. */
+typedef uint64_t __attribute__((may_alias)) word_a;
+#define ONES ((uint64_t)0x0101010101010101ull)
+#define HIGHS ((uint64_t)0x8080808080808080ull)
+static inline uint64_t has_zero(uint64_t w) { return (w - ONES) & ~w & HIGHS; }
+
 size_t strlen(const char *s) {
   const char *p = s;
-  while (*p != '\0') ++p;
+  for (; ((uintptr_t)p & 7) != 0; ++p)
+    if (*p == '\0') return (size_t)(p - s);
+  const word_a *w = (const word_a *)p;
+  while (!has_zero(*w)) ++w;
+  for (p = (const char *)w; *p != '\0'; ++p) {
+  }
   return (size_t)(p - s);
 }
 
@@ -58,8 +72,16 @@ char *strncat(char *restrict d, const char *restrict s, size_t n) {
 }
 
 char *strchr(const char *s, int c) {
-  for (;; ++s) {
-    if (*s == (char)c) return (char *)s;
+  const unsigned char ch = (unsigned char)c;
+  for (; ((uintptr_t)s & 7) != 0; ++s) {
+    if (*s == (char)ch) return (char *)s;
+    if (*s == '\0') return NULL;
+  }
+  const uint64_t rep = ONES * ch;
+  const word_a *w = (const word_a *)s;
+  while (!has_zero(*w) && !has_zero(*w ^ rep)) ++w;
+  for (s = (const char *)w;; ++s) {
+    if (*s == (char)ch) return (char *)s;
     if (*s == '\0') return NULL;
   }
 }
@@ -80,15 +102,26 @@ char *strstr(const char *h, const char *n) {
   return NULL;
 }
 
+/* Byte-set membership as a 256-bit table. */
+static void byteset(uint64_t set[4], const char *chars) {
+  set[0] = set[1] = set[2] = set[3] = 0;
+  for (const unsigned char *c = (const unsigned char *)chars; *c != 0; ++c)
+    set[*c >> 6] |= (uint64_t)1 << (*c & 63);
+}
+
 size_t strspn(const char *s, const char *accept) {
+  uint64_t set[4];
+  byteset(set, accept);
   size_t n = 0;
-  while (s[n] != '\0' && strchr(accept, s[n]) != NULL) ++n;
+  for (unsigned char c; (c = (unsigned char)s[n]) != 0 && (set[c >> 6] >> (c & 63)) & 1;) ++n;
   return n;
 }
 
 size_t strcspn(const char *s, const char *reject) {
+  uint64_t set[4];
+  byteset(set, reject);
   size_t n = 0;
-  while (s[n] != '\0' && strchr(reject, s[n]) == NULL) ++n;
+  for (unsigned char c; (c = (unsigned char)s[n]) != 0 && !((set[c >> 6] >> (c & 63)) & 1);) ++n;
   return n;
 }
 
