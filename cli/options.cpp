@@ -214,8 +214,12 @@ bool is_false_word(const std::string& v) {
 // CAPVM_<OPTION>: flags with no value take 1/true/yes/on (set) or
 // 0/false/no/off/empty (unset); options with an optional value take those
 // words too, anything else is the value; others take the value.
-bool apply_env(const EnvLookup& env, Options& o, std::string* error) {
+bool apply_env(const EnvLookup& env, const std::vector<std::string_view>& on_command_line,
+               Options& o, std::string* error) {
   for (const OptionDef& d : kOptions) {
+    bool overridden = false;
+    for (std::string_view n : on_command_line) overridden |= n == d.name;
+    if (overridden) continue;  // the flag wins; its variable is not even read
     const std::string name = env_name(d.name);
     const char* raw = env(name.c_str());
     if (raw == nullptr) continue;
@@ -424,8 +428,14 @@ bool parse_options(int argc, const char* const* argv, Options* out, std::string*
 
   // The environment first, so the command line overrides it.
   if (!explain) {
+    std::vector<std::string_view> given;
+    for (int i = 2; i < argc; ++i) {
+      std::string_view a = argv[i];
+      if (a == "--") break;
+      if (a.size() > 2 && a.substr(0, 2) == "--") given.push_back(a.substr(2, a.find('=') - 2));
+    }
     EnvLookup env = env_in ? env_in : [](const char* n) -> const char* { return std::getenv(n); };
-    if (!apply_env(env, o, error)) return false;
+    if (!apply_env(env, given, o, error)) return false;
   }
 
   std::vector<std::string> positional;

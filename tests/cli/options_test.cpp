@@ -238,6 +238,9 @@ TEST_CASE("options: CAPVM_* environment variables, flags win") {
                     {{"CAPVM_TIMEOUT", "5s"}, {"CAPVM_STRACE", "1"}}, &o, &e));
   CHECK(o.timeout_ns == 60'000'000'000);
   CHECK(o.strace_filter == "fd_read");
+  // A variable a flag replaces is not read at all, so a bad one is harmless.
+  REQUIRE(parse_env({"run", "--timeout", "2s", "p"}, {{"CAPVM_TIMEOUT", "bogus"}}, &o, &e));
+  CHECK(o.timeout_ns == 2'000'000'000);
   // A filter in the variable; 0/false/empty turn a flag off.
   REQUIRE(parse_env({"run", "p"}, {{"CAPVM_STRACE", "file_open,denied"}, {"CAPVM_PERF_MAP", "0"},
                                    {"CAPVM_DETERMINISTIC", "false"}, {"CAPVM_TIMEOUT", ""}},
