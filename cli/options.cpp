@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "abi/syscalls.h"
-#include "cli/strace_filter.h"
+#include "vm/strace_filter.h"
 
 namespace capvm::cli {
 namespace {

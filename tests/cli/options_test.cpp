@@ -88,7 +88,7 @@ TEST_CASE("options: errors") {
 
 #include <map>
 
-#include "cli/strace_filter.h"
+#include "vm/strace_filter.h"
 
 namespace {
 
@@ -294,7 +294,7 @@ TEST_CASE("options: --help groups every option, --version names the ABI") {
 }
 
 TEST_CASE("strace filter: names, prefixes, denied, exclusions") {
-  using capvm::cli::StraceFilter;
+  using capvm::vm::StraceFilter;
   StraceFilter all;
   CHECK(all.matches("fd_read", false));
   StraceFilter f("file_*,fd_read");

@@ -14,7 +14,7 @@
 #include <string_view>
 #include <vector>
 
-namespace capvm::cli {
+namespace capvm::vm {
 
 class StraceFilter {
  public:
@@ -67,4 +67,4 @@ class StraceFilter {
   std::vector<Item> excludes_;
 };
 
-}  // namespace capvm::cli
+}  // namespace capvm::vm
