@@ -31,7 +31,7 @@ struct Options {
 
   // Tracing (vm::RunOptions has the exact semantics).
   bool strace = false;
-  std::string strace_filter;  // validated: see cli/strace_filter.h
+  std::string strace_filter;  // validated: see vm/strace_filter.h
   std::string log_file;
 
   // Limits: 0 is "no limit".
@@ -69,7 +69,7 @@ bool parse_size(const std::string& text, uint64_t* out);
 // DURATION: a decimal number (fraction allowed) and a unit: ns, us, ms, s,
 // m (minutes), h ("10ms", "1.5s", "2m"); "0" alone is zero. Result in ns.
 bool parse_duration(const std::string& text, uint64_t* out_ns);
-// Checks a --strace FILTER (cli/strace_filter.h): every name must be a
+// Checks a --strace FILTER (vm/strace_filter.h): every name must be a
 // syscall of cloudabi.txt and every prefix must match one.
 bool validate_strace_filter(const std::string& filter, std::string* error);
 

@@ -38,7 +38,7 @@ struct RunOptions {
   // cloudabi.txt ("fd_read"), a prefix glob ending in '*' ("file_*"), or
   // "denied" (only calls that failed with ENOTCAPABLE); an item starting
   // with '!' excludes ("!clock_*"). Exclusions apply after inclusions; a
-  // filter made only of exclusions starts from "all". cli/strace_filter.h
+  // filter made only of exclusions starts from "all". vm/strace_filter.h
   // is a header-only matcher for it (depends on nothing but the standard
   // library).
   std::string strace_filter;
