@@ -59,6 +59,14 @@ Errno check_scope(uint8_t scope, bool* shared) {
   return abi::E_SUCCESS;
 }
 
+// Lock and condvar words are "ptr atomic" (cloudabi.txt): 4-byte aligned
+// and on writable guest memory, even when the call happens not to store.
+Errno check_word(const vm::GuestMemory& mem, GuestAddr addr) {
+  if (addr % 4 != 0) return abi::E_INVAL;
+  if (!mem.range_has(addr, 4, vm::kProtWrite)) return abi::E_FAULT;
+  return abi::E_SUCCESS;
+}
+
 // Kernel waiters per private lock address: when a waiter takes the lock
 // while others still wait, it keeps kernel_managed set so that its unlock
 // comes here to wake them. Shared locks cannot be counted across
@@ -94,6 +102,7 @@ struct WaiterGuard {
 Errno lock_acquire(vm::GuestMemory& mem, GuestAddr addr, bool shared, uint32_t tid, bool write,
                    int64_t deadline, bool* acquired) {
   *acquired = false;
+  if (Errno e = check_word(mem, addr)) return e;
   WaiterGuard guard(addr, shared);
   for (;;) {
     uint32_t v;
@@ -143,6 +152,7 @@ Errno lock_acquire(vm::GuestMemory& mem, GuestAddr addr, bool shared, uint32_t t
 // Releases a write lock held by `tid` and wakes every kernel waiter (they
 // race again; the winner re-marks kernel_managed if others remain).
 Errno lock_release(vm::GuestMemory& mem, GuestAddr addr, bool shared, uint32_t tid) {
+  if (Errno e = check_word(mem, addr)) return e;
   for (;;) {
     uint32_t v;
     if (Errno e = mem.load32(addr, &v)) return e;
@@ -184,6 +194,8 @@ Errno set_word(vm::GuestMemory& mem, GuestAddr addr, uint32_t value) {
 Errno condvar_wait(vm::GuestMemory& mem, GuestAddr cv, bool cv_shared, GuestAddr lock,
                    bool lock_shared, uint32_t tid, int64_t deadline, bool* signaled) {
   *signaled = false;
+  if (Errno e = check_word(mem, cv)) return e;
+  if (Errno e = check_word(mem, lock)) return e;
   uint32_t lv;
   if (Errno e = mem.load32(lock, &lv)) return e;
   if (!(lv & abi::kLockWrlocked) || (lv & kTidMask) != (tid & kTidMask)) return abi::E_PERM;
@@ -256,6 +268,7 @@ Errno condvar_wait(vm::GuestMemory& mem, GuestAddr cv, bool cv_shared, GuestAddr
 }
 
 Errno condvar_signal_impl(vm::GuestMemory& mem, GuestAddr cv, bool shared, uint32_t n) {
+  if (Errno e = check_word(mem, cv)) return e;
   uint32_t v;
   if (Errno e = mem.load32(cv, &v)) return e;
   if (!shared) {
