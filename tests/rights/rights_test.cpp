@@ -2,6 +2,10 @@
 // the per-type maxima, derivation and names.
 #include <catch2/catch.hpp>
 
+#include <cstdio>
+#include <string>
+#include <vector>
+
 #include "rights/rights.h"
 
 using namespace capvm;
@@ -351,4 +355,117 @@ TEST_CASE("signal and filetype names") {
   CHECK(filetype_valid(FILETYPE_SOCKET_STREAM));
   CHECK_FALSE(filetype_valid(0x81));
   CHECK_FALSE(filetype_valid(0x160));
+}
+
+// --- The full matrix: every right against every syscall variant ----------------
+// Each row is one syscall (or flag variant of one) with the rights
+// cloudabi.txt assigns it, written out here independently of rights.cpp.
+// Each cell removes one right (and whatever implies it) from a full set and
+// checks the model: refused (ENOTCAPABLE) exactly when the row needs that
+// right. The rows' needs are also compared with the model's functions.
+namespace {
+
+struct Variant {
+  const char* name;
+  Rights model;   // what rights.cpp says
+  Rights expect;  // what cloudabi.txt says
+};
+
+std::vector<Variant> variants() {
+  using namespace capvm::rights;
+  std::vector<Variant> v;
+  for (const auto& c : kSyscalls) {
+    std::string n = syscall_name(static_cast<uint32_t>(c.sys));
+    static std::vector<std::string> keep;  // names outlive the table
+    keep.push_back(n + " (fd 1)");
+    v.push_back({keep.back().c_str(), required(c.sys, 0), c.first});
+    if (c.second) {
+      keep.push_back(n + " (fd 2)");
+      v.push_back({keep.back().c_str(), required(c.sys, 1), c.second});
+    }
+  }
+  v.push_back({"fd_seek tell", for_fd_seek(0, WHENCE_CUR), RIGHT_FD_TELL});
+  v.push_back({"fd_seek cur+1", for_fd_seek(1, WHENCE_CUR), RIGHT_FD_SEEK});
+  v.push_back({"fd_seek set", for_fd_seek(0, WHENCE_SET), RIGHT_FD_SEEK});
+  v.push_back({"fd_seek end", for_fd_seek(0, WHENCE_END), RIGHT_FD_SEEK});
+  v.push_back({"file_open", for_file_open(0, 0), RIGHT_FILE_OPEN});
+  v.push_back({"file_open creat", for_file_open(OFLAG_CREAT, 0), RIGHT_FILE_OPEN | RIGHT_FILE_CREATE_FILE});
+  v.push_back({"file_open trunc", for_file_open(OFLAG_TRUNC, 0), RIGHT_FILE_OPEN | RIGHT_FILE_STAT_FPUT_SIZE});
+  v.push_back({"file_open excl|directory", for_file_open(OFLAG_EXCL | OFLAG_DIRECTORY, 0), RIGHT_FILE_OPEN});
+  v.push_back({"file_open dsync", for_file_open(0, FDFLAG_DSYNC), RIGHT_FILE_OPEN | RIGHT_FD_DATASYNC});
+  v.push_back({"file_open rsync", for_file_open(0, FDFLAG_RSYNC), RIGHT_FILE_OPEN | RIGHT_FD_SYNC});
+  v.push_back({"file_open sync", for_file_open(0, FDFLAG_SYNC), RIGHT_FILE_OPEN | RIGHT_FD_SYNC});
+  v.push_back({"file_open append|nonblock", for_file_open(0, FDFLAG_APPEND | FDFLAG_NONBLOCK), RIGHT_FILE_OPEN});
+  v.push_back({"fd_stat_put rights", for_fd_stat_put(FDSTAT_RIGHTS, 0, 0), 0});
+  v.push_back({"fd_stat_put flags", for_fd_stat_put(FDSTAT_FLAGS, 0, FDFLAG_NONBLOCK), RIGHT_FD_STAT_PUT_FLAGS});
+  v.push_back({"fd_stat_put +sync", for_fd_stat_put(FDSTAT_FLAGS, 0, FDFLAG_SYNC), RIGHT_FD_STAT_PUT_FLAGS | RIGHT_FD_SYNC});
+  v.push_back({"fd_stat_put +dsync", for_fd_stat_put(FDSTAT_FLAGS, 0, FDFLAG_DSYNC), RIGHT_FD_STAT_PUT_FLAGS | RIGHT_FD_DATASYNC});
+  v.push_back({"fd_stat_put +rsync", for_fd_stat_put(FDSTAT_FLAGS, 0, FDFLAG_RSYNC), RIGHT_FD_STAT_PUT_FLAGS | RIGHT_FD_SYNC});
+  v.push_back({"fd_stat_put keep sync", for_fd_stat_put(FDSTAT_FLAGS, FDFLAG_SYNC, FDFLAG_SYNC), RIGHT_FD_STAT_PUT_FLAGS});
+  v.push_back({"fd_stat_put -append", for_fd_stat_put(FDSTAT_FLAGS, FDFLAG_APPEND, 0), RIGHT_FD_STAT_PUT_FLAGS | RIGHT_FD_SEEK});
+  v.push_back({"fd_stat_put +append", for_fd_stat_put(FDSTAT_FLAGS, 0, FDFLAG_APPEND), RIGHT_FD_STAT_PUT_FLAGS});
+  v.push_back({"file_stat_fput size", for_file_stat_fput(FILESTAT_SIZE), RIGHT_FILE_STAT_FPUT_SIZE});
+  v.push_back({"file_stat_fput atim", for_file_stat_fput(FILESTAT_ATIM), RIGHT_FILE_STAT_FPUT_TIMES});
+  v.push_back({"file_stat_fput mtim_now", for_file_stat_fput(FILESTAT_MTIM_NOW), RIGHT_FILE_STAT_FPUT_TIMES});
+  v.push_back({"file_stat_put atim_now", for_file_stat_put(FILESTAT_ATIM_NOW), RIGHT_FILE_STAT_PUT_TIMES});
+  v.push_back({"file_stat_put mtim", for_file_stat_put(FILESTAT_MTIM), RIGHT_FILE_STAT_PUT_TIMES});
+  v.push_back({"file_create directory", for_file_create(FILETYPE_DIRECTORY), RIGHT_FILE_CREATE_DIRECTORY});
+  v.push_back({"mem_map none", for_mem_map(0, MFLAG_PRIVATE), RIGHT_MEM_MAP});
+  v.push_back({"mem_map read", for_mem_map(MPROT_READ, MFLAG_PRIVATE), RIGHT_MEM_MAP | RIGHT_FD_READ});
+  v.push_back({"mem_map read|write private", for_mem_map(MPROT_READ | MPROT_WRITE, MFLAG_PRIVATE), RIGHT_MEM_MAP | RIGHT_FD_READ});
+  v.push_back({"mem_map read|write shared", for_mem_map(MPROT_READ | MPROT_WRITE, MFLAG_SHARED), RIGHT_MEM_MAP | RIGHT_FD_READ | RIGHT_FD_WRITE});
+  v.push_back({"mem_map read|exec", for_mem_map(MPROT_READ | MPROT_EXEC, MFLAG_PRIVATE), RIGHT_MEM_MAP | RIGHT_FD_READ | RIGHT_MEM_MAP_EXEC});
+  v.push_back({"poll fd_read", for_poll(EVENTTYPE_FD_READ), RIGHT_FD_READ | RIGHT_POLL_FD_READWRITE});
+  v.push_back({"poll fd_write", for_poll(EVENTTYPE_FD_WRITE), RIGHT_FD_WRITE | RIGHT_POLL_FD_READWRITE});
+  v.push_back({"poll proc_terminate", for_poll(EVENTTYPE_PROC_TERMINATE), RIGHT_POLL_PROC_TERMINATE});
+  v.push_back({"poll clock", for_poll(EVENTTYPE_CLOCK), 0});
+  v.push_back({"poll lock_wrlock", for_poll(EVENTTYPE_LOCK_WRLOCK), 0});
+  return v;
+}
+
+}  // namespace
+
+TEST_CASE("rights matrix: every right against every syscall variant") {
+  unsigned cells = 0;
+  for (const Variant& v : variants()) {
+    INFO(v.name);
+    CHECK(v.model == v.expect);
+    CHECK(rights::satisfies(kRightsAll, v.model));
+    for (unsigned i = 0; i < kRightsCount; ++i) {
+      const Rights bit = all_rights()[i];
+      INFO("without " << right_name(bit));
+      Rights have = kRightsAll & ~bit;
+      // Take away what implies the right too (fd_seek -> fd_tell,
+      // fd_sync -> fd_datasync).
+      if (bit == RIGHT_FD_TELL) have &= ~RIGHT_FD_SEEK;
+      if (bit == RIGHT_FD_DATASYNC) have &= ~RIGHT_FD_SYNC;
+      // Refused exactly when the row needs something taken away.
+      const bool needed = (v.expect & ~have) != 0;
+      CHECK(rights::satisfies(have, v.model) == !needed);
+      // Only that right: enough exactly when it is all the row needs.
+      CHECK(rights::satisfies(rights::implied(bit), v.model) ==
+            ((v.expect & ~rights::implied(bit)) == 0));
+      ++cells;
+    }
+  }
+  std::printf("rights matrix cells tested: %u\n", cells);
+  CHECK(cells >= 49 * kRightsCount);
+}
+
+TEST_CASE("host access modes bound the rights") {
+  for (uint8_t t : {uint8_t{FILETYPE_REGULAR_FILE}, uint8_t{FILETYPE_SOCKET_STREAM},
+                    uint8_t{FILETYPE_CHARACTER_DEVICE}}) {
+    const Rights ro = rights::max_base(t) & rights::limit_by_access(t, true, false);
+    const Rights wo = rights::max_base(t) & rights::limit_by_access(t, false, true);
+    CHECK((ro & RIGHT_FD_WRITE) == 0);
+    CHECK((ro & RIGHT_FD_READ) != 0);
+    CHECK((wo & RIGHT_FD_READ) == 0);
+    CHECK((wo & RIGHT_FD_WRITE) != 0);
+    CHECK((wo & (RIGHT_MEM_MAP | RIGHT_PROC_EXEC)) == 0);
+  }
+  // Directory rights are path-based: an O_RDONLY directory keeps them all.
+  CHECK(rights::limit_by_access(FILETYPE_DIRECTORY, true, false) == kRightsAll);
+  CHECK(rights::needs_read(RIGHT_FD_READ));
+  CHECK(rights::needs_write(RIGHT_FILE_ALLOCATE));
+  CHECK_FALSE(rights::needs_write(RIGHT_FD_READ | RIGHT_FILE_STAT_FGET));
 }
