@@ -4,6 +4,7 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -43,14 +44,38 @@ std::string address_text(const sockaddr* sa, socklen_t len) {
   return "";
 }
 
+// A UNIX socket file nobody listens on any more (left by a process that
+// ended): replacing it is what a restarted server expects. Anything else
+// (a regular file, a live socket) stays an error.
+bool stale_unix_socket(const sockaddr* sa, socklen_t len) {
+  const char* path = reinterpret_cast<const sockaddr_un*>(sa)->sun_path;
+  struct stat st;
+  if (lstat(path, &st) != 0 || !S_ISSOCK(st.st_mode)) return false;
+  for (int type : {SOCK_STREAM, SOCK_SEQPACKET, SOCK_DGRAM}) {
+    int probe = socket(AF_UNIX, type | SOCK_CLOEXEC, 0);
+    if (probe < 0) return false;
+    int rc = connect(probe, sa, len);
+    int err = errno;
+    close(probe);
+    if (rc == 0) return false;                 // alive
+    if (err == EPROTOTYPE) continue;           // another type: try it
+    if (err != ECONNREFUSED) return false;
+  }
+  return true;
+}
+
 int finish(int fd, const SocketRequest& r, const sockaddr* sa, socklen_t len,
            std::string* resolved, std::string* error) {
   const char* verb = r.bind ? "bind" : "connect";
   if (r.bind) {
     int one = 1;
     if (sa->sa_family != AF_UNIX) setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    if (bind(fd, sa, len) != 0 ||
-        (r.type != SocketType::kDgram && listen(fd, SOMAXCONN) != 0)) {
+    int rc = bind(fd, sa, len);
+    if (rc != 0 && errno == EADDRINUSE && sa->sa_family == AF_UNIX && stale_unix_socket(sa, len)) {
+      unlink(reinterpret_cast<const sockaddr_un*>(sa)->sun_path);
+      rc = bind(fd, sa, len);
+    }
+    if (rc != 0 || (r.type != SocketType::kDgram && listen(fd, SOMAXCONN) != 0)) {
       *error = std::string("cannot ") + verb + " " + r.address + ": " + std::strerror(errno);
       close(fd);
       return -1;

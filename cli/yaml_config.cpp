@@ -380,10 +380,10 @@ Bytes tag_socket(const YAML::Node& node, Converter& cv, unsigned) {
   const char* type_text = req.type == SocketType::kStream ? "stream"
                           : req.type == SocketType::kDgram ? "dgram" : "seqpacket";
   const bool listener = req.bind && req.type != SocketType::kDgram;
-  if (listener && (spec.rw || spec.rights.given))
-    fail(spec.rw ? spec.mode_at : spec.rights.node,
-         "mode and rights do not apply to a listening socket: the guest only receives "
-         "connections from it");
+  if (listener && spec.rights.given)
+    fail(spec.rights.node,
+         "rights do not apply to a listening socket: the guest only receives connections "
+         "from it (mode: ro|rw says what it may do with them)");
   std::string resolved, error;
   const int sock = open_socket(req, &resolved, &error);
   if (sock < 0) fail(spec.address_at, error);
@@ -396,11 +396,17 @@ Bytes tag_socket(const YAML::Node& node, Converter& cv, unsigned) {
     }
     cv.add_acceptor({sock, pair[1], resolved});
     info.filetype = abi::FILETYPE_SOCKET_STREAM;
-    rights::RightsPair r = mode_rights(info.filetype, false);
-    info.rights_base = r.base;
-    info.rights_inheriting = r.inheriting;
-    info.origin = "!socket bind " + resolved + " " + type_text +
-                  ": connection source, each sock_recv yields one accepted connection";
+    // The source itself only receives. Its inheriting rights are what the
+    // accepted connections may get (mode rw: read and write; ro: read),
+    // once the rights model lets a socket pass rights on (max_inheriting);
+    // until then they are empty and hostio decides alone.
+    const bool conn_rw = spec.rw.value_or(true);
+    info.rights_base = mode_rights(info.filetype, false).base;
+    info.rights_inheriting = mode_rights(info.filetype, conn_rw).base &
+                             rights::max_inheriting(abi::FILETYPE_SOCKET_STREAM);
+    info.origin = "!socket bind " + resolved + " " + type_text + " (" +
+                  (conn_rw ? "rw" : "ro") +
+                  "): connection source, each sock_recv yields one accepted connection";
     return argdata::fd(cv.fds().add_owned(pair[0], info));
   }
   const bool rw = spec.rw.value_or(true);

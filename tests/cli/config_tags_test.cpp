@@ -271,8 +271,8 @@ TEST_CASE("!socket: errors") {
              Catch::Contains("stream, dgram or seqpacket"));
   CHECK_THAT(error_of(kTag + "!socket {bind: \"127.0.0.1:0\", backlog: 5}\n"),
              Catch::Contains("unknown !socket attribute 'backlog'"));
-  CHECK_THAT(error_of(kTag + "!socket {bind: \"127.0.0.1:0\", mode: ro}\n"),
-             Catch::Contains("do not apply to a listening socket"));
+  CHECK_THAT(error_of(kTag + "!socket {bind: \"127.0.0.1:0\", rights: [fd_read]}\n"),
+             Catch::Contains("rights do not apply to a listening socket"));
   CHECK_THAT(error_of(kTag + "!socket {bind: localhost}\n"), Catch::Contains("host:port"));
   CHECK_THAT(error_of(kTag + "!socket {bind: \"127.0.0.1:99999\"}\n"), Catch::Contains("bad port"));
   CHECK_THAT(error_of(kTag + "!socket {bind: \"::1:80\"}\n"), Catch::Contains("brackets"));

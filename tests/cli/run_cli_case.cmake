@@ -47,9 +47,9 @@ elseif(CASE STREQUAL "explain_socket")
   file(WRITE ${cfg} "${tag}- !socket {bind: \"127.0.0.1:0\"}\n- !socket {bind: ${work}/s.sock}\n"
     "- !socket {connect: ${work}/s.sock, mode: ro}\n- !socket {bind: \"127.0.0.1:0\", type: dgram}\n")
   set(args explain ${cfg})
-  set(expect_out "  fd 0: socket_stream, !socket bind 127.0.0.1:" "stream: connection source"
+  set(expect_out "  fd 0: socket_stream, !socket bind 127.0.0.1:" "stream (rw): connection source"
     "    base:       fd_read|fd_stat_put_flags|file_stat_fget|poll_fd_readwrite|sock_shutdown\n"
-    "  fd 1: socket_stream, !socket bind ${work}/s.sock stream: connection source"
+    "  fd 1: socket_stream, !socket bind ${work}/s.sock stream (rw): connection source"
     "  fd 2: socket_stream, !socket connect ${work}/s.sock stream (ro)\n"
     "    base:       fd_read|fd_stat_put_flags|file_stat_fget|poll_fd_readwrite|sock_shutdown\n"
     "  fd 3: socket_dgram, !socket bind 127.0.0.1:" " dgram (rw)\n"
