@@ -16,7 +16,9 @@ using x86_64::ExitReason;
 using x86_64::GuestContext;
 
 void report(const Process& p, const std::string& message) {
-  std::fprintf(stderr, "capvm: %s: %s\n", p.options->program_path.c_str(), message.c_str());
+  std::string line = "capvm: " + p.options->program_path + ": " + message + "\n";
+  std::fwrite(line.data(), 1, line.size(), p.diag);
+  std::fflush(p.diag);
 }
 
 namespace {

@@ -93,6 +93,7 @@ bool serve_syscall(Process& p, ThreadEnd* end) {
       res = hostio::handle_syscall(sc, req);
     }
   }
+  if (p.tracer) p.tracer->trace(req.tid, req, res, *p.memory, p.fds);
 
   switch (res.after) {
     case hostio::After::kContinue:

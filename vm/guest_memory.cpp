@@ -308,6 +308,10 @@ abi::Errno GuestMemory::map(GuestAddr* addr, uint64_t len, unsigned prot, bool f
     } else if (!find_free_locked(len, *addr, &where)) {
       return abi::E_NOMEM;
     }
+    uint64_t fresh = 0;  // pages this mapping adds to the guest's total
+    for (uint64_t i = page_index(where); i < page_index(where + len); ++i)
+      if (!(page_prot_[i] & kMapped)) ++fresh;
+    if (limit_pages_ != 0 && mapped_pages_ + fresh > limit_pages_) return abi::E_NOMEM;
     int flags = MAP_FIXED | (shared ? MAP_SHARED : MAP_PRIVATE);
     if (host_fd < 0) flags |= MAP_ANONYMOUS | MAP_NORESERVE;
     void* p = mmap(base_ + where, len, host_prot(prot), flags, host_fd < 0 ? -1 : host_fd,
@@ -319,10 +323,14 @@ abi::Errno GuestMemory::map(GuestAddr* addr, uint64_t len, unsigned prot, bool f
       if (fixed) {
         mmap(base_ + where, len, PROT_NONE,
              MAP_FIXED | MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-        for (uint64_t i = page_index(where); i < page_index(where + len); ++i) page_prot_[i] = 0;
+        for (uint64_t i = page_index(where); i < page_index(where + len); ++i) {
+          if (page_prot_[i] & kMapped) --mapped_pages_;
+          page_prot_[i] = 0;
+        }
       }
       return from_host_errno(e);
     }
+    mapped_pages_ += fresh;
     for (uint64_t i = page_index(where); i < page_index(where + len); ++i)
       page_prot_[i] = static_cast<uint8_t>(kMapped | prot);
   }
@@ -370,7 +378,10 @@ abi::Errno GuestMemory::unmap(GuestAddr addr, uint64_t len) {
     if (mmap(base_ + addr, len, PROT_NONE,
              MAP_FIXED | MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0) == MAP_FAILED)
       return from_host_errno(errno);
-    for (uint64_t i = page_index(addr); i < page_index(addr + len); ++i) page_prot_[i] = 0;
+    for (uint64_t i = page_index(addr); i < page_index(addr + len); ++i) {
+      if (page_prot_[i] & kMapped) --mapped_pages_;
+      page_prot_[i] = 0;
+    }
   }
   if (had_exec && invalidate_) invalidate_(addr, len);
   return abi::E_SUCCESS;

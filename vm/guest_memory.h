@@ -67,6 +67,11 @@ class GuestMemory {
   abi::Errno advise(GuestAddr addr, uint64_t len, int host_advice);
   abi::Errno sync(GuestAddr addr, uint64_t len, int host_msync_flags);
 
+  // --max-memory: bytes the guest may have mapped at once (0: no limit);
+  // a map that would exceed it fails with ENOMEM.
+  void set_memory_limit(uint64_t bytes) { limit_pages_ = bytes / kGuestPageSize; }
+  uint64_t mapped_bytes() const { return mapped_pages_ * kGuestPageSize; }
+
   // Guest protection of the page holding `addr` (kProtNone when unmapped).
   unsigned prot_at(GuestAddr addr) const;
   // True when every page of [addr, addr+len) has all bits of `need`.
@@ -154,6 +159,8 @@ class GuestMemory {
   // a 4 GiB sandbox costs nothing until pages are used.
   uint8_t* page_prot_ = nullptr;
   uint64_t page_count_ = 0;
+  uint64_t mapped_pages_ = 0;  // pages with the mapped bit
+  uint64_t limit_pages_ = 0;   // 0: no limit
   mutable std::mutex mutex_;
   ExecInvalidator invalidate_;
 };

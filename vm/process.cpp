@@ -44,9 +44,29 @@ struct Auxv {
 
 bool start_process(Process& p, std::string* error) {
   const RunOptions& o = *p.options;
+  if (!o.log_file.empty()) {
+    p.diag = std::fopen(o.log_file.c_str(), "w");
+    if (p.diag == nullptr) {
+      p.diag = stderr;
+      *error = "cannot open the log file " + o.log_file;
+      return false;
+    }
+  }
+  if (o.strace) p.tracer = std::make_unique<SyscallTracer>(p.diag, o.strace_filter);
+  p.clock = std::make_unique<GuestClock>(o.clock_precision_ns, o.deterministic);
+  if (o.max_threads != 0) p.max_threads = o.max_threads;
+  if (!process_count::init(error)) return false;
+  if (o.timeout_ns != 0) {
+    Process* pp = &p;
+    start_watchdog(o.timeout_ns, [pp] {
+      report(*pp, "stopped by --timeout");
+      end_process(kExitTimeout);
+    });
+  }
   p.memory = GuestMemory::create(o.sandbox_size, error);
   if (!p.memory) return false;
   GuestMemory& mem = *p.memory;
+  mem.set_memory_limit(o.max_memory);
 
   if (!load_elf(o.program.data(), o.program.size(), mem, &p.image, error)) return false;
   if (p.image.arch != GuestArch::kX86_64) {
@@ -143,10 +163,11 @@ bool start_process(Process& p, std::string* error) {
     }
   }
 
-  x86_64::TranslateOptions topt;
-  topt.max_block_insns = o.max_block_insns;
-  topt.dump_blocks = o.dump_blocks;
-  p.translator = std::make_unique<x86_64::Translator>(mem, topt);
+  if (o.perf_map) {
+    p.symbols.load(o.program.data(), o.program.size(), p.image.base);
+    if (!p.perf_map.open(error)) return false;
+  }
+  p.translator = std::make_unique<x86_64::Translator>(mem, p.translate_options());
   x86_64::Translator* tr = p.translator.get();
   mem.set_exec_invalidator([tr](GuestAddr a, uint64_t len) { tr->invalidate(a, len); });
   if (!install_fault_handlers(error) || !install_thread_altstack(error) ||
@@ -166,6 +187,21 @@ bool start_process(Process& p, std::string* error) {
 }
 
 }  // namespace
+
+x86_64::TranslateOptions Process::translate_options() {
+  x86_64::TranslateOptions t;
+  t.max_block_insns = options->max_block_insns;
+  t.dump_blocks = options->dump_blocks;
+  t.dump_stream = diag;
+  if (options->perf_map) {
+    t.on_block = [this](uint64_t guest_pc, uint64_t, const void* host, size_t size) {
+      perf_map.add(guest_pc, host, size, symbols);
+    };
+  }
+  GuestClock* c = clock.get();
+  t.guest_counter = [c] { return c->monotonic_ns(); };
+  return t;
+}
 
 int run_program(const RunOptions& options) {
   Process p;

@@ -1,7 +1,10 @@
 // proc_fork (cloudabi.txt): the host process forks; the child keeps only the
 // calling thread and gets a code cache of its own, since the parent's is
 // shared memory (two views of one memfd) that the child must never write.
+#include <sys/prctl.h>
 #include <unistd.h>
+
+#include <csignal>
 
 #include <cerrno>
 #include <cstdio>
@@ -12,15 +15,25 @@
 namespace capvm::vm {
 
 abi::Errno Process::fork(int* child_pid, uint32_t* tid) {
+  // --max-processes counts the whole tree; a fork bomb stops here.
+  if (!process_count::reserve(options->max_processes)) return abi::E_AGAIN;
   std::fflush(nullptr);
   memory->lock_for_fork();
+  const pid_t parent = getpid();
   const pid_t pid = ::fork();
   memory->unlock_after_fork();
-  if (pid < 0) return errno == ENOMEM ? abi::E_NOMEM : abi::E_AGAIN;
+  if (pid < 0) {
+    process_count::release();
+    return errno == ENOMEM ? abi::E_NOMEM : abi::E_AGAIN;
+  }
   if (pid > 0) {
     *child_pid = pid;
     return abi::E_SUCCESS;
   }
+  // The child dies with its parent process (e.g. at --timeout), so nothing
+  // of the guest's tree outlives the capvm that started it.
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (getppid() != parent) _exit(kExitSignalBase + SIGKILL);
   // The child. Other threads did not come along: reset what they held.
   new (&thread_mutex) std::mutex();
   new (&all_exited) std::condition_variable();
@@ -32,10 +45,7 @@ abi::Errno Process::fork(int* child_pid, uint32_t* tid) {
   // unmap the child's views, yet its allocator's lock may be held by a
   // thread that no longer exists, so it is simply abandoned.
   (void)translator.release();
-  x86_64::TranslateOptions topt;
-  topt.max_block_insns = options->max_block_insns;
-  topt.dump_blocks = options->dump_blocks;
-  translator = std::make_unique<x86_64::Translator>(*memory, topt);
+  translator = std::make_unique<x86_64::Translator>(*memory, translate_options());
   x86_64::Translator* tr = translator.get();
   memory->set_exec_invalidator([tr](GuestAddr a, uint64_t len) { tr->invalidate(a, len); });
   std::string error;

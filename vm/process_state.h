@@ -12,6 +12,10 @@
 #include "hostio/syscall.h"
 #include "translator/x86_64/translator.h"
 #include "vm/elf_loader.h"
+#include "vm/elf_symbols.h"
+#include "vm/limits.h"
+#include "vm/perf_map.h"
+#include "vm/trace.h"
 #include "vm/guest_memory.h"
 #include "vm/process.h"
 
@@ -28,12 +32,23 @@ struct Process : hostio::ProcessHooks {
   uint8_t uuid[16] = {};
   uint32_t main_tid = 0;
 
+  // Diagnostics: --log-file or stderr; --strace; --perf-map; the clock.
+  std::FILE* diag = stderr;
+  std::unique_ptr<SyscallTracer> tracer;
+  GuestSymbols symbols;
+  PerfMap perf_map;
+  std::unique_ptr<GuestClock> clock;
+
   // Threads: every running guest thread counts; the process ends with
   // status 0 when the last one exits (cloudabi.txt: thread_exit).
   std::mutex thread_mutex;
   std::condition_variable all_exited;
   unsigned live_threads = 1;
-  unsigned max_threads = 4096;
+  unsigned max_threads = 4096;  // --max-threads, or a generous default
+
+  // The translator's options for this process (block dumps, perf map,
+  // guest counter).
+  x86_64::TranslateOptions translate_options();
 
   const uint8_t* process_uuid() const override { return uuid; }
   abi::Errno thread_create(uint64_t entry_point, uint64_t stack, uint64_t stack_len,

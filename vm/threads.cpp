@@ -36,6 +36,7 @@ uint32_t new_tid() {
 
 void end_process(int status) {
   std::fflush(nullptr);
+  process_count::release();
   _exit(status);
 }
 

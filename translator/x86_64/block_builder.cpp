@@ -475,11 +475,12 @@ bool BlockBuilder::build(Block* block, int* signal) {
 }
 
 void dump_block(const Block& b, const Translator::Impl& t) {
+  std::FILE* out = t.options.dump_stream != nullptr ? t.options.dump_stream : stderr;
   ZydisDecoder dec;
   ZydisDecoderInit(&dec, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64);
   ZydisFormatter fmt;
   ZydisFormatterInit(&fmt, ZYDIS_FORMATTER_STYLE_INTEL);
-  std::fprintf(stderr, "capvm: block guest 0x%llx-0x%llx -> host %p (%zu bytes)\n",
+  std::fprintf(out, "capvm: block guest 0x%llx-0x%llx -> host %p (%zu bytes)\n",
                static_cast<unsigned long long>(b.guest_pc),
                static_cast<unsigned long long>(b.guest_end), static_cast<void*>(b.rx), b.size);
   auto print = [&](const char* tag, const uint8_t* code, size_t len, uint64_t addr) {
@@ -490,7 +491,7 @@ void dump_block(const Block& b, const Translator::Impl& t) {
       char text[256];
       ZydisFormatterFormatInstruction(&fmt, &in, ops, in.operand_count_visible, text, sizeof text,
                                       addr + off, nullptr);
-      std::fprintf(stderr, "  %s %08llx  %s\n", tag, static_cast<unsigned long long>(addr + off), text);
+      std::fprintf(out, "  %s %08llx  %s\n", tag, static_cast<unsigned long long>(addr + off), text);
       off += in.length;
     }
   };
@@ -515,6 +516,7 @@ Block* Translator::Impl::translate_locked(uint64_t pc, int* signal) {
     return nullptr;
   }
   if (options.dump_blocks) dump_block(*block, *this);
+  if (options.on_block) options.on_block(block->guest_pc, block->guest_end, block->rx, block->size);
   Block* raw = block.get();
   owned.push_back(std::move(block));
   return raw;

@@ -70,7 +70,7 @@ int Translator::run_helper(GuestContext& ctx) {
   switch (in.mnemonic) {
     case ZYDIS_MNEMONIC_RDTSC:
     case ZYDIS_MNEMONIC_RDTSCP: {
-      const uint64_t t = virtual_tsc();
+      const uint64_t t = impl_->options.guest_counter ? impl_->options.guest_counter() : virtual_tsc();
       r[kRax] = t & 0xFFFFFFFFu;
       r[kRdx] = t >> 32;
       if (in.mnemonic == ZYDIS_MNEMONIC_RDTSCP) r[kRcx] = 0;  // IA32_TSC_AUX

@@ -6,6 +6,8 @@
 #pragma once
 
 #include <cstdint>
+#include <cstdio>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -17,6 +19,12 @@ namespace capvm::x86_64 {
 struct TranslateOptions {
   unsigned max_block_insns = 64;  // 1 makes every instruction its own block
   bool dump_blocks = false;       // print guest and host disassembly per block
+  std::FILE* dump_stream = nullptr;  // where dumps go; stderr when null
+  // Called (translator lock held) for every new block: for the perf map.
+  std::function<void(uint64_t guest_pc, uint64_t guest_end, const void* host, size_t size)> on_block;
+  // The guest's time-stamp counter (rdtsc/rdtscp) in nanoseconds; when
+  // empty, nanoseconds of the host's monotonic clock since start.
+  std::function<uint64_t()> guest_counter;
 };
 
 // A translated block. The first two fields are read by generated code (the
