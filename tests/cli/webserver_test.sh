@@ -14,6 +14,7 @@ if [ "$mode" = native ]; then
 else
   capvm=$1 server=$2 site=$3 work=$4
 fi
+[ -f "$server" ] || { echo "FAIL: $server is not built"; exit 1; }
 rm -rf "$work"; mkdir -p "$work"
 CONNECTIONS=7
 fail() { echo "FAIL: $*"; [ -f "$work/server.err" ] && { echo "--- server stderr"; cat "$work/server.err"; }; exit 1; }
