@@ -277,21 +277,25 @@ SyscallOutcome file_readdir(SyscallContext& ctx, const SyscallRequest& r) {
     if (n < 0) return fail(from_host_errno(errno));
     if (n == 0) break;
     for (long pos = 0; pos < n && out.size() < buf_len;) {
-      struct linux_dirent64 {
-        uint64_t d_ino;
-        int64_t d_off;
-        unsigned short d_reclen;
-        unsigned char d_type;
-        char d_name[];
-      };
-      const auto* h = reinterpret_cast<const linux_dirent64*>(hbuf + pos);
-      pos += h->d_reclen;
+      // struct linux_dirent64 (getdents64(2)): d_ino u64 at 0, d_off s64 at
+      // 8, d_reclen u16 at 16, d_type u8 at 18, NUL-terminated name at 19.
+      // Read field by field with memcpy (no casts of buffer bytes).
+      uint64_t ino;
+      int64_t next;
+      unsigned short reclen;
+      unsigned char dtype;
+      std::memcpy(&ino, hbuf + pos, 8);
+      std::memcpy(&next, hbuf + pos + 8, 8);
+      std::memcpy(&reclen, hbuf + pos + 16, 2);
+      std::memcpy(&dtype, hbuf + pos + 18, 1);
+      const char* name = hbuf + pos + 19;
+      const size_t namelen = strnlen(name, static_cast<size_t>(reclen) - 19);
+      pos += reclen;
       abi::Dirent de{};
-      de.d_next = static_cast<uint64_t>(h->d_off);
-      de.d_ino = h->d_ino;
-      const size_t namelen = std::strlen(h->d_name);
+      de.d_next = static_cast<uint64_t>(next);
+      de.d_ino = ino;
       de.d_namlen = static_cast<uint32_t>(namelen);
-      switch (h->d_type) {
+      switch (dtype) {
         case DT_REG: de.d_type = abi::FILETYPE_REGULAR_FILE; break;
         case DT_DIR: de.d_type = abi::FILETYPE_DIRECTORY; break;
         case DT_LNK: de.d_type = abi::FILETYPE_SYMBOLIC_LINK; break;
@@ -300,10 +304,11 @@ SyscallOutcome file_readdir(SyscallContext& ctx, const SyscallRequest& r) {
         case DT_FIFO: case DT_SOCK: de.d_type = abi::FILETYPE_SOCKET_STREAM; break;
         default: de.d_type = abi::FILETYPE_UNKNOWN; break;
       }
-      const uint8_t* rec = reinterpret_cast<const uint8_t*>(&de);
+      uint8_t rec[sizeof de];
+      std::memcpy(rec, &de, sizeof de);
       for (size_t i = 0; i < sizeof de && out.size() < buf_len; ++i) out.push_back(rec[i]);
       for (size_t i = 0; i < namelen && out.size() < buf_len; ++i)
-        out.push_back(static_cast<uint8_t>(h->d_name[i]));
+        out.push_back(static_cast<uint8_t>(name[i]));
     }
   }
   if (!out.empty()) {

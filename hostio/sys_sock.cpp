@@ -148,12 +148,13 @@ SyscallOutcome sock_send(SyscallContext& ctx, const SyscallRequest& r) {
     c->cmsg_level = SOL_SOCKET;
     c->cmsg_type = SCM_RIGHTS;
     c->cmsg_len = CMSG_LEN(held.size() * sizeof(int));
-    int* data = reinterpret_cast<int*>(CMSG_DATA(c));
+    std::vector<int> hfds(held.size());
     for (size_t i = 0; i < held.size(); ++i) {
-      data[i] = held[i]->host_fd();
+      hfds[i] = held[i]->host_fd();
       registry_note_sent(held[i]->host_fd(), held[i]->filetype, held[i]->rights_base,
                          held[i]->rights_inheriting);
     }
+    std::memcpy(CMSG_DATA(c), hfds.data(), hfds.size() * sizeof(int));
   }
   const ssize_t n = sendmsg(sock->host_fd(), &msg, MSG_NOSIGNAL);
   if (n < 0) {
@@ -198,8 +199,11 @@ SyscallOutcome sock_recv(SyscallContext& ctx, const SyscallRequest& r) {
   for (struct cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
     if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
     const size_t count = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-    const int* data = reinterpret_cast<const int*>(CMSG_DATA(c));
-    for (size_t i = 0; i < count; ++i) got.push_back(data[i]);
+    for (size_t i = 0; i < count; ++i) {
+      int h;
+      std::memcpy(&h, CMSG_DATA(c) + i * sizeof(int), sizeof h);
+      got.push_back(h);
+    }
   }
   abi::RecvOut out{};
   out.ro_datalen = static_cast<uint64_t>(n);
