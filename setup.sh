@@ -9,6 +9,7 @@ packages=(
   build-essential cmake ninja-build ccache pkg-config
   clang-14 lld-14
   libasmjit-dev libzydis-dev libyaml-cpp-dev catch2 libbenchmark-dev libunicorn-dev
+  llvm-16-dev
   qemu-user hyperfine
 )
 missing=()

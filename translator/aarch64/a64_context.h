@@ -1,0 +1,64 @@
+// Per-thread state of an aarch64 guest. Guest registers live here while
+// translated code runs too: generated code addresses this struct from a
+// pinned host register (r15), loads operands into scratch host registers,
+// and stores results back. The host rsp stays a real host stack, so
+// translated code can call C++ helpers. Guest memory is reached through the
+// gs segment (base = sandbox) with 32-bit addressing, as for x86-64 guests.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace capvm::aarch64 {
+
+// Why translated code returned to the dispatcher.
+enum class ExitReason : uint64_t {
+  kNone = 0,
+  kBranch = 1,        // direct branch to a block not linked yet: link_site, pc = target
+  kIndirectMiss = 2,  // br/blr/ret whose target is not in the lookup table: pc = target
+  kSyscall = 3,       // svc #0: pc is the next instruction; number in w8
+  kIllegal = 4,       // unsupported or undefined instruction at pc (illegal_encoding)
+  kTrap = 5,          // brk at pc
+  kFault = 6,         // set by the signal path
+};
+
+inline constexpr unsigned kSp = 31;  // x[31] is SP (XZR is never stored)
+
+struct alignas(64) A64Context {
+  uint64_t x[32];            // X0..X30, then SP
+  uint64_t pc;               // guest pc to continue at / of the exit
+  // NZCV in canonical host form: low byte = x86 OF (seto), high byte = x86
+  // flags as lahf stores them, with CF = NOT C so that every ARM condition
+  // is one x86 jcc (cond_to_x86). See nzcv()/set_nzcv().
+  uint64_t flags;
+  uint64_t tpidr_el0;
+  uint32_t fpcr;
+  uint32_t fpsr;
+  alignas(16) uint8_t v[32][16];  // V0..V31 (little-endian lanes)
+  // Exit and run-time fields.
+  uint64_t exit_reason;      // ExitReason
+  uint64_t link_site;        // kBranch: host address of the patchable jmp
+  uint64_t branch_target;    // indirect branch target (guest)
+  uint64_t jump_to;          // host code address to enter
+  uint64_t lookup_table;     // host pointer to the indirect-branch table
+  uint64_t host_rsp;         // host stack pointer inside the entry stub
+  uint32_t illegal_encoding; // kIllegal: the instruction word
+  uint32_t pad0;
+  // Exclusive monitor (ldxr/stxr): address, the value loaded, and the size
+  // in bytes (0: open, no reservation).
+  uint64_t monitor_addr;
+  uint64_t monitor_value;
+  uint64_t monitor_size;
+  uint64_t counter_base;     // cntvct_el0 offset (virtualised counter)
+};
+
+#define CAPVM_A64_OFF(field) static_cast<int32_t>(offsetof(::capvm::aarch64::A64Context, field))
+
+A64Context& this_thread_context();
+
+// NZCV as the architecture defines it (bits 31..28) <-> canonical form.
+uint32_t nzcv(const A64Context& ctx);
+void set_nzcv(A64Context& ctx, uint32_t nzcv_bits);
+uint64_t canonical_flags(uint32_t nzcv_bits);
+
+}  // namespace capvm::aarch64

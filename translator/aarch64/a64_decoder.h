@@ -1,0 +1,85 @@
+// The thin adapter over LLVM MC's AArch64 disassembler. Nothing past this
+// header sees an LLVM type: an instruction comes out as our Op, operands in
+// LLVM's operand order as our register ids and immediates, and the raw
+// encoding. LLVM does not install its AArch64 opcode and register enums, so
+// both are mapped once at start-up by name (MCInstrInfo::getName,
+// MCRegisterInfo::getName).
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "translator/aarch64/a64_table.h"
+
+namespace capvm::aarch64 {
+
+// Register views. A general register is its number 0..30 with a width view;
+// SP and the zero register are distinct kinds because the encoding's 31 means
+// one or the other depending on the instruction (LLVM names which).
+enum class RegKind : uint8_t {
+  kNone,
+  kX, kW,        // index 0..30
+  kSP, kWSP,     // stack pointer (64 / 32-bit view)
+  kXZR, kWZR,    // zero register
+  kB, kH, kS, kD, kQ,  // V register views, index 0..31
+  kDList, kQList,      // consecutive V registers (ld1/st1/tbl): index first, count
+};
+
+struct Reg {
+  RegKind kind = RegKind::kNone;
+  uint8_t index = 0;  // register number (V: 0..31)
+  uint8_t count = 1;  // list length for kDList/kQList
+  bool operator==(const Reg&) const = default;
+};
+
+struct Operand {
+  enum class Kind : uint8_t { kNone, kReg, kImm };
+  Kind kind = Kind::kNone;
+  Reg reg;
+  int64_t imm = 0;
+  bool is_reg() const { return kind == Kind::kReg; }
+  bool is_imm() const { return kind == Kind::kImm; }
+};
+
+inline constexpr unsigned kMaxOperands = 8;
+
+struct Insn {
+  Op op = Op::kInvalid;
+  uint32_t raw = 0;      // the 32-bit encoding
+  uint64_t pc = 0;       // guest address
+  uint8_t num_ops = 0;
+  Operand ops[kMaxOperands];
+  const OpInfo& info() const { return op_info(op); }
+};
+
+enum class DecodeStatus {
+  kOk,
+  kUndefined,    // LLVM does not decode it: not a valid A64 instruction
+  kUnsupported,  // valid, but not in the table or with an operand we do not model
+};
+
+class Decoder {
+ public:
+  // The process-wide decoder (LLVM's target objects are created once).
+  static const Decoder& get();
+  // Decodes the instruction `raw` at guest address `pc`.
+  DecodeStatus decode(uint32_t raw, uint64_t pc, Insn* out) const;
+  // LLVM opcode name of `raw` ("" when undefined): for diagnostics and the
+  // table-coverage test.
+  std::string llvm_name(uint32_t raw) const;
+  // One line: "ADDXri X0 X1 #1 #0".
+  static std::string format(const Insn& in);
+  // Registers mapped from LLVM by name, and table ops LLVM did not know.
+  unsigned mapped_registers() const;
+  unsigned unknown_table_ops() const;
+
+  struct Impl;
+
+ private:
+  Decoder();
+  Impl* impl_;
+};
+
+const char* reg_name(Reg r, char* buf, size_t len);
+
+}  // namespace capvm::aarch64

@@ -1,0 +1,174 @@
+// Emitter: guest register and flag access shared by every lowering, and the
+// small encoders of A64 immediates.
+#include "translator/aarch64/translator_impl.h"
+
+namespace capvm::aarch64 {
+
+using namespace asmjit;
+
+bool Emitter::is64(Reg r) {
+  return r.kind == RegKind::kX || r.kind == RegKind::kSP || r.kind == RegKind::kXZR;
+}
+
+void Emitter::load_gp(const x86::Gp& dst, Reg r) {
+  switch (r.kind) {
+    case RegKind::kX: a.mov(dst.r64(), xmem(r.index)); break;
+    case RegKind::kSP: a.mov(dst.r64(), xmem(kSp)); break;
+    case RegKind::kW: a.mov(dst.r32(), ctx(CAPVM_A64_OFF(x) + 8 * r.index, 4)); break;
+    case RegKind::kWSP: a.mov(dst.r32(), ctx(CAPVM_A64_OFF(x) + 8 * kSp, 4)); break;
+    default: a.xor_(dst.r32(), dst.r32()); break;  // XZR/WZR
+  }
+}
+
+void Emitter::store_gp(Reg r, const x86::Gp& src) {
+  switch (r.kind) {
+    case RegKind::kX: a.mov(xmem(r.index), src.r64()); break;
+    case RegKind::kSP: a.mov(xmem(kSp), src.r64()); break;
+    case RegKind::kW:
+    case RegKind::kWSP:
+      a.mov(src.r32(), src.r32());  // zero-extend (mov keeps host flags)
+      a.mov(xmem(r.kind == RegKind::kW ? r.index : kSp), src.r64());
+      break;
+    default: break;  // XZR/WZR: discarded
+  }
+}
+
+void Emitter::store_imm(Reg r, uint64_t value) {
+  if (r.kind == RegKind::kXZR || r.kind == RegKind::kWZR) return;
+  if (!is64(r)) value &= 0xFFFFFFFFu;
+  a.mov(x86::rdx, imm(value));
+  store_gp(r, x86::rdx);
+}
+
+void Emitter::load_fp(const x86::Xmm& dst, Reg r) {
+  switch (r.kind) {
+    case RegKind::kS: a.movd(dst, vmem(r.index, 0, 4)); break;
+    case RegKind::kD: a.movq(dst, vmem(r.index, 0, 8)); break;
+    case RegKind::kH:
+      a.movzx(x86::eax, vmem(r.index, 0, 2));
+      a.movd(dst, x86::eax);
+      break;
+    case RegKind::kB:
+      a.movzx(x86::eax, vmem(r.index, 0, 1));
+      a.movd(dst, x86::eax);
+      break;
+    default: a.movdqu(dst, vmem(r.index)); break;
+  }
+}
+
+void Emitter::store_fp(Reg r, const x86::Xmm& src) {
+  switch (r.kind) {
+    case RegKind::kS:
+      a.movd(vmem(r.index, 0, 4), src);
+      a.mov(vmem(r.index, 4, 4), 0);
+      a.mov(vmem(r.index, 8, 8), 0);
+      break;
+    case RegKind::kD:
+      a.movq(vmem(r.index, 0, 8), src);
+      a.mov(vmem(r.index, 8, 8), 0);
+      break;
+    case RegKind::kH:
+    case RegKind::kB:
+      a.movd(x86::eax, src);
+      if (r.kind == RegKind::kH) a.movzx(x86::eax, x86::ax); else a.movzx(x86::eax, x86::al);
+      a.mov(vmem(r.index, 0, 8), x86::rax);
+      a.mov(vmem(r.index, 8, 8), 0);
+      break;
+    default: a.movdqu(vmem(r.index), src); break;
+  }
+}
+
+void Emitter::save_flags() {
+  if (!flags_live) return;
+  a.lahf();
+  a.seto(x86::al);
+  a.mov(ctx(CAPVM_A64_OFF(flags), 2), x86::ax);
+}
+
+void Emitter::save_flags_const(uint32_t bits) {
+  a.mov(ctx(CAPVM_A64_OFF(flags), 8), imm(static_cast<int32_t>(canonical_flags(bits))));
+}
+
+void Emitter::load_flags() {
+  a.movzx(x86::eax, ctx(CAPVM_A64_OFF(flags), 2));
+  a.add(x86::al, 0x7F);  // OF = (al == 1)
+  a.sahf();
+}
+
+x86::CondCode Emitter::cond(unsigned c) {
+  // Canonical flags keep CF = NOT C, so the unsigned conditions are x86's.
+  static const x86::CondCode kMap[14] = {
+      x86::CondCode::kE,  x86::CondCode::kNE, x86::CondCode::kAE, x86::CondCode::kB,
+      x86::CondCode::kS,  x86::CondCode::kNS, x86::CondCode::kO,  x86::CondCode::kNO,
+      x86::CondCode::kA,  x86::CondCode::kBE, x86::CondCode::kGE, x86::CondCode::kL,
+      x86::CondCode::kG,  x86::CondCode::kLE};
+  return kMap[c & 15];  // callers handle AL/NV (14, 15) before asking
+}
+
+void Emitter::call(const void* fn) {
+  a.mov(x86::rax, imm(reinterpret_cast<uint64_t>(fn)));
+  a.call(x86::rax);
+}
+
+void Emitter::call_insn_helper(void (*fn)(A64Context*, const Insn*)) {
+  block->helper_insns.push_back(*in);
+  a.mov(x86::rdi, kCtx);
+  a.mov(x86::rsi, imm(reinterpret_cast<uint64_t>(&block->helper_insns.back())));
+  call(reinterpret_cast<const void*>(fn));
+}
+
+bool cond_holds(uint32_t bits, unsigned c) {
+  const bool n = bits >> 31 & 1, z = bits >> 30 & 1, cf = bits >> 29 & 1, v = bits >> 28 & 1;
+  bool r;
+  switch (c >> 1) {
+    case 0: r = z; break;
+    case 1: r = cf; break;
+    case 2: r = n; break;
+    case 3: r = v; break;
+    case 4: r = cf && !z; break;
+    case 5: r = n == v; break;
+    case 6: r = n == v && !z; break;
+    default: return true;  // AL, NV
+  }
+  return (c & 1) ? !r : r;
+}
+
+bool decode_logical_imm(uint64_t encoded, unsigned width, uint64_t* out) {
+  // ARM ARM, DecodeBitMasks (immediate form: N:immr:imms).
+  const unsigned n = encoded >> 12 & 1, immr = encoded >> 6 & 0x3F, imms = encoded & 0x3F;
+  const unsigned combined = (n << 6) | (~imms & 0x3F);
+  if (combined == 0) return false;
+  const int len = 31 - __builtin_clz(combined);
+  if (len < 1 || (width == 32 && n)) return false;
+  const unsigned esize = 1u << len;
+  const unsigned levels = esize - 1;
+  const unsigned s = imms & levels, r = immr & levels;
+  if (s == levels) return false;
+  uint64_t welem = (s + 1 == 64) ? ~uint64_t{0} : ((uint64_t{1} << (s + 1)) - 1);
+  const uint64_t emask = esize == 64 ? ~uint64_t{0} : ((uint64_t{1} << esize) - 1);
+  if (r) welem = ((welem >> r) | (welem << (esize - r))) & emask;
+  uint64_t v = 0;
+  for (unsigned i = 0; i < 64; i += esize) v |= welem << i;
+  *out = width == 32 ? (v & 0xFFFFFFFFu) : v;
+  return true;
+}
+
+uint64_t expand_fp_imm(uint8_t imm8, unsigned width) {
+  // ARM ARM VFPExpandImm.
+  const uint64_t sign = imm8 >> 7, b6 = imm8 >> 6 & 1, low = imm8 & 0x3F;
+  if (width == 32) {
+    const uint64_t exp = ((b6 ^ 1) << 7) | (b6 ? 0x7C : 0) | (low >> 4);
+    return sign << 31 | exp << 23 | (low & 0xF) << 19;
+  }
+  const uint64_t exp = ((b6 ^ 1) << 10) | (b6 ? 0x3FC : 0) | (low >> 4);
+  return sign << 63 | exp << 52 | (low & 0xF) << 48;
+}
+
+uint64_t expand_byte_mask(uint8_t imm8) {
+  uint64_t v = 0;
+  for (unsigned i = 0; i < 8; ++i)
+    if (imm8 >> i & 1) v |= uint64_t{0xFF} << (8 * i);
+  return v;
+}
+
+}  // namespace capvm::aarch64

@@ -1,0 +1,92 @@
+// Exclusive and acquire/release accesses (ARM ARM B2.9, C6.2 LDXR/STXR,
+// LDAR/STLR) on host atomics. LDXR records a per-thread monitor (address,
+// size, the value read); STXR succeeds only for the same address and size,
+// as one `lock cmpxchg` against the value read, so a store by another
+// thread in between makes it fail (an ABA write of the same value does not:
+// the usual cmpxchg emulation of LL/SC). x86 loads already have acquire and
+// stores release order; STLR uses xchg so it is not reordered with a later
+// LDAR (release/acquire sequential consistency).
+#include "translator/aarch64/translator_impl.h"
+
+namespace capvm::aarch64 {
+
+using namespace asmjit;
+
+namespace {
+
+unsigned size_of(Op op) {
+  switch (op) {
+    case Op::LDXRX: case Op::LDAXRX: case Op::STXRX: case Op::STLXRX: case Op::LDARX: case Op::STLRX: return 8;
+    case Op::LDXRW: case Op::LDAXRW: case Op::STXRW: case Op::STLXRW: case Op::LDARW: case Op::STLRW: return 4;
+    case Op::LDXRH: case Op::LDAXRH: case Op::STXRH: case Op::STLXRH: case Op::LDARH: case Op::STLRH: return 2;
+    default: return 1;
+  }
+}
+
+x86::Gp sized(const x86::Gp& r, unsigned size) {
+  switch (size) {
+    case 8: return r.r64();
+    case 4: return r.r32();
+    case 2: return r.r16();
+    default: return r.r8();
+  }
+}
+
+void load_sized(Emitter& e, unsigned size) {
+  const x86::Mem m = Emitter::guest(x86::rsi, size);
+  if (size == 8) e.a.mov(x86::rdx, m);
+  else if (size == 4) e.a.mov(x86::edx, m);
+  else e.a.movzx(x86::edx, m);
+}
+
+}  // namespace
+
+Lowered lower_exclusive(Emitter& e) {
+  auto& a = e.a;
+  const Op op = e.in->op;
+  const unsigned size = size_of(op);
+  switch (op) {
+    case Op::LDXRX: case Op::LDXRW: case Op::LDXRH: case Op::LDXRB:
+    case Op::LDAXRX: case Op::LDAXRW: case Op::LDAXRH: case Op::LDAXRB:
+      e.load_gp(x86::rsi, e.reg(1));
+      load_sized(e, size);
+      a.mov(e.ctx(CAPVM_A64_OFF(monitor_addr), 8), x86::rsi);
+      a.mov(e.ctx(CAPVM_A64_OFF(monitor_value), 8), x86::rdx);
+      a.mov(e.ctx(CAPVM_A64_OFF(monitor_size), 8), size);
+      e.store_gp(e.reg(0), x86::rdx);
+      return Lowered::kContinue;
+    case Op::LDARX: case Op::LDARW: case Op::LDARH: case Op::LDARB:
+      e.load_gp(x86::rsi, e.reg(1));
+      load_sized(e, size);
+      e.store_gp(e.reg(0), x86::rdx);
+      return Lowered::kContinue;
+    case Op::STLRX: case Op::STLRW: case Op::STLRH: case Op::STLRB:
+      e.load_gp(x86::rsi, e.reg(1));
+      e.load_gp(x86::rdx, e.reg(0));
+      a.xchg(Emitter::guest(x86::rsi, size), sized(x86::rdx, size));
+      return Lowered::kContinue;
+    default:
+      break;
+  }
+  // STXR/STLXR Ws, Rt, [Xn].
+  Label fail = a.newLabel(), done = a.newLabel();
+  e.load_gp(x86::rsi, e.reg(2));
+  a.cmp(e.ctx(CAPVM_A64_OFF(monitor_size), 8), size);
+  a.jne(fail);
+  a.cmp(e.ctx(CAPVM_A64_OFF(monitor_addr), 8), x86::rsi);
+  a.jne(fail);
+  a.mov(x86::rax, e.ctx(CAPVM_A64_OFF(monitor_value), 8));
+  e.load_gp(x86::rdx, e.reg(1));
+  a.lock().cmpxchg(Emitter::guest(x86::rsi, size), sized(x86::rdx, size));
+  a.jne(fail);
+  a.xor_(x86::ecx, x86::ecx);
+  a.jmp(done);
+  a.bind(fail);
+  a.mov(x86::ecx, 1);
+  a.bind(done);
+  a.mov(e.ctx(CAPVM_A64_OFF(monitor_size), 8), 0);  // the reservation is used up either way
+  e.store_gp(e.reg(0), x86::rcx);
+  return Lowered::kContinue;
+}
+
+}  // namespace capvm::aarch64

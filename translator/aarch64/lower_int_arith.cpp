@@ -1,0 +1,182 @@
+// Integer add/subtract (immediate, shifted, extended, with carry), logical
+// (immediate, shifted), move wide and pc-relative addresses
+// (ARM ARM C4.1.92 "Data Processing -- Immediate", C4.1.95 "-- Register").
+// Results are computed in rdx with the second operand in rcx; rax is left to
+// the flag capture.
+#include "translator/aarch64/translator_impl.h"
+
+namespace capvm::aarch64 {
+
+using namespace asmjit;
+
+namespace {
+
+enum class Kind { kAdd, kSub, kAnd, kOrr, kEor };
+
+struct Form {
+  Kind kind;
+  bool set_flags;
+  bool invert_rm;  // BIC/ORN/EON
+};
+
+Form form_of(Op op) {
+  switch (op) {
+    case Op::ADDXri: case Op::ADDWri: case Op::ADDXrs: case Op::ADDWrs: case Op::ADDXrx:
+    case Op::ADDXrx64: case Op::ADDWrx: case Op::ADCXr: case Op::ADCWr:
+      return {Kind::kAdd, false, false};
+    case Op::ADDSXri: case Op::ADDSWri: case Op::ADDSXrs: case Op::ADDSWrs: case Op::ADDSXrx:
+    case Op::ADDSXrx64: case Op::ADDSWrx: case Op::ADCSXr: case Op::ADCSWr:
+      return {Kind::kAdd, true, false};
+    case Op::SUBXri: case Op::SUBWri: case Op::SUBXrs: case Op::SUBWrs: case Op::SUBXrx:
+    case Op::SUBXrx64: case Op::SUBWrx: case Op::SBCXr: case Op::SBCWr:
+      return {Kind::kSub, false, false};
+    case Op::SUBSXri: case Op::SUBSWri: case Op::SUBSXrs: case Op::SUBSWrs: case Op::SUBSXrx:
+    case Op::SUBSXrx64: case Op::SUBSWrx: case Op::SBCSXr: case Op::SBCSWr:
+      return {Kind::kSub, true, false};
+    case Op::ANDXri: case Op::ANDWri: case Op::ANDXrs: case Op::ANDWrs: return {Kind::kAnd, false, false};
+    case Op::ANDSXri: case Op::ANDSWri: case Op::ANDSXrs: case Op::ANDSWrs: return {Kind::kAnd, true, false};
+    case Op::BICXrs: case Op::BICWrs: return {Kind::kAnd, false, true};
+    case Op::BICSXrs: case Op::BICSWrs: return {Kind::kAnd, true, true};
+    case Op::ORRXri: case Op::ORRWri: case Op::ORRXrs: case Op::ORRWrs: return {Kind::kOrr, false, false};
+    case Op::ORNXrs: case Op::ORNWrs: return {Kind::kOrr, false, true};
+    case Op::EORXri: case Op::EORWri: case Op::EORXrs: case Op::EORWrs: return {Kind::kEor, false, false};
+    default: return {Kind::kEor, false, true};  // EON
+  }
+}
+
+// Shifted-register operand: rcx <<>> amount (type LSL/LSR/ASR/ROR).
+void shift_rm(Emitter& e, bool wide, int64_t shifter) {
+  const unsigned type = shifter >> 6 & 7, amount = shifter & 63;
+  if (amount == 0) return;
+  const x86::Gp r = wide ? x86::Gp(x86::rcx) : x86::Gp(x86::ecx);
+  switch (type) {
+    case 0: e.a.shl(r, amount); break;
+    case 1: e.a.shr(r, amount); break;
+    case 2: e.a.sar(r, amount); break;
+    default: e.a.ror(r, amount); break;
+  }
+}
+
+// Extended-register operand (UXTB..SXTX, then LSL #0-4).
+void extend_rm(Emitter& e, bool wide, int64_t ext) {
+  const unsigned type = ext >> 3 & 7, amount = ext & 7;
+  switch (type) {
+    case 0: e.a.movzx(x86::ecx, x86::cl); break;
+    case 1: e.a.movzx(x86::ecx, x86::cx); break;
+    case 2: e.a.mov(x86::ecx, x86::ecx); break;
+    case 3: break;
+    case 4: e.a.movsx(x86::rcx, x86::cl); break;
+    case 5: e.a.movsx(x86::rcx, x86::cx); break;
+    case 6: e.a.movsxd(x86::rcx, x86::ecx); break;
+    default: break;
+  }
+  if (amount) e.a.shl(wide ? x86::Gp(x86::rcx) : x86::Gp(x86::ecx), amount);
+}
+
+Lowered lower_move_wide(Emitter& e) {
+  const Reg rd = e.reg(0);
+  const bool wide = Emitter::is64(rd);
+  const bool movk = e.in->op == Op::MOVKXi || e.in->op == Op::MOVKWi;
+  const unsigned vi = movk ? 2 : 1;
+  const uint64_t part = static_cast<uint64_t>(e.imm(vi) & 0xFFFF) << e.imm(vi + 1);
+  switch (e.in->op) {
+    case Op::MOVZXi: case Op::MOVZWi: e.store_imm(rd, part); break;
+    case Op::MOVNXi: case Op::MOVNWi: e.store_imm(rd, ~part); break;
+    default: {
+      const uint64_t keep = ~(uint64_t{0xFFFF} << e.imm(vi + 1));
+      e.load_gp(x86::rdx, rd);
+      e.a.mov(x86::rcx, imm(wide ? keep : (keep & 0xFFFFFFFFu)));
+      e.a.and_(x86::rdx, x86::rcx);
+      if (part) {
+        e.a.mov(x86::rcx, imm(part));
+        e.a.or_(x86::rdx, x86::rcx);
+      }
+      e.store_gp(rd, x86::rdx);
+    }
+  }
+  return Lowered::kContinue;
+}
+
+}  // namespace
+
+Lowered lower_int_arith(Emitter& e) {
+  const Insn& in = *e.in;
+  const InsnClass cls = in.info().cls;
+  if (cls == InsnClass::kMoveWide) return lower_move_wide(e);
+  if (cls == InsnClass::kPcRel) {
+    const uint64_t value = in.op == Op::ADR ? in.pc + e.imm(1)
+                                            : (in.pc & ~uint64_t{0xFFF}) + (static_cast<uint64_t>(e.imm(1)) << 12);
+    e.store_imm(e.reg(0), value);
+    return Lowered::kContinue;
+  }
+  const Reg rd = e.reg(0);
+  const bool wide = Emitter::is64(rd) ||
+                    (cls == InsnClass::kAddSubImm && e.reg(1).kind == RegKind::kSP) ||
+                    rd.kind == RegKind::kSP;
+  const Form f = form_of(in.op);
+  const x86::Gp d = wide ? x86::Gp(x86::rdx) : x86::Gp(x86::edx);
+  const x86::Gp m = wide ? x86::Gp(x86::rcx) : x86::Gp(x86::ecx);
+  e.load_gp(x86::rdx, e.reg(1));
+  // Second operand into rcx.
+  switch (cls) {
+    case InsnClass::kAddSubImm: {
+      const int64_t v = e.imm(2) << e.imm(3);
+      e.a.mov(x86::ecx, imm(static_cast<uint32_t>(v)));
+      break;
+    }
+    case InsnClass::kLogicImm: {
+      uint64_t v = 0;
+      if (!decode_logical_imm(static_cast<uint64_t>(e.imm(2)), wide ? 64 : 32, &v)) return Lowered::kUnsupported;
+      e.a.mov(x86::rcx, imm(v));
+      break;
+    }
+    case InsnClass::kAddSubShifted:
+    case InsnClass::kLogicShifted:
+      e.load_gp(x86::rcx, e.reg(2));
+      shift_rm(e, wide, e.imm(3));
+      break;
+    case InsnClass::kAddSubExt:
+      e.load_gp(x86::rcx, e.reg(2));
+      extend_rm(e, wide, e.imm(3));
+      break;
+    case InsnClass::kAddSubCarry:
+      e.load_gp(x86::rcx, e.reg(2));
+      break;
+    default:
+      return Lowered::kUnsupported;
+  }
+  if (f.invert_rm) e.a.not_(m);
+  switch (f.kind) {
+    case Kind::kAdd:
+      if (cls == InsnClass::kAddSubCarry) {
+        // adc: x86 CF must be C; the canonical form holds NOT C.
+        e.load_flags();
+        e.a.cmc();
+        e.a.adc(d, m);
+      } else {
+        e.a.add(d, m);
+      }
+      if (f.set_flags) e.a.cmc();  // ARM C = carry out; canonical CF = NOT C
+      break;
+    case Kind::kSub:
+      if (cls == InsnClass::kAddSubCarry) {
+        // sbc: Rn - Rm - NOT C = x86 sbb with CF = NOT C (canonical as is).
+        e.load_flags();
+        e.a.sbb(d, m);
+      } else {
+        e.a.sub(d, m);  // x86 CF = borrow = NOT C
+      }
+      break;
+    case Kind::kAnd:
+      e.a.and_(d, m);
+      if (f.set_flags) e.a.stc();  // ANDS: C = 0, so canonical CF = 1 (V = 0 from and)
+      break;
+    case Kind::kOrr: e.a.or_(d, m); break;
+    case Kind::kEor: e.a.xor_(d, m); break;
+  }
+  e.store_gp(rd, x86::rdx);  // mov keeps host flags
+  if (f.set_flags) e.save_flags();
+  return Lowered::kContinue;
+}
+
+}  // namespace capvm::aarch64

@@ -1,0 +1,108 @@
+// System instructions: SVC (exit to the dispatcher), BRK (SIGTRAP), HINT
+// (no-op), barriers, CLREX, and MRS/MSR of the registers EL0 may touch that
+// CloudABI programs use: TPIDR_EL0, NZCV, FPCR, FPSR, the virtual counter
+// CNTVCT_EL0 / CNTFRQ_EL0, CTR_EL0 and DCZID_EL0.
+#include <ctime>
+
+#include "translator/aarch64/translator_impl.h"
+
+namespace capvm::aarch64 {
+
+using namespace asmjit;
+
+namespace {
+
+// System register encodings as LLVM's MRS/MSR immediate:
+// op0<<14 | op1<<11 | CRn<<7 | CRm<<3 | op2.
+constexpr int64_t sysreg(unsigned op0, unsigned op1, unsigned crn, unsigned crm, unsigned op2) {
+  return op0 << 14 | op1 << 11 | crn << 7 | crm << 3 | op2;
+}
+constexpr int64_t kTpidrEl0 = sysreg(3, 3, 13, 0, 2);
+constexpr int64_t kNzcv = sysreg(3, 3, 4, 2, 0);
+constexpr int64_t kFpcr = sysreg(3, 3, 4, 4, 0);
+constexpr int64_t kFpsr = sysreg(3, 3, 4, 4, 1);
+constexpr int64_t kCntvct = sysreg(3, 3, 14, 0, 2);
+constexpr int64_t kCntfrq = sysreg(3, 3, 14, 0, 0);
+constexpr int64_t kCtrEl0 = sysreg(3, 3, 0, 0, 1);
+constexpr int64_t kDczidEl0 = sysreg(3, 3, 0, 0, 7);
+
+uint64_t helper_read_nzcv(const A64Context* ctx) { return nzcv(*ctx); }
+void helper_write_nzcv(A64Context* ctx, uint64_t v) { set_nzcv(*ctx, static_cast<uint32_t>(v)); }
+uint64_t helper_monotonic_ns() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<uint64_t>(ts.tv_sec) * 1000000000u + static_cast<uint64_t>(ts.tv_nsec);
+}
+
+}  // namespace
+
+Lowered lower_system(Emitter& e) {
+  auto& a = e.a;
+  const Insn& in = *e.in;
+  switch (in.op) {
+    case Op::SVC:
+      e.exit_with(ExitReason::kSyscall, in.pc + 4);
+      return Lowered::kEndBlock;
+    case Op::BRK:
+      e.exit_with(ExitReason::kTrap, in.pc);
+      return Lowered::kEndBlock;
+    case Op::HINT:
+    case Op::ISB:
+      return Lowered::kContinue;
+    case Op::DMB:
+    case Op::DSB:
+      a.mfence();  // x86 is TSO: only store->load order needs a fence
+      return Lowered::kContinue;
+    case Op::CLREX:
+      a.mov(e.ctx(CAPVM_A64_OFF(monitor_size), 8), 0);
+      return Lowered::kContinue;
+    case Op::MRS: {
+      const Reg rt = e.reg(0);
+      switch (e.imm(1)) {
+        case kTpidrEl0: a.mov(x86::rdx, e.ctx(CAPVM_A64_OFF(tpidr_el0), 8)); break;
+        case kFpcr: a.mov(x86::edx, e.ctx(CAPVM_A64_OFF(fpcr), 4)); break;
+        case kFpsr: a.mov(x86::edx, e.ctx(CAPVM_A64_OFF(fpsr), 4)); break;
+        case kNzcv:
+          a.mov(x86::rdi, kCtx);
+          e.call(reinterpret_cast<const void*>(&helper_read_nzcv));
+          a.mov(x86::rdx, x86::rax);
+          break;
+        case kCntvct:
+          e.call(e.t.options.read_counter ? reinterpret_cast<const void*>(e.t.options.read_counter)
+                                          : reinterpret_cast<const void*>(&helper_monotonic_ns));
+          a.mov(x86::rdx, x86::rax);
+          break;
+        case kCntfrq: a.mov(x86::rdx, imm(e.t.options.counter_frequency)); break;
+        // 64-byte cache lines (IminLine/DminLine = 4 words log2).
+        case kCtrEl0: a.mov(x86::edx, imm(0x84448004u)); break;
+        // DZP set: DC ZVA is prohibited (and not translated).
+        case kDczidEl0: a.mov(x86::edx, imm(0x10)); break;
+        default: return Lowered::kUnsupported;
+      }
+      e.store_gp(rt, x86::rdx);
+      return Lowered::kContinue;
+    }
+    case Op::MSR: {
+      const Reg rt = e.reg(1);
+      e.load_gp(x86::rdx, rt);
+      switch (e.imm(0)) {
+        case kTpidrEl0: a.mov(e.ctx(CAPVM_A64_OFF(tpidr_el0), 8), x86::rdx); break;
+        // FPCR is kept but not applied to host arithmetic: only round to
+        // nearest, no flush-to-zero, no default NaN mode is translated.
+        case kFpcr: a.mov(e.ctx(CAPVM_A64_OFF(fpcr), 4), x86::edx); break;
+        case kFpsr: a.mov(e.ctx(CAPVM_A64_OFF(fpsr), 4), x86::edx); break;
+        case kNzcv:
+          a.mov(x86::rdi, kCtx);
+          a.mov(x86::rsi, x86::rdx);
+          e.call(reinterpret_cast<const void*>(&helper_write_nzcv));
+          break;
+        default: return Lowered::kUnsupported;
+      }
+      return Lowered::kContinue;
+    }
+    default:
+      return Lowered::kUnsupported;
+  }
+}
+
+}  // namespace capvm::aarch64

@@ -1,0 +1,405 @@
+// AdvSIMD (NEON) instructions executed lane by lane in C++ from translated
+// code (ARM ARM C7.2). The arrangement (lanes x element bits) comes from the
+// LLVM opcode name ("ADDv4i32" = 4 lanes of 32 bits), parsed once; the
+// instruction-specific cases are by Op. 64-bit arrangements zero the upper
+// half of the destination, as every AdvSIMD write to a D view does.
+#include <cmath>
+#include <cstring>
+#include <regex>
+#include <string>
+
+#include "translator/aarch64/translator_impl.h"
+
+namespace capvm::aarch64 {
+
+namespace {
+
+struct VForm {
+  std::string base;   // "ADD", "CMEQ", ...
+  unsigned lanes = 0;
+  unsigned bits = 0;  // element size
+  bool fp = false;
+  std::string tail;   // "_shift", "gpr", "rz", "v", "p", ...
+};
+
+const VForm& vform(Op op) {
+  static const VForm* forms = [] {
+    auto* t = new VForm[kOpCount];
+    const std::regex re("^([A-Z0-9]+?)v(\\d+)([if])(\\d+)(.*)$");
+    for (unsigned i = 0; i < kOpCount; ++i) {
+      std::cmatch m;
+      if (op_info(static_cast<Op>(i)).cls != InsnClass::kNeon) continue;
+      if (std::regex_match(op_info(static_cast<Op>(i)).name, m, re)) {
+        t[i].base = m[1];
+        t[i].lanes = std::stoul(m[2]);
+        t[i].fp = m[3] == "f";
+        t[i].bits = std::stoul(m[4]);
+        t[i].tail = m[5];
+      }
+    }
+    return t;
+  }();
+  return forms[static_cast<unsigned>(op)];
+}
+
+struct Vec {
+  uint8_t b[16];
+  uint64_t get(unsigned bits, unsigned i) const {
+    uint64_t v = 0;
+    std::memcpy(&v, b + i * bits / 8, bits / 8);
+    return v;
+  }
+  int64_t sget(unsigned bits, unsigned i) const {
+    const uint64_t v = get(bits, i);
+    return bits == 64 ? static_cast<int64_t>(v) : static_cast<int64_t>(v << (64 - bits)) >> (64 - bits);
+  }
+  void set(unsigned bits, unsigned i, uint64_t v) { std::memcpy(b + i * bits / 8, &v, bits / 8); }
+};
+
+Vec vget(const A64Context* c, Reg r) {
+  Vec v;
+  std::memcpy(v.b, c->v[r.index], 16);
+  return v;
+}
+// Writes `v`, keeping only `bytes` (8: the D view, the upper half zeroed).
+void vput(A64Context* c, Reg r, Vec v, unsigned bytes) {
+  if (bytes < 16) std::memset(v.b + bytes, 0, 16 - bytes);
+  std::memcpy(c->v[r.index], v.b, 16);
+}
+uint64_t gp(const A64Context* c, Reg r) {
+  if (r.kind == RegKind::kXZR || r.kind == RegKind::kWZR) return 0;
+  return r.kind == RegKind::kW ? static_cast<uint32_t>(c->x[r.index]) : c->x[r.index];
+}
+uint64_t mask(unsigned bits) { return bits == 64 ? ~uint64_t{0} : (uint64_t{1} << bits) - 1; }
+
+double fget(const Vec& v, unsigned bits, unsigned i) {
+  if (bits == 64) {
+    double d;
+    const uint64_t u = v.get(64, i);
+    std::memcpy(&d, &u, 8);
+    return d;
+  }
+  float f;
+  const uint32_t u = static_cast<uint32_t>(v.get(32, i));
+  std::memcpy(&f, &u, 4);
+  return f;
+}
+// FP lane arithmetic with A64 NaN rules (first SNaN, then first QNaN,
+// quietened; default NaN 0x7FF8.. / 0x7FC0.. for invalid operations).
+uint64_t farith(char op, const Vec& x, const Vec& y, unsigned bits, unsigned i) {
+  const uint64_t ua = x.get(bits, i), ub = y.get(bits, i);
+  const uint64_t quiet = bits == 64 ? uint64_t{1} << 51 : uint64_t{1} << 22;
+  const double a = fget(x, bits, i), b = fget(y, bits, i);
+  const bool na = std::isnan(a), nb = std::isnan(b);
+  if (na && !(ua & quiet)) return ua | quiet;
+  if (nb && !(ub & quiet)) return ub | quiet;
+  if (na) return ua;
+  if (nb) return ub;
+  uint64_t out;
+  if (bits == 64) {
+    const double r = op == '+' ? a + b : op == '-' ? a - b : a * b;
+    if (std::isnan(r)) return 0x7FF8000000000000ull;
+    std::memcpy(&out, &r, 8);
+  } else {
+    const float fa = static_cast<float>(a), fb = static_cast<float>(b);
+    const float r = op == '+' ? fa + fb : op == '-' ? fa - fb : fa * fb;
+    if (std::isnan(r)) return 0x7FC00000u;
+    uint32_t u;
+    std::memcpy(&u, &r, 4);
+    out = u;
+  }
+  return out;
+}
+
+// AdvSIMDExpandImm for the MOVI/MVNI/ORR/BIC (vector, immediate) shifted forms.
+uint64_t shifted_imm(int64_t imm8, int64_t shift) { return static_cast<uint64_t>(imm8 & 0xFF) << shift; }
+
+bool exec(A64Context* c, const Insn* in, bool run) {
+  const Op op = in->op;
+  const Operand* o = in->ops;
+  // Instruction-specific forms first.
+  switch (op) {
+    case Op::MOVIv2d_ns: case Op::MOVID: case Op::MOVIv16b_ns:
+    case Op::MOVIv4i32: case Op::MOVIv4i16: case Op::MOVIv2i32: case Op::MVNIv4i32:
+    case Op::FMOVv2f64_ns: case Op::FMOVv4f32_ns: case Op::FMOVv2f32_ns: {
+      if (!run) return true;
+      Vec v{};
+      unsigned bytes = 16, bits = 64;
+      uint64_t e = 0;
+      switch (op) {
+        case Op::MOVIv2d_ns: e = expand_byte_mask(o[1].imm); break;
+        case Op::MOVID: e = expand_byte_mask(o[1].imm); bytes = 8; break;
+        case Op::MOVIv16b_ns: bits = 8; e = o[1].imm & 0xFF; break;
+        case Op::MOVIv4i32: bits = 32; e = shifted_imm(o[1].imm, o[2].imm); break;
+        case Op::MVNIv4i32: bits = 32; e = ~shifted_imm(o[1].imm, o[2].imm) & 0xFFFFFFFFu; break;
+        case Op::MOVIv4i16: bits = 16; bytes = 8; e = shifted_imm(o[1].imm, o[2].imm); break;
+        case Op::MOVIv2i32: bits = 32; bytes = 8; e = shifted_imm(o[1].imm, o[2].imm); break;
+        case Op::FMOVv2f64_ns: e = expand_fp_imm(o[1].imm, 64); break;
+        case Op::FMOVv4f32_ns: bits = 32; e = expand_fp_imm(o[1].imm, 32); break;
+        default: bits = 32; bytes = 8; e = expand_fp_imm(o[1].imm, 32); break;
+      }
+      for (unsigned i = 0; i < 16 * 8 / bits; ++i) v.set(bits, i, e);
+      vput(c, o[0].reg, v, bytes);
+      return true;
+    }
+    case Op::BICv4i16: case Op::BICv4i32: case Op::ORRv4i32: {
+      if (!run) return true;
+      Vec v = vget(c, o[1].reg);
+      const unsigned bits = op == Op::BICv4i16 ? 16 : 32, bytes = op == Op::BICv4i16 ? 8 : 16;
+      const uint64_t e = shifted_imm(o[2].imm, o[3].imm);
+      for (unsigned i = 0; i < bytes * 8 / bits; ++i)
+        v.set(bits, i, op == Op::ORRv4i32 ? (v.get(bits, i) | e) : (v.get(bits, i) & ~e));
+      vput(c, o[0].reg, v, bytes);
+      return true;
+    }
+    case Op::UMOVvi8: case Op::UMOVvi16: case Op::UMOVvi32: case Op::UMOVvi64: {
+      if (!run) return true;
+      const unsigned bits = op == Op::UMOVvi8 ? 8 : op == Op::UMOVvi16 ? 16 : op == Op::UMOVvi32 ? 32 : 64;
+      const uint64_t v = vget(c, o[1].reg).get(bits, o[2].imm);
+      if (o[0].reg.kind != RegKind::kXZR && o[0].reg.kind != RegKind::kWZR) c->x[o[0].reg.index] = v;
+      return true;
+    }
+    case Op::INSvi8gpr: case Op::INSvi16gpr: case Op::INSvi32gpr: case Op::INSvi64gpr: {
+      if (!run) return true;
+      const unsigned bits = op == Op::INSvi8gpr ? 8 : op == Op::INSvi16gpr ? 16 : op == Op::INSvi32gpr ? 32 : 64;
+      Vec v = vget(c, o[0].reg);
+      v.set(bits, o[2].imm, gp(c, o[3].reg) & mask(bits));
+      vput(c, o[0].reg, v, 16);
+      return true;
+    }
+    case Op::INSvi32lane: case Op::INSvi64lane: {
+      if (!run) return true;
+      const unsigned bits = op == Op::INSvi32lane ? 32 : 64;
+      Vec v = vget(c, o[0].reg);
+      v.set(bits, o[2].imm, vget(c, o[3].reg).get(bits, o[4].imm));
+      vput(c, o[0].reg, v, 16);
+      return true;
+    }
+    case Op::DUPi32: {
+      if (!run) return true;
+      Vec v{};
+      v.set(32, 0, vget(c, o[1].reg).get(32, o[2].imm));
+      vput(c, o[0].reg, v, 4);
+      return true;
+    }
+    case Op::DUPv4i32lane: {
+      if (!run) return true;
+      Vec v{};
+      const uint64_t e = vget(c, o[1].reg).get(32, o[2].imm);
+      for (unsigned i = 0; i < 4; ++i) v.set(32, i, e);
+      vput(c, o[0].reg, v, 16);
+      return true;
+    }
+    case Op::EXTv16i8: {
+      if (!run) return true;
+      const Vec n = vget(c, o[1].reg), m = vget(c, o[2].reg);
+      Vec v;
+      for (unsigned i = 0; i < 16; ++i) {
+        const unsigned k = i + static_cast<unsigned>(o[3].imm);
+        v.b[i] = k < 16 ? n.b[k] : m.b[k - 16];
+      }
+      vput(c, o[0].reg, v, 16);
+      return true;
+    }
+    case Op::TBLv16i8One: {
+      if (!run) return true;
+      const Vec t = vget(c, o[1].reg), idx = vget(c, o[2].reg);
+      Vec v;
+      for (unsigned i = 0; i < 16; ++i) v.b[i] = idx.b[i] < 16 ? t.b[idx.b[i]] : 0;
+      vput(c, o[0].reg, v, 16);
+      return true;
+    }
+    case Op::ADDPv2i64p: {
+      if (!run) return true;
+      const Vec n = vget(c, o[1].reg);
+      Vec v{};
+      v.set(64, 0, n.get(64, 0) + n.get(64, 1));
+      vput(c, o[0].reg, v, 8);
+      return true;
+    }
+    case Op::SCVTFv1i64: {
+      if (!run) return true;
+      const double d = static_cast<double>(static_cast<int64_t>(vget(c, o[1].reg).get(64, 0)));
+      Vec v{};
+      std::memcpy(v.b, &d, 8);
+      vput(c, o[0].reg, v, 8);
+      return true;
+    }
+    default:
+      break;
+  }
+  const VForm& f = vform(op);
+  if (f.lanes == 0) return false;
+  const unsigned bits = f.bits, lanes = f.lanes, bytes = lanes * bits / 8;
+  const std::string& b = f.base;
+  // Bitwise three-register forms (v8i8/v16i8).
+  if (b == "AND" || b == "ORR" || b == "EOR" || b == "BIC" || b == "BIT" || b == "BSL" || b == "BIF") {
+    if (!run) return true;
+    const bool tied = b == "BIT" || b == "BSL" || b == "BIF";
+    const Vec d = vget(c, o[0].reg);
+    const Vec n = vget(c, o[tied ? 2 : 1].reg), m = vget(c, o[tied ? 3 : 2].reg);
+    Vec v;
+    for (unsigned i = 0; i < 16; ++i) {
+      const uint8_t x = n.b[i], y = m.b[i], z = d.b[i];
+      v.b[i] = b == "AND" ? x & y : b == "ORR" ? x | y : b == "EOR" ? x ^ y : b == "BIC" ? x & ~y
+               : b == "BIT" ? (z & ~y) | (x & y) : b == "BSL" ? (x & z) | (y & ~z) : (z & y) | (x & ~y);
+    }
+    vput(c, o[0].reg, v, bytes);
+    return true;
+  }
+  if (b == "NOT" || b == "REV64" || b == "CNT" || (b == "CMEQ" && f.tail == "rz") || b == "XTN" ||
+      (b == "SCVTF" && f.fp)) {
+    if (!run) return true;
+    const Vec n = vget(c, o[1].reg);
+    Vec v{};
+    if (b == "XTN") {
+      // XTN Vd.<T>, Vn.<2T>: lanes of the name are the narrow destination.
+      for (unsigned i = 0; i < lanes; ++i) v.set(bits, i, n.get(bits * 2, i));
+      vput(c, o[0].reg, v, 8);
+      return true;
+    }
+    for (unsigned i = 0; i < lanes; ++i) {
+      uint64_t r;
+      if (b == "NOT") r = ~n.get(bits, i);
+      else if (b == "REV64") r = n.get(bits, (i / (64 / bits)) * (64 / bits) + (64 / bits - 1 - i % (64 / bits)));
+      else if (b == "CNT") r = __builtin_popcountll(n.get(bits, i));
+      else if (b == "CMEQ") r = n.get(bits, i) == 0 ? ~uint64_t{0} : 0;
+      else {
+        if (bits == 64) {
+          const double d = static_cast<double>(n.sget(64, i));
+          std::memcpy(&r, &d, 8);
+        } else {
+          const float fl = static_cast<float>(static_cast<int32_t>(n.get(32, i)));
+          uint32_t u;
+          std::memcpy(&u, &fl, 4);
+          r = u;
+        }
+      }
+      v.set(bits, i, r & mask(bits));
+    }
+    vput(c, o[0].reg, v, bytes);
+    return true;
+  }
+  if (f.tail == "gpr" && b == "DUP") {
+    if (!run) return true;
+    Vec v{};
+    const uint64_t e = gp(c, o[1].reg) & mask(bits);
+    for (unsigned i = 0; i < lanes; ++i) v.set(bits, i, e);
+    vput(c, o[0].reg, v, bytes);
+    return true;
+  }
+  if (f.tail == "_shift") {
+    if (!run) return true;
+    const unsigned sh = static_cast<unsigned>(o[b == "USRA" ? 3 : 2].imm);
+    if (b == "USHLL" || b == "SSHLL") {
+      // Source lanes are the name's arrangement (8i8 -> 8h).
+      const Vec n = vget(c, o[1].reg);
+      Vec v{};
+      for (unsigned i = 0; i < lanes; ++i) {
+        const uint64_t x = b == "USHLL" ? n.get(bits, i) : static_cast<uint64_t>(n.sget(bits, i));
+        v.set(bits * 2, i, (x << sh) & mask(bits * 2));
+      }
+      vput(c, o[0].reg, v, 16);
+      return true;
+    }
+    const Vec n = vget(c, o[b == "USRA" ? 2 : 1].reg);
+    Vec v = b == "USRA" ? vget(c, o[0].reg) : Vec{};
+    for (unsigned i = 0; i < lanes; ++i) {
+      uint64_t r;
+      if (b == "SHL") r = sh >= bits ? 0 : n.get(bits, i) << sh;
+      else if (b == "USHR" || b == "USRA") r = sh >= bits ? 0 : n.get(bits, i) >> sh;
+      else r = static_cast<uint64_t>(n.sget(bits, i) >> (sh >= bits ? bits - 1 : sh));
+      if (b == "USRA") r += v.get(bits, i);
+      v.set(bits, i, r & mask(bits));
+    }
+    vput(c, o[0].reg, v, bytes);
+    return true;
+  }
+  if (f.tail == "v") {  // reductions across lanes into a scalar
+    if (!run) return true;
+    const Vec n = vget(c, o[1].reg);
+    uint64_t acc = b == "UMINV" ? mask(bits) : 0;
+    int64_t sacc = n.sget(bits, 0);
+    for (unsigned i = 0; i < lanes; ++i) {
+      const uint64_t x = n.get(bits, i);
+      if (b == "ADDV" || b == "UADDLV") acc += x;
+      else if (b == "UMAXV") acc = x > acc ? x : acc;
+      else if (b == "UMINV") acc = x < acc ? x : acc;
+      else if (b == "SMAXV") sacc = n.sget(bits, i) > sacc ? n.sget(bits, i) : sacc;
+    }
+    if (b == "SMAXV") acc = static_cast<uint64_t>(sacc);
+    const unsigned out_bits = b == "UADDLV" ? bits * 2 : bits;
+    Vec v{};
+    v.set(out_bits, 0, acc & mask(out_bits));
+    vput(c, o[0].reg, v, out_bits / 8);
+    return true;
+  }
+  if (b == "SADDW" || b == "UADDW") {
+    // SADDW Vd.2d, Vn.2d, Vm.2s: the name's first arrangement is the narrow one.
+    if (!run) return true;
+    const Vec n = vget(c, o[1].reg), m = vget(c, o[2].reg);
+    Vec v{};
+    for (unsigned i = 0; i < lanes; ++i) {
+      const uint64_t w = b == "UADDW" ? m.get(bits, i) : static_cast<uint64_t>(m.sget(bits, i));
+      v.set(bits * 2, i, (n.get(bits * 2, i) + w) & mask(bits * 2));
+    }
+    vput(c, o[0].reg, v, 16);
+    return true;
+  }
+  if (!f.tail.empty()) return false;
+  // Three-register same-arrangement forms.
+  static const char* const kBinary[] = {"ADD", "SUB", "MUL", "SMAX", "SMIN", "UMAX", "UMIN", "CMEQ",
+                                        "CMGT", "CMHI", "CMHS", "CMTST", "ADDP", "UZP1", "UZP2",
+                                        "ZIP1", "ZIP2", "FADD", "FSUB", "FMUL"};
+  bool known = false;
+  for (const char* k : kBinary) known |= b == k;
+  if (!known) return false;
+  if (!run) return true;
+  const Vec n = vget(c, o[1].reg), m = vget(c, o[2].reg);
+  Vec v{};
+  for (unsigned i = 0; i < lanes; ++i) {
+    const uint64_t x = n.get(bits, i), y = m.get(bits, i);
+    const int64_t sx = n.sget(bits, i), sy = m.sget(bits, i);
+    uint64_t r = 0;
+    if (b == "ADD") r = x + y;
+    else if (b == "SUB") r = x - y;
+    else if (b == "MUL") r = x * y;
+    else if (b == "SMAX") r = static_cast<uint64_t>(sx > sy ? sx : sy);
+    else if (b == "SMIN") r = static_cast<uint64_t>(sx < sy ? sx : sy);
+    else if (b == "UMAX") r = x > y ? x : y;
+    else if (b == "UMIN") r = x < y ? x : y;
+    else if (b == "CMEQ") r = x == y ? ~uint64_t{0} : 0;
+    else if (b == "CMGT") r = sx > sy ? ~uint64_t{0} : 0;
+    else if (b == "CMHI") r = x > y ? ~uint64_t{0} : 0;
+    else if (b == "CMHS") r = x >= y ? ~uint64_t{0} : 0;
+    else if (b == "CMTST") r = (x & y) ? ~uint64_t{0} : 0;
+    else if (b == "ADDP") {
+      const Vec& src = i < lanes / 2 ? n : m;
+      const unsigned k = (i % (lanes / 2)) * 2;
+      r = src.get(bits, k) + src.get(bits, k + 1);
+    } else if (b == "UZP1" || b == "UZP2") {
+      const unsigned k = 2 * i + (b == "UZP2");
+      r = k < lanes ? n.get(bits, k) : m.get(bits, k - lanes);
+    } else if (b == "ZIP1" || b == "ZIP2") {
+      const unsigned k = i / 2 + (b == "ZIP2" ? lanes / 2 : 0);
+      r = (i & 1) ? m.get(bits, k) : n.get(bits, k);
+    } else {
+      r = farith(b == "FADD" ? '+' : b == "FSUB" ? '-' : '*', n, m, bits, i);
+    }
+    v.set(bits, i, r & mask(bits));
+  }
+  vput(c, o[0].reg, v, bytes);
+  return true;
+}
+
+}  // namespace
+
+bool neon_exec_supported(Op op) {
+  Insn probe;
+  probe.op = op;
+  return exec(nullptr, &probe, false);
+}
+
+void neon_exec(A64Context* ctx, const Insn* in) { exec(ctx, in, true); }
+
+}  // namespace capvm::aarch64

@@ -1,0 +1,59 @@
+// The two shared run-time stubs: entering translated code from C++ and
+// leaving it for the dispatcher. Guest state is already in the context (it
+// lives there), so the stubs only keep the host's callee-saved registers
+// (SysV ABI) and pin the context pointer in r15.
+#include "translator/aarch64/translator_impl.h"
+
+namespace capvm::aarch64 {
+
+using namespace asmjit;
+
+bool Translator::Impl::build_stubs(std::string* error) {
+  CodeHolder code;
+  code.init(Environment::host());
+  x86::Assembler a(&code);
+  Label entry = a.newLabel();
+  Label exit = a.newLabel();
+
+  // void entry(A64Context* ctx): ctx->jump_to is the host code to enter.
+  a.bind(entry);
+  a.push(x86::rbx);
+  a.push(x86::rbp);
+  a.push(x86::r12);
+  a.push(x86::r13);
+  a.push(x86::r14);
+  a.push(x86::r15);
+  a.sub(x86::rsp, 8);  // rsp 16-aligned in translated code: helpers may be called
+  a.mov(kCtx, x86::rdi);
+  a.mov(x86::ptr(kCtx, CAPVM_A64_OFF(host_rsp), 8), x86::rsp);
+  a.jmp(x86::ptr(kCtx, CAPVM_A64_OFF(jump_to), 8));
+
+  // exit: jumped to with ctx->exit_reason and pc stored.
+  a.bind(exit);
+  a.mov(x86::rsp, x86::ptr(kCtx, CAPVM_A64_OFF(host_rsp), 8));
+  a.add(x86::rsp, 8);
+  a.pop(x86::r15);
+  a.pop(x86::r14);
+  a.pop(x86::r13);
+  a.pop(x86::r12);
+  a.pop(x86::rbp);
+  a.pop(x86::rbx);
+  a.ret();
+
+  code.flatten();
+  code.resolveUnresolvedLinks();
+  const size_t size = code.codeSize();
+  void* rx = nullptr;
+  void* rw = nullptr;
+  if (jit.alloc(&rx, &rw, size) != kErrorOk) {
+    *error = "cannot allocate the code cache";
+    return false;
+  }
+  code.relocateToBase(reinterpret_cast<uint64_t>(rx));
+  code.copyFlattenedData(rw, size, CopySectionFlags::kPadSectionBuffer);
+  entry_stub = reinterpret_cast<uint64_t>(rx) + code.labelOffsetFromBase(entry);
+  exit_stub = reinterpret_cast<uint64_t>(rx) + code.labelOffsetFromBase(exit);
+  return true;
+}
+
+}  // namespace capvm::aarch64

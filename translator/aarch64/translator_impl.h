@@ -1,0 +1,163 @@
+// Internal state of the aarch64 translator, shared by its source files, and
+// the Emitter every lowering file uses.
+#pragma once
+
+#include <asmjit/x86.h>
+
+#include <deque>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <unordered_map>
+#include <vector>
+
+#include "translator/aarch64/a64_decoder.h"
+#include "translator/aarch64/translator.h"
+
+namespace capvm::aarch64 {
+
+struct Block {
+  uint64_t guest_pc = ~uint64_t{0};  // offset 0: compared by the lookup code
+  uint64_t host_code = 0;            // offset 8: jumped to by the lookup code
+  uint64_t guest_end = 0;
+  uint8_t* rx = nullptr;
+  uint8_t* rw = nullptr;
+  size_t size = 0;
+  std::vector<std::pair<uint32_t, uint64_t>> pc_map;  // host offset -> guest pc
+  std::vector<uint64_t> incoming;
+  bool valid = true;
+  // Instructions executed by C++ helpers (FP, NEON) get a stable copy here;
+  // the generated call passes its address.
+  std::deque<Insn> helper_insns;
+};
+static_assert(offsetof(Block, guest_pc) == 0 && offsetof(Block, host_code) == 8);
+
+// Direct-mapped indirect-branch table, indexed by (pc >> 2) & mask.
+inline constexpr uint32_t kLookupBits = 16;
+inline constexpr uint32_t kLookupEntries = 1u << kLookupBits;
+inline uint32_t lookup_index(uint64_t pc) { return static_cast<uint32_t>(pc >> 2) & (kLookupEntries - 1); }
+
+struct Translator::Impl {
+  Impl(vm::GuestMemory& m, const TranslateOptions& o);
+
+  vm::GuestMemory& mem;
+  TranslateOptions options;
+  asmjit::JitAllocator jit;
+  mutable std::mutex mutex;
+  std::unordered_map<uint64_t, Block*> blocks;
+  std::vector<std::unique_ptr<Block>> owned;
+  std::map<uintptr_t, Block*> by_host;
+  Block** table = nullptr;
+  uint64_t entry_stub = 0;  // void(*)(A64Context*): enters at ctx->jump_to
+  uint64_t exit_stub = 0;   // returns from entry_stub
+
+  bool build_stubs(std::string* error);
+  Block* translate_locked(uint64_t pc, int* signal);
+  bool install(asmjit::CodeHolder& code, Block* block);
+  void unlink_locked(Block* b);
+};
+
+// Host registers in translated code: r15 holds the A64Context; rax, rcx,
+// rdx, rsi, rdi, r8-r11 and xmm0-xmm7 are scratch within one guest
+// instruction; nothing is live across guest instructions except r15.
+namespace host = asmjit::x86;
+inline const host::Gp kCtx = host::r15;
+
+class Emitter {
+ public:
+  Emitter(Translator::Impl& t, host::Assembler& a) : t(t), a(a) {}
+
+  Translator::Impl& t;
+  host::Assembler& a;
+  const Insn* in = nullptr;
+  Block* block = nullptr;
+  bool flags_live = true;  // does a later reader need this insn's NZCV?
+
+  // Context fields.
+  host::Mem ctx(int32_t off, uint32_t size) const { return host::ptr(kCtx, off, size); }
+  host::Mem xmem(unsigned i) const { return ctx(CAPVM_A64_OFF(x) + 8 * i, 8); }
+  host::Mem vmem(unsigned i, int32_t byte = 0, uint32_t size = 16) const {
+    return ctx(CAPVM_A64_OFF(v) + 16 * i + byte, size);
+  }
+  // Guest memory at the 32-bit truncation of `addr` (gs:[addr32]).
+  static host::Mem guest(const host::Gp& addr, uint32_t size, int32_t disp = 0) {
+    host::Mem m = host::ptr(addr.r32(), disp, size);
+    m.setSegment(host::gs);
+    return m;
+  }
+
+  // Operand access (op i of the current instruction).
+  const Operand& op(unsigned i) const { return in->ops[i]; }
+  Reg reg(unsigned i) const { return in->ops[i].reg; }
+  int64_t imm(unsigned i) const { return in->ops[i].imm; }
+  static bool is64(Reg r);
+  // General registers: W reads zero-extend, XZR/WZR read 0, SP is x[31].
+  void load_gp(const host::Gp& dst, Reg r);
+  // W writes zero the upper half; XZR/WZR writes are dropped. `src` may be
+  // changed (zero-extended in place).
+  void store_gp(Reg r, const host::Gp& src);
+  void store_imm(Reg r, uint64_t value);
+  // V registers by view: scalar loads into an xmm, writes zero the rest of V.
+  void load_fp(const host::Xmm& dst, Reg r);     // S/D/B/H/Q
+  void store_fp(Reg r, const host::Xmm& src);    // zeroes above the view
+
+  // NZCV: capture host flags after an x86 op whose CF already equals NOT C
+  // (clobbers rax), or load them into host flags for a jcc/cmovcc/setcc.
+  void save_flags();
+  void save_flags_const(uint32_t nzcv_bits);
+  void load_flags();
+  static host::CondCode cond(unsigned arm_cond);
+
+  // Calls a C++ helper (SysV ABI; rsp is 16-aligned in translated code).
+  void call(const void* fn);
+
+  // Calls void fn(A64Context*, const Insn*) for the current instruction.
+  void call_insn_helper(void (*fn)(A64Context*, const Insn*));
+
+  // Exits and control flow (implemented in block_builder.cpp).
+  void exit_with(ExitReason reason, uint64_t pc);
+  void direct_exit(uint64_t target);        // ends the block
+  asmjit::Label exit_label(uint64_t target);  // stub emitted after the block
+  void indirect_exit();                       // target in rax
+
+  struct PendingExit {
+    asmjit::Label label;
+    uint64_t target;
+  };
+  std::vector<PendingExit> pending;
+  void emit_exit_stub(const PendingExit& e);
+};
+
+// Lowerings: one per instruction class family, each in its own file.
+enum class Lowered { kContinue, kEndBlock, kUnsupported };
+Lowered lower_int_arith(Emitter& e);      // add/sub/adc/logic/movewide/adr
+Lowered lower_int_bitfield(Emitter& e);   // bfm/extr/shift by register/bit ops
+Lowered lower_int_muldiv(Emitter& e);
+Lowered lower_cond(Emitter& e);           // csel family, ccmp/ccmn
+Lowered lower_load_store(Emitter& e);     // single, pair, literal, prefetch
+Lowered lower_branch(Emitter& e);
+Lowered lower_system(Emitter& e);
+Lowered lower_exclusive(Emitter& e);
+Lowered lower_fp_scalar(Emitter& e);
+Lowered lower_neon(Emitter& e);
+
+// C++ semantics of FP and NEON instructions (fp_semantics.cpp,
+// neon_semantics.cpp), called from translated code with the context.
+void fp_exec(A64Context* ctx, const Insn* in);
+bool fp_exec_supported(Op op);
+void neon_exec(A64Context* ctx, const Insn* in);
+bool neon_exec_supported(Op op);
+bool cond_holds(uint32_t nzcv_bits, unsigned cond);
+
+// True when the instruction reads / writes NZCV (flag liveness in a block).
+bool reads_flags(const Insn& in);
+bool writes_flags(const Insn& in);
+
+// Logical-immediate decoding (ARM ARM DecodeBitMasks); false if reserved.
+bool decode_logical_imm(uint64_t encoded, unsigned width, uint64_t* out);
+// FP immediate imm8 -> bits (VFPExpandImm).
+uint64_t expand_fp_imm(uint8_t imm8, unsigned width);
+// AdvSIMD modified immediate for MOVI v2d / MOVID: 8 bits -> 64-bit byte mask.
+uint64_t expand_byte_mask(uint8_t imm8);
+
+}  // namespace capvm::aarch64
