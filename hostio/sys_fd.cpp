@@ -43,11 +43,13 @@ SyscallOutcome fd_create2(SyscallContext& ctx, const SyscallRequest& r) {
   int sv[2];
   if (socketpair(AF_UNIX, kind | SOCK_CLOEXEC, 0, sv) != 0) return fail(from_host_errno(errno));
   Fd a, b;
-  if (Errno e = install(ctx.fds, sv[0], t, rights::max_base(t), rights::max_inheriting(t), &a)) {
+  // No inheriting rights: an fd of unknown origin received on a guest-made
+  // pair gets none (sys_sock.cpp).
+  if (Errno e = install(ctx.fds, sv[0], t, rights::max_base(t), 0, &a)) {
     close(sv[1]);
     return fail(e);
   }
-  if (Errno e = install(ctx.fds, sv[1], t, rights::max_base(t), rights::max_inheriting(t), &b)) {
+  if (Errno e = install(ctx.fds, sv[1], t, rights::max_base(t), 0, &b)) {
     ctx.fds.close(a);
     return fail(e);
   }

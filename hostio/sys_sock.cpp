@@ -18,9 +18,15 @@
 // that existed at fork time, so fds the parent sent before forking keep
 // their rights when the child receives them; records made in one process
 // after the fork are invisible to the other. An fd for which no record
-// exists (sent by another process, or by a peer outside capvm) is installed
-// with no rights at all (it can still be closed, and fd_stat_get shows its
-// type): never more than sent, at the cost of cross-process passing.
+// exists (sent by another process, or by a peer outside capvm) gets at most
+// the receiving socket's inheriting rights (cloudabi.txt fdstat
+// fs_rights_inheriting: "Maximum set of rights that can be installed on new
+// file descriptors that are created through this file descriptor"),
+// trimmed to its type and host access mode, and no inheriting rights. Guest
+// socket pairs (fd_create2) have no inheriting rights, so such fds get
+// nothing there (they can still be closed; fd_stat_get shows the type);
+// a launcher-made connection source (cli `!socket` bind) sets inheriting
+// rights for the connections it hands out.
 #include <fcntl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -225,9 +231,14 @@ SyscallOutcome sock_recv(SyscallContext& ctx, const SyscallRequest& r) {
     uint8_t type = abi::FILETYPE_UNKNOWN;
     abi::Rights base = 0, inheriting = 0;
     if (!registry_take_received(got[i], &type, &base, &inheriting, !peek)) {
-      // Unknown origin: no rights (see the comment at the top).
+      // Unknown origin: the socket's inheriting rights at most (see the
+      // comment at the top).
       if (host_filetype(got[i], &type) != abi::E_SUCCESS) type = abi::FILETYPE_UNKNOWN;
-      base = inheriting = 0;
+      bool readable = false, writable = false;
+      FdTable::host_access(got[i], &readable, &writable);
+      base = sock->rights_inheriting & rights::max_base(type) &
+             rights::limit_by_access(type, readable, writable);
+      inheriting = 0;
     }
     abi::Fd fd;
     if (install(ctx.fds, got[i], type, base, inheriting, &fd) != abi::E_SUCCESS) {

@@ -192,6 +192,10 @@ Rights max_inheriting(uint8_t filetype) {
   // Only directories create descriptors from themselves (file_open); what
   // they open is a file, a directory, or a FIFO (socket_stream).
   if (filetype == FILETYPE_DIRECTORY) return kDirectoryBase | kRegularFileBase | kSocketBase;
+  // A socket's inheriting rights bound what an fd of unknown origin
+  // received on it may hold (hostio sys_sock.cpp): a launcher's connection
+  // source hands out connected sockets. fd_create2 pairs start with none.
+  if (filetype == FILETYPE_SOCKET_STREAM || filetype == FILETYPE_SOCKET_DGRAM) return kSocketBase;
   return 0;
 }
 

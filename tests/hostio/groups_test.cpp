@@ -7,6 +7,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -849,4 +850,56 @@ TEST_CASE("proc_fork: process fd, poll proc_terminate, close kills; proc_exec ke
   CHECK(b.err(Sys::proc_exec, {exe2, 0, 7, kBuf + 0x200, 1}) == E_FAULT);
   CHECK(b.err(Sys::proc_exec, {exe2, kBuf, ~uint64_t{0}, kBuf + 0x200, 1}) == E_2BIG);
   CHECK(b.err(Sys::proc_exec, {exe2, kBuf, 1, kBuf + 0x200, ~uint64_t{0}}) == E_INVAL);
+}
+
+TEST_CASE("sock_recv: an fd of unknown origin gets at most the socket's inheriting rights") {
+  Box b;
+  int sv[2];
+  REQUIRE(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == 0);
+  vm::FdGrant g;
+  g.guest_fd = 10;
+  g.host_fd = sv[0];
+  g.has_rights = true;
+  g.rights_base = RIGHT_FD_READ;
+  g.rights_inheriting = RIGHT_FD_READ | RIGHT_FD_WRITE;
+  REQUIRE(b.fds.adopt(g) == E_SUCCESS);
+  // A host process (not the guest) sends a read-only descriptor.
+  auto host_send = [&](int fd) {
+    char byte = 'x';
+    struct iovec v = {&byte, 1};
+    char control[CMSG_SPACE(sizeof(int))] = {};
+    struct msghdr msg = {};
+    msg.msg_iov = &v;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control;
+    msg.msg_controllen = sizeof control;
+    struct cmsghdr* c = CMSG_FIRSTHDR(&msg);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(sizeof(int));
+    std::memcpy(CMSG_DATA(c), &fd, sizeof fd);
+    REQUIRE(sendmsg(sv[1], &msg, 0) == 1);
+  };
+  const int ro = open("/dev/null", O_RDONLY | O_CLOEXEC);
+  host_send(ro);
+  close(ro);
+  Iovec iv{kBuf + 0x1000, 16};
+  b.put_obj(kBuf + 0x700, iv);
+  RecvIn ri{};
+  ri.ri_data = kBuf + 0x700;
+  ri.ri_data_len = 1;
+  ri.ri_fds = kBuf + 0x800;
+  ri.ri_fds_len = 1;
+  b.put_obj(kBuf + 0x900, ri);
+  REQUIRE(b.err(Sys::sock_recv, {10, kBuf + 0x900, kBuf + 0xa00}) == E_SUCCESS);
+  REQUIRE(b.get_obj<RecvOut>(kBuf + 0xa00).ro_fdslen == 1);
+  const Fdstat st = b.stat_fd(b.get_obj<Fd>(kBuf + 0x800));
+  CHECK(st.fs_filetype == FILETYPE_CHARACTER_DEVICE);
+  CHECK(st.fs_rights_base == RIGHT_FD_READ);  // inheriting ∩ type ∩ read-only access
+  CHECK(st.fs_rights_inheriting == 0);
+  // On a guest-made pair (no inheriting rights) such an fd gets nothing.
+  SyscallOutcome o = b.call(Sys::fd_create2, {FILETYPE_SOCKET_STREAM});
+  REQUIRE(o.error == E_SUCCESS);
+  CHECK(b.stat_fd(static_cast<Fd>(o.out[0])).fs_rights_inheriting == 0);
+  close(sv[1]);
 }

@@ -222,7 +222,12 @@ TEST_CASE("per-type maxima") {
     CHECK(rights::known(max_base(t)));
     CHECK(rights::known(max_inheriting(t)));
     CHECK(max_base(t) != 0);
-    if (t != FILETYPE_DIRECTORY) CHECK(max_inheriting(t) == 0);
+    // Directories hand rights to what they open; sockets to fds of unknown
+    // origin they receive (a launcher's connection source); nothing else.
+    if (t == FILETYPE_SOCKET_DGRAM || t == FILETYPE_SOCKET_STREAM)
+      CHECK(max_inheriting(t) == max_base(FILETYPE_SOCKET_STREAM));
+    else if (t != FILETYPE_DIRECTORY)
+      CHECK(max_inheriting(t) == 0);
   }
   // Regular files: data and mapping, no path operations.
   CHECK((max_base(FILETYPE_REGULAR_FILE) & (RIGHT_FD_READ | RIGHT_FD_WRITE | RIGHT_FD_SEEK |
@@ -302,8 +307,12 @@ TEST_CASE("grant: launcher-handed descriptors") {
   CHECK(rights::grant(FILETYPE_REGULAR_FILE, &bad, &out) == E_INVAL);
   RightsPair beyond{RIGHT_FILE_OPEN, 0};
   CHECK(rights::grant(FILETYPE_REGULAR_FILE, &beyond, &out) == E_NOTCAPABLE);
+  // Inheriting rights only where the type can pass them on.
   RightsPair inh{RIGHT_FD_READ, RIGHT_FD_READ};
-  CHECK(rights::grant(FILETYPE_SOCKET_STREAM, &inh, &out) == E_NOTCAPABLE);
+  CHECK(rights::grant(FILETYPE_REGULAR_FILE, &inh, &out) == E_NOTCAPABLE);
+  CHECK(rights::grant(FILETYPE_SOCKET_STREAM, &inh, &out) == E_SUCCESS);
+  RightsPair inh_file{RIGHT_FD_READ, RIGHT_FD_SEEK};
+  CHECK(rights::grant(FILETYPE_SOCKET_STREAM, &inh_file, &out) == E_NOTCAPABLE);
 }
 
 TEST_CASE("names: every right round-trips, unknown names refused") {
