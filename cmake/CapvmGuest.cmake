@@ -95,17 +95,33 @@ endfunction()
 
 # The native build uses the guests' compiler (clang-14, same -O2) so that a
 # comparison of native and guest runs measures the VM, not two compilers.
+# SDK_LIBC: also link the guest SDK's own string functions (compiled
+# freestanding, as for guests) instead of glibc's, for benchmarks whose
+# native and guest runs must execute the same libc code.
 function(capvm_add_native name)
-  cmake_parse_arguments(A "" "" "SOURCES" ${ARGN})
+  cmake_parse_arguments(A "SDK_LIBC" "" "SOURCES" ${ARGN})
   set(out ${CMAKE_CURRENT_BINARY_DIR}/${name}.native)
   set(srcs "")
   foreach(src ${A_SOURCES})
     get_filename_component(abs ${src} ABSOLUTE)
     list(APPEND srcs ${abs})
   endforeach()
+  set(extra_cmds "")
+  set(extra_objs "")
+  set(extra_deps "")
+  if(A_SDK_LIBC)
+    foreach(part mem str)
+      set(src ${PROJECT_SOURCE_DIR}/guest/libc/string/${part}.c)
+      set(obj ${CMAKE_CURRENT_BINARY_DIR}/${name}.native-sdk-${part}.o)
+      list(APPEND extra_cmds COMMAND ${CAPVM_GUEST_CC} -O2 -ffreestanding -fno-builtin -w -c ${src} -o ${obj})
+      list(APPEND extra_objs ${obj})
+      list(APPEND extra_deps ${src})
+    endforeach()
+  endif()
   add_custom_command(OUTPUT ${out}
-    COMMAND ${CAPVM_GUEST_CC} -O2 -ffp-contract=off -w ${srcs} -o ${out} -lm
-    DEPENDS ${srcs}
+    ${extra_cmds}
+    COMMAND ${CAPVM_GUEST_CC} -O2 -ffp-contract=off -w ${srcs} ${extra_objs} -o ${out} -lm
+    DEPENDS ${srcs} ${extra_deps}
     COMMENT "Building native ${name} with clang-14"
     VERBATIM)
   add_custom_target(${name}_native ALL DEPENDS ${out})

@@ -29,8 +29,10 @@ x86::Mem guest_mem(const x86::Gp& base32, int32_t disp, uint32_t size) {
 
 // A direct exit whose stub is emitted after the block body.
 struct DirectExit {
-  Label label;
+  Label label;     // the slow path
   uint64_t target;
+  Label site;      // the rel32 field of the patchable jump that leads here
+  bool inline_jmp; // the stub starts with its own patchable jmp
 };
 
 class BlockBuilder {
@@ -47,7 +49,9 @@ class BlockBuilder {
   void direct_exit(uint64_t target);  // unconditional, ends the block
   Label new_exit(uint64_t target);
   void emit_exit_stub(const DirectExit& e);
+  void cond_exit(x86::CondCode cc, uint64_t target);  // taken: exit to target
   void indirect_exit();  // target in ctx.branch_target
+  void lookup_rax();     // target in rax; rax, rcx, rdx spilled to scratch[0..2]
   void push_imm_pc(uint64_t value);
   // Loads a guest qword memory operand into `dst` (confined).
   bool load_operand64(const DecodedInsn& d, const ZydisDecodedOperand& op, const x86::Gp& dst);
@@ -78,28 +82,39 @@ void BlockBuilder::exit_with(ExitReason reason, uint64_t rip) {
 
 Label BlockBuilder::new_exit(uint64_t target) {
   Label l = a_.newLabel();
-  exits_.push_back({l, target});
+  exits_.push_back({l, target, a_.newLabel(), true});
   return l;
 }
 
 void BlockBuilder::direct_exit(uint64_t target) {
   // The first direct exit's stub goes right here: no extra jump.
-  DirectExit e{a_.newLabel(), target};
+  DirectExit e{a_.newLabel(), target, a_.newLabel(), true};
   emit_exit_stub(e);
+}
+
+void BlockBuilder::cond_exit(x86::CondCode cc, uint64_t target) {
+  // jcc rel32 is itself the patchable site: linked, the taken branch goes
+  // straight to the target block. Its rel32 is 4-byte aligned, so the
+  // patch is one atomic store.
+  while ((a_.offset() + 2) % 4 != 0) a_.nop();
+  DirectExit e{a_.newLabel(), target, a_.newLabel(), false};
+  a_.long_().j(cc, e.label);
+  a_.bind(e.site);  // bound after the 6-byte jcc: the site is 4 bytes back
+  exits_.push_back(e);
 }
 
 void BlockBuilder::emit_exit_stub(const DirectExit& e) {
   a_.bind(e.label);
-  // The patchable jmp: its rel32 is 4-byte aligned so the link patch is one
-  // atomic store. rel32 = 0 falls through to the slow path below.
-  a_.align(AlignMode::kCode, 4);
-  a_.embed("\x0F\x1F\x00", 3);  // 3-byte nop: puts rel32 on a 4-byte boundary
-  Label site = a_.newLabel();
-  a_.bind(site);
-  a_.embed("\xE9\x00\x00\x00\x00", 5);
+  if (e.inline_jmp) {
+    // A patchable jmp whose rel32 (4-byte aligned) is 0 until linked: it
+    // falls through to the slow path below.
+    while ((a_.offset() + 1) % 4 != 0) a_.nop();
+    a_.embed("\xE9\x00\x00\x00\x00", 5);
+    a_.bind(e.site);  // just past the jmp: the site is 4 bytes back
+  }
   store_pc(CAPVM_CTX_OFF(rip), e.target);
   a_.mov(ctx(CAPVM_CTX_OFF(scratch), 8), x86::rax);
-  a_.lea(x86::rax, x86::ptr(site));
+  a_.lea(x86::rax, x86::ptr(e.site, -4));
   a_.mov(ctx(CAPVM_CTX_OFF(link_site), 8), x86::rax);
   a_.mov(x86::rax, ctx(CAPVM_CTX_OFF(scratch), 8));
   a_.mov(ctx(CAPVM_CTX_OFF(exit_reason), 8), imm(static_cast<int32_t>(ExitReason::kBranch)));
@@ -107,41 +122,43 @@ void BlockBuilder::emit_exit_stub(const DirectExit& e) {
 }
 
 void BlockBuilder::indirect_exit() {
-  // Look the guest target up in the direct-mapped table without disturbing
-  // guest state: flags go through lahf/seto, three registers through spills.
-  Label miss = a_.newLabel();
   const int32_t s = CAPVM_CTX_OFF(scratch);
   a_.mov(ctx(s, 8), x86::rax);
-  a_.lahf();
-  a_.seto(x86::al);
-  a_.mov(ctx(CAPVM_CTX_OFF(saved_flags), 2), x86::ax);
   a_.mov(ctx(s + 8, 8), x86::rcx);
   a_.mov(ctx(s + 16, 8), x86::rdx);
   a_.mov(x86::rax, ctx(CAPVM_CTX_OFF(branch_target), 8));
+  lookup_rax();
+}
+
+void BlockBuilder::lookup_rax() {
+  // Look the guest target (rax; rax, rcx, rdx spilled) up in the
+  // direct-mapped table without touching flags: the comparison is
+  // rcx = target + ~guest_pc + 1 = target - guest_pc, tested by jrcxz. Empty
+  // slots hold a sentinel block whose pc is never a target and whose code
+  // reports the miss.
+  const int32_t s = CAPVM_CTX_OFF(scratch);
+  Label hit = a_.newLabel();
+  a_.mov(ctx(CAPVM_CTX_OFF(branch_target), 8), x86::rax);
   a_.movzx(x86::ecx, x86::ax);  // lookup_index: low kLookupBits bits
   static_assert(kLookupBits == 16);
   a_.mov(x86::rdx, ctx(CAPVM_CTX_OFF(lookup_table), 8));
-  a_.mov(x86::rcx, x86::ptr(x86::rdx, x86::rcx, 3));
-  a_.test(x86::rcx, x86::rcx);  // empty slot (flags are saved already)
-  a_.jz(miss);
-  a_.cmp(x86::rax, x86::ptr(x86::rcx, 0));
-  a_.jne(miss);
-  a_.mov(x86::rcx, x86::ptr(x86::rcx, 8));
-  a_.mov(ctx(CAPVM_CTX_OFF(jump_to), 8), x86::rcx);
-  auto restore = [&]() {
-    a_.mov(x86::ax, ctx(CAPVM_CTX_OFF(saved_flags), 2));
-    a_.add(x86::al, 0x7F);  // OF = (al == 1)
-    a_.sahf();
-    a_.mov(x86::rax, ctx(s, 8));
-    a_.mov(x86::rcx, ctx(s + 8, 8));
-    a_.mov(x86::rdx, ctx(s + 16, 8));
-  };
-  restore();
-  a_.jmp(ctx(CAPVM_CTX_OFF(jump_to), 8));
-  a_.bind(miss);
-  restore();
+  a_.mov(x86::rdx, x86::ptr(x86::rdx, x86::rcx, 3));
+  a_.mov(x86::rcx, x86::ptr(x86::rdx, 0));
+  a_.not_(x86::rcx);
+  a_.lea(x86::rcx, x86::ptr(x86::rcx, x86::rax, 0, 1));
+  a_.jecxz(x86::rcx, hit);
+  a_.mov(x86::rax, ctx(s, 8));
+  a_.mov(x86::rcx, ctx(s + 8, 8));
+  a_.mov(x86::rdx, ctx(s + 16, 8));
   a_.mov(ctx(CAPVM_CTX_OFF(exit_reason), 8), imm(static_cast<int32_t>(ExitReason::kIndirectMiss)));
   a_.jmp(t_.exit_stub);
+  a_.bind(hit);
+  a_.mov(x86::rdx, x86::ptr(x86::rdx, 8));
+  a_.mov(ctx(CAPVM_CTX_OFF(jump_to), 8), x86::rdx);
+  a_.mov(x86::rax, ctx(s, 8));
+  a_.mov(x86::rcx, ctx(s + 8, 8));
+  a_.mov(x86::rdx, ctx(s + 16, 8));
+  a_.jmp(ctx(CAPVM_CTX_OFF(jump_to), 8));
 }
 
 void BlockBuilder::push_imm_pc(uint64_t value) {
@@ -218,11 +235,11 @@ BlockBuilder::Step BlockBuilder::translate_branch(const DecodedInsn& d) {
         extra = static_cast<uint32_t>(op0.imm.value.u & 0xFFFF);
       const int32_t s = CAPVM_CTX_OFF(scratch);
       a_.mov(ctx(s, 8), x86::rax);
+      a_.mov(ctx(s + 8, 8), x86::rcx);
+      a_.mov(ctx(s + 16, 8), x86::rdx);
       a_.mov(x86::rax, guest_mem(x86::esp, 0, 8));
-      a_.mov(ctx(CAPVM_CTX_OFF(branch_target), 8), x86::rax);
-      a_.mov(x86::rax, ctx(s, 8));
       a_.lea(x86::rsp, x86::ptr(x86::rsp, static_cast<int32_t>(8 + extra)));
-      indirect_exit();
+      lookup_rax();
       return Step::kEnd;
     }
     case ZYDIS_MNEMONIC_LOOP:
@@ -253,7 +270,7 @@ BlockBuilder::Step BlockBuilder::translate_branch(const DecodedInsn& d) {
   }
   if (d.insn.meta.category == ZYDIS_CATEGORY_COND_BR) {
     const auto cc = static_cast<x86::CondCode>(d.insn.opcode & 0x0F);
-    a_.emit(x86::Inst::jccFromCond(cc), new_exit(d.branch_target));
+    cond_exit(cc, d.branch_target);
     direct_exit(next);
     return Step::kEnd;
   }

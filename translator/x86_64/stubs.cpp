@@ -29,6 +29,7 @@ bool Translator::Impl::build_stubs(std::string* error) {
   x86::Assembler a(&code);
   Label entry = a.newLabel();
   Label exit = a.newLabel();
+  Label miss = a.newLabel();
   auto gpr = [&](unsigned i) { return ctx_mem(CAPVM_CTX_OFF(gpr) + 8 * i, 8); };
 
   // void entry(void): called from C++ with ctx.jump_to set.
@@ -83,6 +84,12 @@ bool Translator::Impl::build_stubs(std::string* error) {
   a.pop(x86::rbx);
   a.ret();
 
+  // The sentinel block's code: an indirect branch whose target matched the
+  // sentinel (guest pc 1) is a miss like any other.
+  a.bind(miss);
+  a.mov(ctx_mem(CAPVM_CTX_OFF(exit_reason), 8), imm(static_cast<int32_t>(ExitReason::kIndirectMiss)));
+  a.jmp(exit);
+
   code.flatten();
   code.resolveUnresolvedLinks();
   const size_t size = code.codeSize();
@@ -96,6 +103,7 @@ bool Translator::Impl::build_stubs(std::string* error) {
   code.copyFlattenedData(rw, size, CopySectionFlags::kPadSectionBuffer);
   entry_stub = reinterpret_cast<uint64_t>(rx) + code.labelOffsetFromBase(entry);
   exit_stub = reinterpret_cast<uint64_t>(rx) + code.labelOffsetFromBase(exit);
+  miss_stub = reinterpret_cast<uint64_t>(rx) + code.labelOffsetFromBase(miss);
   return true;
 }
 

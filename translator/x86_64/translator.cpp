@@ -29,8 +29,10 @@ const asmjit::JitAllocator::CreateParams* jit_params() {
 
 Translator::Impl::Impl(vm::GuestMemory& m, const TranslateOptions& o)
     : mem(m), options(o), jit(jit_params()) {
-  table = static_cast<Block**>(std::calloc(kLookupEntries, sizeof(Block*)));
+  table = static_cast<Block**>(std::malloc(kLookupEntries * sizeof(Block*)));
   if (table == nullptr) throw std::bad_alloc();
+  sentinel.guest_pc = 1;
+  for (uint32_t i = 0; i < kLookupEntries; ++i) table[i] = &sentinel;
   ctx_off = context_fs_offset();
   unsigned eax, ebx, ecx, edx;
   __cpuid_count(0xD, 0, eax, ebx, ecx, edx);
@@ -47,7 +49,9 @@ Translator::Translator(vm::GuestMemory& memory, const TranslateOptions& options)
   std::string error;
   if (!impl_->build_stubs(&error)) {
     impl_.reset();
+    return;
   }
+  impl_->sentinel.host_code = impl_->miss_stub;
 }
 
 Translator::~Translator() {
@@ -99,34 +103,35 @@ LookupResult Translator::lookup(uint64_t pc) {
 }
 
 void Translator::link(uint64_t site, const Block* target) {
+  // `site`: the rx address of a patchable rel32 field (4-byte aligned).
   std::lock_guard<std::mutex> lock(impl_->mutex);
   Block* t = const_cast<Block*>(target);
-  if (!t->valid) return;
+  if (!t->valid || site % 4 != 0) return;
   // Find the block that owns the site, to write through its writable view.
   auto it = impl_->by_host.upper_bound(static_cast<uintptr_t>(site));
   if (it == impl_->by_host.begin()) return;
   --it;
   Block* src = it->second;
   if (!src->valid || site < reinterpret_cast<uint64_t>(src->rx) ||
-      site + 5 > reinterpret_cast<uint64_t>(src->rx) + src->size)
+      site + 4 > reinterpret_cast<uint64_t>(src->rx) + src->size)
     return;
-  const int64_t rel = static_cast<int64_t>(t->host_code) - static_cast<int64_t>(site + 5);
+  const int64_t rel = static_cast<int64_t>(t->host_code) - static_cast<int64_t>(site + 4);
   if (rel < INT32_MIN || rel > INT32_MAX) return;  // too far: stay unlinked
-  auto* rel_rw = reinterpret_cast<int32_t*>(src->rw + (site + 1 - reinterpret_cast<uint64_t>(src->rx)));
+  auto* rel_rw = reinterpret_cast<int32_t*>(src->rw + (site - reinterpret_cast<uint64_t>(src->rx)));
+  const int32_t before = __atomic_load_n(rel_rw, __ATOMIC_ACQUIRE);
   __atomic_store_n(rel_rw, static_cast<int32_t>(rel), __ATOMIC_RELEASE);
-  t->incoming.push_back(site);
+  t->incoming.emplace_back(site, before);
 }
 
 void Translator::Impl::unlink_locked(Block* b) {
-  // Point every site that jumps here back at its own slow path (rel32 = 0
-  // continues at the instruction after the jmp).
-  for (uint64_t site : b->incoming) {
+  // Point every site that jumps here back at its own slow path.
+  for (const auto& [site, before] : b->incoming) {
     auto it = by_host.upper_bound(static_cast<uintptr_t>(site));
     if (it == by_host.begin()) continue;
     --it;
     Block* src = it->second;
-    auto* rel_rw = reinterpret_cast<int32_t*>(src->rw + (site + 1 - reinterpret_cast<uint64_t>(src->rx)));
-    __atomic_store_n(rel_rw, 0, __ATOMIC_RELEASE);
+    auto* rel_rw = reinterpret_cast<int32_t*>(src->rw + (site - reinterpret_cast<uint64_t>(src->rx)));
+    __atomic_store_n(rel_rw, before, __ATOMIC_RELEASE);
   }
   b->incoming.clear();
 }
@@ -140,7 +145,7 @@ void Translator::invalidate(uint64_t addr, uint64_t len) {
       b->valid = false;
       impl_->unlink_locked(b);
       Block*& slot = impl_->table[lookup_index(b->guest_pc)];
-      if (slot == b) __atomic_store_n(&slot, static_cast<Block*>(nullptr), __ATOMIC_RELEASE);
+      if (slot == b) __atomic_store_n(&slot, &impl_->sentinel, __ATOMIC_RELEASE);
       // The host code stays allocated: another thread may still be inside
       // it, and its pc map still serves fault reports.
       it = impl_->blocks.erase(it);

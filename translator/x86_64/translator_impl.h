@@ -22,7 +22,9 @@ struct Block {
   size_t size = 0;
   // Host offset of each guest instruction's first host byte, in order.
   std::vector<std::pair<uint32_t, uint64_t>> pc_map;
-  std::vector<uint64_t> incoming;  // link sites (rx addresses) patched to us
+  // Link sites patched to jump here: the rx address of each rel32 field and
+  // the value it held before (restored when this block is invalidated).
+  std::vector<std::pair<uint64_t, int32_t>> incoming;
   bool valid = true;
 };
 static_assert(offsetof(Block, guest_pc) == 0 && offsetof(Block, host_code) == 8);
@@ -41,9 +43,12 @@ struct Translator::Impl {
   std::unordered_map<uint64_t, Block*> blocks;   // valid blocks by guest pc
   std::vector<std::unique_ptr<Block>> owned;     // every block ever made
   std::map<uintptr_t, Block*> by_host;           // host start -> block
-  // Indirect-branch lookup: null or a valid block per slot. Zero-filled by
-  // the host (calloc of fresh pages), so creating it touches no memory.
+  // Indirect-branch lookup: a valid block or &sentinel per slot. The
+  // sentinel's pc (1, inside the never-mapped null guard) matches no real
+  // target; its code is the shared miss stub, in case a guest jumps to 1.
+  Block sentinel;
   Block** table = nullptr;
+  uint64_t miss_stub = 0;
   uint64_t entry_stub = 0;  // void(*)(void): enters guest code at ctx.jump_to
   uint64_t exit_stub = 0;   // saves guest state, returns from entry_stub
   uint32_t xsave_size = 0;
