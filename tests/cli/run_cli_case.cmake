@@ -24,7 +24,7 @@ if(CASE STREQUAL "explain_fd")
   set(exact_out "")
   set(expect_out "argdata (" "  map\n    \"out\": fd 0\n    \"err\": fd 1\n    \"again\": fd 0\n"
     "descriptors:\n  fd 0: " ", !fd stdout (host fd 1)\n    base:       " "fd_write"
-    "\n    inheriting: 0\n  fd 1: " "!fd stderr (host fd 2)")
+    "\n    inheriting: " "\n  fd 1: " "!fd stderr (host fd 2)")
 elseif(CASE STREQUAL "explain_file_ro")
   file(MAKE_DIRECTORY ${work}/site)
   file(WRITE ${cfg} "${tag}root: !file {path: ${work}/site}\n")
