@@ -144,7 +144,7 @@ abi::Errno FdTable::adopt(const vm::FdGrant& grant) {
   e->rights_inheriting = r.inheriting;
   e->fdflags = host_fdflags(grant.host_fd);
   std::lock_guard<std::mutex> lock(mutex_);
-  if (entries_.size() >= kMaxFds) return abi::E_MFILE;
+  if (entries_.size() >= limit_) return abi::E_MFILE;
   if (!entries_.emplace(grant.guest_fd, std::move(e)).second) return abi::E_INVAL;
   return abi::E_SUCCESS;
 }
@@ -164,7 +164,7 @@ abi::Errno FdTable::lookup(abi::Fd fd, abi::Rights need, FdEntryPtr* out) const 
 
 abi::Errno FdTable::insert(FdEntryPtr entry, abi::Fd* out) {
   std::lock_guard<std::mutex> lock(mutex_);
-  if (entries_.size() >= kMaxFds) return abi::E_MFILE;
+  if (entries_.size() >= limit_) return abi::E_MFILE;
   abi::Fd n = 0;
   for (const auto& [fd, e] : entries_) {  // ordered: the first gap is the lowest free
     if (fd != n) break;
@@ -223,7 +223,7 @@ abi::Errno FdTable::replace(abi::Fd from, abi::Fd to) {
 abi::Errno FdTable::insert_at(abi::Fd fd, FdEntryPtr entry) {
   if (fd == abi::kMapAnonFd) return abi::E_BADF;
   std::lock_guard<std::mutex> lock(mutex_);
-  if (entries_.size() >= kMaxFds) return abi::E_MFILE;
+  if (entries_.size() >= limit_) return abi::E_MFILE;
   if (!entries_.emplace(fd, std::move(entry)).second) return abi::E_BADF;
   return abi::E_SUCCESS;
 }

@@ -109,10 +109,14 @@ class FdTable {
   size_t size() const;
   // Upper bound on guest fds (EMFILE beyond).
   static constexpr size_t kMaxFds = 1 << 16;
+  // --max-fds: open descriptors allowed (initial ones counted); EMFILE
+  // beyond. 0 or more than kMaxFds means kMaxFds.
+  void set_limit(size_t limit) { limit_ = limit == 0 || limit > kMaxFds ? kMaxFds : limit; }
 
  private:
   mutable std::mutex mutex_;
   std::map<abi::Fd, FdEntryPtr> entries_;
+  size_t limit_ = kMaxFds;
 };
 
 }  // namespace capvm::hostio

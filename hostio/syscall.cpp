@@ -9,6 +9,8 @@
 // compiler may leave garbage there.
 #include "hostio/syscall.h"
 
+#include "hostio/guest_time.h"
+
 #include <sched.h>
 #include <sys/mman.h>
 #include <sys/random.h>
@@ -173,16 +175,15 @@ SyscallOutcome sys_clock_res_get(const SyscallRequest& r) {
   if (!host_clock(u32(r.args[0]), &c)) return fail(abi::E_INVAL);
   struct timespec ts;
   if (clock_getres(c, &ts) != 0) return fail(from_host_errno(errno));
-  const uint64_t ns = to_ns(ts);
-  return ok(ns == 0 ? 1 : ns);
+  return ok(guest_clock_resolution(to_ns(ts)));
 }
 
 SyscallOutcome sys_clock_time_get(const SyscallRequest& r) {
   clockid_t c;
   if (!host_clock(u32(r.args[0]), &c)) return fail(abi::E_INVAL);
-  struct timespec ts;
-  if (clock_gettime(c, &ts) != 0) return fail(from_host_errno(errno));
-  return ok(to_ns(ts));  // args[1], the precision, is a hint only
+  uint64_t ns;
+  if (!guest_clock_now(c, &ns)) return fail(from_host_errno(errno));
+  return ok(ns);  // args[1], the precision, is a hint only
 }
 
 SyscallOutcome sys_random_get(SyscallContext& ctx, const SyscallRequest& r) {
@@ -191,19 +192,7 @@ SyscallOutcome sys_random_get(SyscallContext& ctx, const SyscallRequest& r) {
   if (len == 0) return ok();
   vm::GuestMemory::HostSpan s;
   if (Errno e = ctx.mem.span(buf, len, vm::kProtWrite, &s)) return fail(e);
-  // getrandom(2) hands out at most 32 MiB per call from the urandom pool;
-  // fill in bounded chunks and retry interruptions.
-  constexpr size_t kChunk = 1 << 20;
-  size_t done = 0;
-  while (done < s.len) {
-    const size_t want = s.len - done < kChunk ? s.len - done : kChunk;
-    const ssize_t n = getrandom(s.data + done, want, 0);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return fail(from_host_errno(errno));
-    }
-    done += static_cast<size_t>(n);
-  }
+  if (!guest_random(s.data, s.len)) return fail(from_host_errno(errno));
   return ok();
 }
 
@@ -279,9 +268,9 @@ SyscallOutcome sys_mem_map(SyscallContext& ctx, const SyscallRequest& r) {
   if (flags & abi::MFLAG_ANON) {
     // cloudabi.txt mflags.anon: fd must be map_anon_fd and the offset zero.
     if (fd != abi::kMapAnonFd || off != 0) return fail(abi::E_INVAL);
-    // Anonymous shared memory is private to this process anyway (no fork
-    // shares it yet): map it private.
-    if (Errno e = ctx.mem.map(&addr, len, gprot, fixed)) return fail(e);
+    // Anonymous shared memory stays shared with processes forked later
+    // (shared-scope locks and condvars across proc_fork rely on it).
+    if (Errno e = ctx.mem.map(&addr, len, gprot, fixed, -1, 0, shared)) return fail(e);
     return ok(addr);
   }
 

@@ -28,7 +28,7 @@ ThreadEnd guest_killed(Process& p, int signo, uint64_t guest_pc, const char* det
   std::snprintf(line, sizeof line, "guest killed by %s at pc 0x%llx%s", host_signal_name(signo),
                 static_cast<unsigned long long>(guest_pc), detail);
   report(p, line);
-  return ThreadEnd{true, kExitSignalBase + signo};
+  return ThreadEnd{true, kExitSignalBase + signo, signo};
 }
 
 // Runs one block chain; false when it faulted (fault filled in).

@@ -114,6 +114,7 @@ bool serve_syscall(Process& p, ThreadEnd* end) {
       report(p, line);
       end->process_ends = true;
       end->status = kExitSignalBase + host;
+      end->signal = host;
       return false;
     }
   }

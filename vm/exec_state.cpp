@@ -55,6 +55,16 @@ int write_exec_state(const RunOptions& o, std::string* error) {
   put64(&out, o.sandbox_size);
   put64(&out, o.dump_blocks ? 1 : 0);
   put64(&out, o.max_block_insns);
+  put_bytes(&out, o.strace_filter.data(), o.strace_filter.size());
+  put64(&out, (o.strace ? 1 : 0) | (o.perf_map ? 2 : 0) | (o.deterministic ? 4 : 0));
+  put64(&out, static_cast<uint64_t>(static_cast<int64_t>(o.log_fd)));
+  put64(&out, o.max_memory);
+  put64(&out, o.max_threads);
+  put64(&out, o.max_processes);
+  put64(&out, o.max_fds);
+  put64(&out, o.timeout_ns);
+  put64(&out, o.clock_precision_ns);
+  put64(&out, o.seed);
   put64(&out, o.fds.size());
   for (const FdGrant& g : o.fds) {
     put64(&out, g.guest_fd);
@@ -115,6 +125,21 @@ bool read_exec_state(int fd, RunOptions* o, std::string* error) {
   o->sandbox_size = r.u64();
   o->dump_blocks = r.u64() != 0;
   o->max_block_insns = static_cast<unsigned>(r.u64());
+  std::vector<uint8_t> filter;
+  r.bytes(&filter);
+  o->strace_filter.assign(filter.begin(), filter.end());
+  const uint64_t flags = r.u64();
+  o->strace = (flags & 1) != 0;
+  o->perf_map = (flags & 2) != 0;
+  o->deterministic = (flags & 4) != 0;
+  o->log_fd = static_cast<int>(static_cast<int64_t>(r.u64()));
+  o->max_memory = r.u64();
+  o->max_threads = static_cast<unsigned>(r.u64());
+  o->max_processes = static_cast<unsigned>(r.u64());
+  o->max_fds = static_cast<unsigned>(r.u64());
+  o->timeout_ns = r.u64();
+  o->clock_precision_ns = r.u64();
+  o->seed = r.u64();
   const uint64_t nfds = r.u64();
   if (!r.ok || nfds > (1u << 16)) {
     *error = "corrupt exec state";

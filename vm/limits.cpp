@@ -2,7 +2,6 @@
 #include "vm/limits.h"
 
 #include <sys/mman.h>
-#include <time.h>
 
 #include <atomic>
 #include <chrono>
@@ -10,7 +9,21 @@
 
 namespace capvm::vm {
 
+namespace {
+std::chrono::steady_clock::time_point g_deadline;
+bool g_has_deadline = false;
+}  // namespace
+
+uint64_t remaining_timeout_ns() {
+  if (!g_has_deadline) return 0;
+  const auto left = g_deadline - std::chrono::steady_clock::now();
+  const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(left).count();
+  return ns > 0 ? static_cast<uint64_t>(ns) : 1;
+}
+
 void start_watchdog(uint64_t timeout_ns, std::function<void()> on_expiry) {
+  g_deadline = std::chrono::steady_clock::now() + std::chrono::nanoseconds(timeout_ns);
+  g_has_deadline = true;
   std::thread([timeout_ns, fn = std::move(on_expiry)] {
     std::this_thread::sleep_for(std::chrono::nanoseconds(timeout_ns));
     fn();
@@ -46,23 +59,5 @@ void release() {
   if (g_count != nullptr) g_count->fetch_sub(1);
 }
 }  // namespace process_count
-
-uint64_t GuestClock::monotonic_ns() {
-  uint64_t t;
-  if (deterministic_) {
-    // Virtual time: one microsecond per observation, identical every run.
-    t = __atomic_add_fetch(&virtual_ns_, 1000, __ATOMIC_RELAXED);
-  } else {
-    static const uint64_t origin = [] {
-      timespec ts;
-      clock_gettime(CLOCK_MONOTONIC, &ts);
-      return uint64_t(ts.tv_sec) * 1000000000u + uint64_t(ts.tv_nsec);
-    }();
-    timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    t = uint64_t(ts.tv_sec) * 1000000000u + uint64_t(ts.tv_nsec) - origin;
-  }
-  return precision_ > 1 ? t - t % precision_ : t;
-}
 
 }  // namespace capvm::vm

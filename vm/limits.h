@@ -14,6 +14,9 @@ namespace capvm::vm {
 // reports and ends the process). Works whatever the guest threads do,
 // including blocking in a host syscall.
 void start_watchdog(uint64_t timeout_ns, std::function<void()> on_expiry);
+// Nanoseconds left before the watchdog fires (0: no timeout set, or at
+// least 1 when it is about to): carried across proc_exec.
+uint64_t remaining_timeout_ns();
 
 // The count of live guest processes in this capvm's tree, kept in a page
 // shared across fork. init() once in the first process.
@@ -24,22 +27,5 @@ bool reserve(unsigned limit);
 // Gives a reserved slot back (fork failed) or this process's slot (exit).
 void release();
 }  // namespace process_count
-
-// Guest-visible time in nanoseconds.
-class GuestClock {
- public:
-  GuestClock(uint64_t precision_ns, bool deterministic)
-      : precision_(precision_ns), deterministic_(deterministic) {}
-  // Monotonic nanoseconds since the run started, coarsened; virtual and
-  // strictly increasing by a fixed step per read under --deterministic.
-  uint64_t monotonic_ns();
-  uint64_t precision_ns() const { return precision_; }
-  bool deterministic() const { return deterministic_; }
-
- private:
-  uint64_t precision_;
-  bool deterministic_;
-  uint64_t virtual_ns_ = 0;
-};
 
 }  // namespace capvm::vm

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "abi/types.h"
+#include "hostio/guest_time.h"
 #include "translator/x86_64/guest_context.h"
 #include "vm/process_state.h"
 #include "vm/signals.h"
@@ -44,7 +45,10 @@ struct Auxv {
 
 bool start_process(Process& p, std::string* error) {
   const RunOptions& o = *p.options;
-  if (!o.log_file.empty()) {
+  if (o.log_fd >= 0) {
+    p.diag = fdopen(o.log_fd, "a");
+    if (p.diag == nullptr) p.diag = stderr;
+  } else if (!o.log_file.empty()) {
     p.diag = std::fopen(o.log_file.c_str(), "w");
     if (p.diag == nullptr) {
       p.diag = stderr;
@@ -53,7 +57,8 @@ bool start_process(Process& p, std::string* error) {
     }
   }
   if (o.strace) p.tracer = std::make_unique<SyscallTracer>(p.diag, o.strace_filter);
-  p.clock = std::make_unique<GuestClock>(o.clock_precision_ns, o.deterministic);
+  hostio::set_time_policy({o.clock_precision_ns, o.deterministic, o.seed});
+  p.fds.set_limit(o.max_fds);
   if (o.max_threads != 0) p.max_threads = o.max_threads;
   if (!process_count::init(error)) return false;
   if (o.timeout_ns != 0) {
@@ -198,8 +203,19 @@ x86_64::TranslateOptions Process::translate_options() {
       perf_map.add(guest_pc, host, size, symbols);
     };
   }
-  GuestClock* c = clock.get();
-  t.guest_counter = [c] { return c->monotonic_ns(); };
+  // rdtsc/rdtscp: the guest's monotonic clock (coarsened or virtual like
+  // every clock it sees), counted from the first read so it reveals nothing
+  // of the host's uptime.
+  t.guest_counter = [] {
+    static const uint64_t origin = [] {
+      uint64_t ns = 0;
+      hostio::guest_clock_now(CLOCK_MONOTONIC, &ns);
+      return ns;
+    }();
+    uint64_t ns = 0;
+    hostio::guest_clock_now(CLOCK_MONOTONIC, &ns);
+    return ns - origin;
+  };
   return t;
 }
 
@@ -212,7 +228,7 @@ int run_program(const RunOptions& options) {
     return kExitCapvmError;
   }
   const ThreadEnd end = run_guest_thread(p);
-  if (end.process_ends) end_process(end.status);
+  if (end.process_ends) end_process(end.status, end.signal);
   // The main guest thread exited: the process lives on while others run.
   thread_exited(p);
   std::unique_lock<std::mutex> lock(p.thread_mutex);

@@ -79,6 +79,10 @@ struct RunOptions {
   // by `seed`, so two runs of the same program produce identical traces.
   bool deterministic = false;
   uint64_t seed = 0;                 // meaningful when deterministic; default 0
+
+  // Internal, set across proc_exec: the diagnostics stream already open in
+  // the process being replaced (appended to, not truncated); -1: none.
+  int log_fd = -1;
 };
 
 // Process exit statuses (documented in README and docs/capvm.1).

@@ -66,12 +66,30 @@ abi::Errno Process::exec(int exec_fd, const uint8_t* argdata, size_t argdata_len
   next.sandbox_size = options->sandbox_size;
   next.dump_blocks = options->dump_blocks;
   next.max_block_insns = options->max_block_insns;
+  next.strace = options->strace;
+  next.strace_filter = options->strace_filter;
+  next.perf_map = options->perf_map;
+  next.max_memory = options->max_memory;
+  next.max_threads = options->max_threads;
+  next.max_processes = options->max_processes;
+  next.max_fds = options->max_fds;
+  next.timeout_ns = remaining_timeout_ns();
+  next.clock_precision_ns = options->clock_precision_ns;
+  next.deterministic = options->deterministic;
+  next.seed = options->seed;
   std::vector<int> keep;
+  // Diagnostics continue in the same stream.
+  if (diag != stderr) {
+    std::fflush(diag);
+    next.log_fd = fileno(diag);
+    keep.push_back(next.log_fd);
+  }
+  const size_t first_guest_dup = keep.size();
   for (size_t i = 0; i < nfds; ++i) {
     // A private duplicate per slot: the same host fd may be listed twice.
     const int dup_fd = fcntl(fds[i].host_fd, F_DUPFD_CLOEXEC, 3);
     if (dup_fd < 0) {
-      for (int k : keep) close(k);
+      for (size_t k = first_guest_dup; k < keep.size(); ++k) close(keep[k]);
       return abi::E_MFILE;
     }
     keep.push_back(dup_fd);
@@ -85,7 +103,7 @@ abi::Errno Process::exec(int exec_fd, const uint8_t* argdata, size_t argdata_len
   }
   const int state_fd = write_exec_state(next, &error);
   if (state_fd < 0) {
-    for (int k : keep) close(k);
+    for (size_t k = first_guest_dup; k < keep.size(); ++k) close(keep[k]);
     return abi::E_NOMEM;
   }
   keep.push_back(state_fd);
@@ -97,7 +115,7 @@ abi::Errno Process::exec(int exec_fd, const uint8_t* argdata, size_t argdata_len
                   nullptr};
   execve("/proc/self/exe", argv, environ);
   // Only reached when the host refused: the old guest keeps running.
-  for (int k : keep) close(k);
+  for (size_t k = first_guest_dup; k < keep.size(); ++k) close(keep[k]);
   return abi::E_NOEXEC;
 }
 

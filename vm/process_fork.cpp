@@ -34,6 +34,7 @@ abi::Errno Process::fork(int* child_pid, uint32_t* tid) {
   // of the guest's tree outlives the capvm that started it.
   prctl(PR_SET_PDEATHSIG, SIGKILL);
   if (getppid() != parent) _exit(kExitSignalBase + SIGKILL);
+  mark_forked_child();
   // The child. Other threads did not come along: reset what they held.
   new (&thread_mutex) std::mutex();
   new (&all_exited) std::condition_variable();

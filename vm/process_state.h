@@ -32,12 +32,11 @@ struct Process : hostio::ProcessHooks {
   uint8_t uuid[16] = {};
   uint32_t main_tid = 0;
 
-  // Diagnostics: --log-file or stderr; --strace; --perf-map; the clock.
+  // Diagnostics: --log-file or stderr; --strace; --perf-map.
   std::FILE* diag = stderr;
   std::unique_ptr<SyscallTracer> tracer;
   GuestSymbols symbols;
   PerfMap perf_map;
-  std::unique_ptr<GuestClock> clock;
 
   // Threads: every running guest thread counts; the process ends with
   // status 0 when the last one exits (cloudabi.txt: thread_exit).
@@ -69,6 +68,7 @@ uint32_t new_tid();
 struct ThreadEnd {
   bool process_ends = false;  // false: only this thread exited
   int status = 0;             // process exit status when process_ends
+  int signal = 0;             // the host signal that killed the guest, if any
 };
 
 // Runs the calling thread's guest context (this_thread_context()) until the
@@ -76,8 +76,12 @@ struct ThreadEnd {
 ThreadEnd run_guest_thread(Process& process);
 
 // Flushes capvm's own output and ends the host process with `status`,
-// whatever other threads are doing.
-[[noreturn]] void end_process(int status);
+// whatever other threads are doing. A forked guest process killed by a
+// signal dies of that signal, so its parent's proc_terminate event reports
+// the signal, not an exit code.
+[[noreturn]] void end_process(int status, int signal = 0);
+// Marks this host process as a guest process forked by proc_fork.
+void mark_forked_child();
 
 // Called by a thread whose guest thread exited; ends the process with
 // status 0 if it was the last.

@@ -1,8 +1,11 @@
 // Guest threads on host threads (cloudabi.txt: thread_create, thread_exit),
 // thread ids, and ending the process.
+#include <pthread.h>
 #include <sys/random.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <thread>
@@ -34,9 +37,26 @@ uint32_t new_tid() {
   }
 }
 
-void end_process(int status) {
+namespace {
+bool g_forked_child = false;
+}
+
+void mark_forked_child() { g_forked_child = true; }
+
+void end_process(int status, int signal) {
   std::fflush(nullptr);
   process_count::release();
+  if (signal != 0 && g_forked_child) {
+    // No core file: the guest's fault is reported already.
+    struct rlimit none = {0, 0};
+    setrlimit(RLIMIT_CORE, &none);
+    ::signal(signal, SIG_DFL);
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, signal);
+    pthread_sigmask(SIG_UNBLOCK, &set, nullptr);
+    raise(signal);
+  }
   _exit(status);
 }
 
@@ -81,7 +101,7 @@ abi::Errno Process::thread_create(uint64_t entry_point, uint64_t stack, uint64_t
       ctx.rip = entry_point;
       ctx.fs_base = tls;
       const ThreadEnd end = run_guest_thread(*this);
-      if (end.process_ends) end_process(end.status);
+      if (end.process_ends) end_process(end.status, end.signal);
       memory->unmap(tls, kGuestPageSize);
       thread_exited(*this);
     }).detach();
