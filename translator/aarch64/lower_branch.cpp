@@ -12,15 +12,15 @@ Lowered lower_branch(Emitter& e) {
   const uint64_t next = in.pc + 4;
   switch (in.op) {
     case Op::B:
-      e.direct_exit(in.pc + static_cast<uint64_t>(e.imm(0) * 4));
+      e.direct_exit(in.pc + static_cast<uint64_t>(e.opimm(0) * 4));
       return Lowered::kEndBlock;
     case Op::BL:
       e.store_imm(Reg{RegKind::kX, 30}, next);
-      e.direct_exit(in.pc + static_cast<uint64_t>(e.imm(0) * 4));
+      e.direct_exit(in.pc + static_cast<uint64_t>(e.opimm(0) * 4));
       return Lowered::kEndBlock;
     case Op::Bcc: {
-      const unsigned c = e.imm(0) & 15;
-      const uint64_t target = in.pc + static_cast<uint64_t>(e.imm(1) * 4);
+      const unsigned c = e.opimm(0) & 15;
+      const uint64_t target = in.pc + static_cast<uint64_t>(e.opimm(1) * 4);
       if (c >= 14) {
         e.direct_exit(target);
       } else {
@@ -35,19 +35,19 @@ Lowered lower_branch(Emitter& e) {
       const bool nz = in.op == Op::CBNZX || in.op == Op::CBNZW;
       const Reg rt = e.reg(0);
       if (rt.kind == RegKind::kXZR || rt.kind == RegKind::kWZR) {
-        e.direct_exit(nz ? next : in.pc + static_cast<uint64_t>(e.imm(1) * 4));
+        e.direct_exit(nz ? next : in.pc + static_cast<uint64_t>(e.opimm(1) * 4));
         return Lowered::kEndBlock;
       }
       a.cmp(e.ctx(CAPVM_A64_OFF(x) + 8 * rt.index, x ? 8 : 4), 0);
       a.j(nz ? x86::CondCode::kNE : x86::CondCode::kE,
-          e.exit_label(in.pc + static_cast<uint64_t>(e.imm(1) * 4)));
+          e.exit_label(in.pc + static_cast<uint64_t>(e.opimm(1) * 4)));
       e.direct_exit(next);
       return Lowered::kEndBlock;
     }
     case Op::TBZX: case Op::TBZW: case Op::TBNZX: case Op::TBNZW: {
       const bool nz = in.op == Op::TBNZX || in.op == Op::TBNZW;
-      const unsigned bit = e.imm(1) & 63;
-      const uint64_t target = in.pc + static_cast<uint64_t>(e.imm(2) * 4);
+      const unsigned bit = e.opimm(1) & 63;
+      const uint64_t target = in.pc + static_cast<uint64_t>(e.opimm(2) * 4);
       const Reg rt = e.reg(0);
       if (rt.kind == RegKind::kXZR || rt.kind == RegKind::kWZR) {
         e.direct_exit(nz ? next : target);

@@ -13,7 +13,7 @@ Lowered lower_cond(Emitter& e) {
   if (e.in->info().cls == InsnClass::kCondSel) {
     const Reg rd = e.reg(0);
     const bool wide = Emitter::is64(rd);
-    const unsigned c = e.imm(3) & 15;
+    const unsigned c = e.opimm(3) & 15;
     const x86::Gp n = wide ? x86::Gp(x86::rcx) : x86::Gp(x86::ecx), m = wide ? x86::Gp(x86::rdx) : x86::Gp(x86::edx);
     e.load_gp(x86::rcx, e.reg(1));
     e.load_gp(x86::rdx, e.reg(2));
@@ -37,12 +37,12 @@ Lowered lower_cond(Emitter& e) {
   const bool cmn = op == Op::CCMNXr || op == Op::CCMNWr || op == Op::CCMNXi || op == Op::CCMNWi;
   const Reg rn = e.reg(0);
   const bool wide = Emitter::is64(rn);
-  const uint32_t nzcv = static_cast<uint32_t>(e.imm(2) & 15) << 28;
-  const unsigned c = e.imm(3) & 15;
+  const uint32_t nzcv = static_cast<uint32_t>(e.opimm(2) & 15) << 28;
+  const unsigned c = e.opimm(3) & 15;
   const x86::Gp n = wide ? x86::Gp(x86::rdx) : x86::Gp(x86::edx), m = wide ? x86::Gp(x86::rcx) : x86::Gp(x86::ecx);
   Label skip = a.newLabel(), done = a.newLabel();
   e.load_gp(x86::rdx, rn);
-  if (imm_form) a.mov(x86::ecx, imm(e.imm(1) & 31));
+  if (imm_form) a.mov(x86::ecx, imm(e.opimm(1) & 31));
   else e.load_gp(x86::rcx, e.reg(1));
   if (c < 14) {
     e.load_flags();

@@ -31,7 +31,7 @@ Lowered lower_fp_scalar(Emitter& e) {
       return Lowered::kContinue;
     case Op::FMOVDi:
     case Op::FMOVSi: {
-      const uint64_t v = expand_fp_imm(static_cast<uint8_t>(e.imm(1)), in.op == Op::FMOVDi ? 64 : 32);
+      const uint64_t v = expand_fp_imm(static_cast<uint8_t>(e.opimm(1)), in.op == Op::FMOVDi ? 64 : 32);
       a.mov(x86::rdx, imm(v));
       a.mov(e.vmem(e.reg(0).index, 0, 8), x86::rdx);
       a.mov(e.vmem(e.reg(0).index, 8, 8), 0);

@@ -78,12 +78,12 @@ Lowered lower_move_wide(Emitter& e) {
   const bool wide = Emitter::is64(rd);
   const bool movk = e.in->op == Op::MOVKXi || e.in->op == Op::MOVKWi;
   const unsigned vi = movk ? 2 : 1;
-  const uint64_t part = static_cast<uint64_t>(e.imm(vi) & 0xFFFF) << e.imm(vi + 1);
+  const uint64_t part = static_cast<uint64_t>(e.opimm(vi) & 0xFFFF) << e.opimm(vi + 1);
   switch (e.in->op) {
     case Op::MOVZXi: case Op::MOVZWi: e.store_imm(rd, part); break;
     case Op::MOVNXi: case Op::MOVNWi: e.store_imm(rd, ~part); break;
     default: {
-      const uint64_t keep = ~(uint64_t{0xFFFF} << e.imm(vi + 1));
+      const uint64_t keep = ~(uint64_t{0xFFFF} << e.opimm(vi + 1));
       e.load_gp(x86::rdx, rd);
       e.a.mov(x86::rcx, imm(wide ? keep : (keep & 0xFFFFFFFFu)));
       e.a.and_(x86::rdx, x86::rcx);
@@ -104,8 +104,8 @@ Lowered lower_int_arith(Emitter& e) {
   const InsnClass cls = in.info().cls;
   if (cls == InsnClass::kMoveWide) return lower_move_wide(e);
   if (cls == InsnClass::kPcRel) {
-    const uint64_t value = in.op == Op::ADR ? in.pc + e.imm(1)
-                                            : (in.pc & ~uint64_t{0xFFF}) + (static_cast<uint64_t>(e.imm(1)) << 12);
+    const uint64_t value = in.op == Op::ADR ? in.pc + e.opimm(1)
+                                            : (in.pc & ~uint64_t{0xFFF}) + (static_cast<uint64_t>(e.opimm(1)) << 12);
     e.store_imm(e.reg(0), value);
     return Lowered::kContinue;
   }
@@ -120,24 +120,24 @@ Lowered lower_int_arith(Emitter& e) {
   // Second operand into rcx.
   switch (cls) {
     case InsnClass::kAddSubImm: {
-      const int64_t v = e.imm(2) << e.imm(3);
+      const int64_t v = e.opimm(2) << e.opimm(3);
       e.a.mov(x86::ecx, imm(static_cast<uint32_t>(v)));
       break;
     }
     case InsnClass::kLogicImm: {
       uint64_t v = 0;
-      if (!decode_logical_imm(static_cast<uint64_t>(e.imm(2)), wide ? 64 : 32, &v)) return Lowered::kUnsupported;
+      if (!decode_logical_imm(static_cast<uint64_t>(e.opimm(2)), wide ? 64 : 32, &v)) return Lowered::kUnsupported;
       e.a.mov(x86::rcx, imm(v));
       break;
     }
     case InsnClass::kAddSubShifted:
     case InsnClass::kLogicShifted:
       e.load_gp(x86::rcx, e.reg(2));
-      shift_rm(e, wide, e.imm(3));
+      shift_rm(e, wide, e.opimm(3));
       break;
     case InsnClass::kAddSubExt:
       e.load_gp(x86::rcx, e.reg(2));
-      extend_rm(e, wide, e.imm(3));
+      extend_rm(e, wide, e.opimm(3));
       break;
     case InsnClass::kAddSubCarry:
       e.load_gp(x86::rcx, e.reg(2));

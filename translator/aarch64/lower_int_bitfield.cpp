@@ -30,7 +30,7 @@ Lowered lower_bfm(Emitter& e) {
   const bool bfm = op == Op::BFMXri || op == Op::BFMWri;
   const Reg rd = e.reg(0);
   const Reg rn = e.reg(bfm ? 2 : 1);
-  const unsigned immr = e.imm(bfm ? 3 : 2), imms = e.imm(bfm ? 4 : 3);
+  const unsigned immr = e.opimm(bfm ? 3 : 2), imms = e.opimm(bfm ? 4 : 3);
   const bool wide = Emitter::is64(rd);
   const unsigned ds = wide ? 64 : 32;
   const x86::Gp v = wide ? x86::Gp(x86::rdx) : x86::Gp(x86::edx);
@@ -89,7 +89,7 @@ Lowered lower_int_bitfield(Emitter& e) {
       // EXTR: (Rn:Rm) >> lsb, low half = shrd Rm, Rn, lsb.
       e.load_gp(x86::rdx, e.reg(2));
       e.load_gp(x86::rcx, e.reg(1));
-      const unsigned lsb = e.imm(3);
+      const unsigned lsb = e.opimm(3);
       if (lsb) a.shrd(d, wide ? x86::Gp(x86::rcx) : x86::Gp(x86::ecx), lsb);
       e.store_gp(rd, x86::rdx);
       return Lowered::kContinue;

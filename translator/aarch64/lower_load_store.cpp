@@ -156,19 +156,19 @@ Lowered lower_load_store(Emitter& e) {
   const Reg rt2 = f.pair ? e.reg(rt_i + 1) : Reg{};
   int64_t offset = 0;
   if (f.mode == Mode::kLiteral) {
-    a.mov(x86::rsi, imm(in.pc + static_cast<uint64_t>(e.imm(1) * 4)));
+    a.mov(x86::rsi, imm(in.pc + static_cast<uint64_t>(e.opimm(1) * 4)));
   } else {
     e.load_gp(x86::rsi, e.reg(rn_i));
     switch (f.mode) {
-      case Mode::kScaled: offset = e.imm(rn_i + 1) * f.size; break;
+      case Mode::kScaled: offset = e.opimm(rn_i + 1) * f.size; break;
       case Mode::kUnscaled:
       case Mode::kPre:
-        offset = f.pair ? e.imm(rn_i + 1) * f.size : e.imm(rn_i + 1);
+        offset = f.pair ? e.opimm(rn_i + 1) * f.size : e.opimm(rn_i + 1);
         break;
       case Mode::kPost: break;
       case Mode::kRegX:
       case Mode::kRegW: {
-        const bool sext = e.imm(rn_i + 2) != 0, shift = e.imm(rn_i + 3) != 0;
+        const bool sext = e.opimm(rn_i + 2) != 0, shift = e.opimm(rn_i + 3) != 0;
         e.load_gp(x86::rcx, e.reg(rn_i + 1));
         if (f.mode == Mode::kRegW && sext) a.movsxd(x86::rcx, x86::ecx);
         // (roX with sext is SXTX: the register is used as is.)
@@ -190,7 +190,7 @@ Lowered lower_load_store(Emitter& e) {
   }
   if (wb) {
     if (f.mode == Mode::kPost) {
-      const int64_t post = f.pair ? e.imm(rn_i + 1) * f.size : e.imm(rn_i + 1);
+      const int64_t post = f.pair ? e.opimm(rn_i + 1) * f.size : e.opimm(rn_i + 1);
       a.add(x86::rsi, imm(post));
     }
     e.store_gp(e.reg(rn_i), x86::rsi);

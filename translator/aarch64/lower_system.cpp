@@ -58,7 +58,7 @@ Lowered lower_system(Emitter& e) {
       return Lowered::kContinue;
     case Op::MRS: {
       const Reg rt = e.reg(0);
-      switch (e.imm(1)) {
+      switch (e.opimm(1)) {
         case kTpidrEl0: a.mov(x86::rdx, e.ctx(CAPVM_A64_OFF(tpidr_el0), 8)); break;
         case kFpcr: a.mov(x86::edx, e.ctx(CAPVM_A64_OFF(fpcr), 4)); break;
         case kFpsr: a.mov(x86::edx, e.ctx(CAPVM_A64_OFF(fpsr), 4)); break;
@@ -85,7 +85,7 @@ Lowered lower_system(Emitter& e) {
     case Op::MSR: {
       const Reg rt = e.reg(1);
       e.load_gp(x86::rdx, rt);
-      switch (e.imm(0)) {
+      switch (e.opimm(0)) {
         case kTpidrEl0: a.mov(e.ctx(CAPVM_A64_OFF(tpidr_el0), 8), x86::rdx); break;
         // FPCR is kept but not applied to host arithmetic: only round to
         // nearest, no flush-to-zero, no default NaN mode is translated.

@@ -89,7 +89,7 @@ class Emitter {
   // Operand access (op i of the current instruction).
   const Operand& op(unsigned i) const { return in->ops[i]; }
   Reg reg(unsigned i) const { return in->ops[i].reg; }
-  int64_t imm(unsigned i) const { return in->ops[i].imm; }
+  int64_t opimm(unsigned i) const { return in->ops[i].imm; }
   static bool is64(Reg r);
   // General registers: W reads zero-extend, XZR/WZR read 0, SP is x[31].
   void load_gp(const host::Gp& dst, Reg r);

@@ -1,0 +1,165 @@
+// The aarch64 translator's API and exits: svc, brk, an instruction outside
+// the table (SIGILL with pc and encoding), misaligned and non-executable
+// pcs, system registers, an exclusive pair, fault pc mapping, invalidation.
+#include <catch2/catch.hpp>
+
+#include <csetjmp>
+#include <csignal>
+#include <cstring>
+
+#include "translator/aarch64/translator_impl.h"
+#include "vm/signals.h"
+
+using namespace capvm;
+using namespace capvm::aarch64;
+
+namespace {
+
+constexpr uint64_t kCode = 0x100000, kData = 0x200000;
+
+// capvm's SIGSEGV handler, captured before Catch2 installs its own.
+struct sigaction g_capvm_segv;
+const bool g_installed = [] {
+  std::string err;
+  const bool ok = vm::install_fault_handlers(&err);
+  sigaction(SIGSEGV, nullptr, &g_capvm_segv);
+  return ok;
+}();
+
+struct Fixture {
+  std::unique_ptr<vm::GuestMemory> mem;
+  std::unique_ptr<Translator> tr;
+  Fixture() {
+    std::string err;
+    mem = vm::GuestMemory::create(uint64_t{1} << 30, &err);
+    REQUIRE(mem);
+    uint64_t a = kCode;
+    REQUIRE(mem->map(&a, 0x1000, vm::kProtRead | vm::kProtExec, true) == abi::E_SUCCESS);
+    a = kData;
+    REQUIRE(mem->map(&a, 0x1000, vm::kProtRead | vm::kProtWrite, true) == abi::E_SUCCESS);
+    tr = std::make_unique<Translator>(*mem, TranslateOptions{});
+    REQUIRE(tr->prepare_thread(&err));
+  }
+  void code(std::initializer_list<uint32_t> words) {
+    std::vector<uint32_t> w(words);
+    mem->poke(kCode, w.data(), 4 * w.size());
+    tr->invalidate(kCode, 0x1000);
+  }
+  // Runs from kCode until an exit other than a branch inside the snippet.
+  ExitReason run() {
+    A64Context& ctx = this_thread_context();
+    ctx.pc = kCode;
+    for (;;) {
+      const LookupResult lr = tr->lookup(ctx.pc);
+      REQUIRE(lr.block != nullptr);
+      const ExitReason r = tr->run(lr.block);
+      if (r != ExitReason::kBranch && r != ExitReason::kIndirectMiss) return r;
+      if (ctx.pc < kCode || ctx.pc >= kCode + 0x1000) return r;
+    }
+  }
+};
+
+}  // namespace
+
+TEST_CASE("svc exits with the next pc and brk traps at its pc", "[a64api]") {
+  Fixture f;
+  A64Context& ctx = this_thread_context();
+  f.code({0xD2800BA8 /* mov x8, #93 */, 0xD4000001 /* svc #0 */});
+  CHECK(f.run() == ExitReason::kSyscall);
+  CHECK(ctx.pc == kCode + 8);
+  CHECK(ctx.x[8] == 93);
+  f.code({0xD4200020 /* brk #1 */});
+  CHECK(f.run() == ExitReason::kTrap);
+  CHECK(ctx.pc == kCode);
+}
+
+TEST_CASE("an instruction outside the table is SIGILL with pc and encoding", "[a64api]") {
+  Fixture f;
+  A64Context& ctx = this_thread_context();
+  // nop; then ldadd x0, x1, [x2] (valid LSE, not in the table yet); then udf.
+  f.code({0xD503201F, 0xF8200041});
+  CHECK(f.run() == ExitReason::kIllegal);
+  CHECK(ctx.pc == kCode + 4);
+  CHECK(ctx.illegal_encoding == 0xF8200041);
+  f.code({0x00000000});  // udf #0
+  CHECK(f.run() == ExitReason::kIllegal);
+  CHECK(ctx.illegal_encoding == 0);
+}
+
+TEST_CASE("lookup refuses misaligned and non-executable pcs", "[a64api]") {
+  Fixture f;
+  CHECK(f.tr->lookup(kCode + 2).host_signal == SIGBUS);
+  CHECK(f.tr->lookup(kData).host_signal == SIGSEGV);
+  CHECK(f.tr->lookup(0x5000000).host_signal == SIGSEGV);
+}
+
+TEST_CASE("tpidr_el0, nzcv, cntfrq through mrs/msr", "[a64api]") {
+  Fixture f;
+  A64Context& ctx = this_thread_context();
+  ctx.x[1] = 0x1234;
+  ctx.x[3] = 0x60000000;  // Z and C
+  // msr tpidr_el0, x1; mrs x2, tpidr_el0; msr nzcv, x3; mrs x4, nzcv;
+  // csinc x5, xzr, xzr, ne (x5 = 0 when Z); mrs x6, cntfrq_el0; mrs x7, cntvct_el0; svc
+  f.code({0xD51BD041, 0xD53BD042, 0xD51B4203, 0xD53B4204, 0x9A9F17E5, 0xD53BE006, 0xD53BE047, 0xD4000001});
+  REQUIRE(f.run() == ExitReason::kSyscall);
+  CHECK(ctx.tpidr_el0 == 0x1234);
+  CHECK(ctx.x[2] == 0x1234);
+  CHECK(ctx.x[4] == 0x60000000);
+  CHECK(nzcv(ctx) == 0x60000000u);
+  CHECK(ctx.x[5] == 1);  // ne is false: Z set -> xzr + 1
+  CHECK(ctx.x[6] == 1000000000);
+  CHECK(ctx.x[7] != 0);
+}
+
+TEST_CASE("ldxr/stxr succeed as a pair and fail without a reservation", "[a64api]") {
+  Fixture f;
+  A64Context& ctx = this_thread_context();
+  ctx.x[1] = kData;
+  ctx.x[3] = 77;
+  uint64_t zero = 0;
+  f.mem->write(kData, &zero, 8);
+  // ldxr x0, [x1]; stxr w2, x3, [x1]; stxr w4, x3, [x1]; svc
+  f.code({0xC85F7C20, 0xC8027C23, 0xC8047C23, 0xD4000001});
+  ctx.monitor_size = 0;
+  REQUIRE(f.run() == ExitReason::kSyscall);
+  uint64_t v = 0;
+  f.mem->read(kData, &v, 8);
+  CHECK(ctx.x[2] == 0);  // first store-exclusive succeeds
+  CHECK(ctx.x[4] == 1);  // the reservation is used up
+  CHECK(v == 77);
+}
+
+TEST_CASE("a faulting load maps back to its guest pc and invalidate retranslates", "[a64api]") {
+  Fixture f;
+  A64Context& ctx = this_thread_context();
+  ctx.x[1] = 0x800000;  // unmapped
+  f.code({0xD503201F, 0xF9400020 /* ldr x0, [x1] */, 0xD4000001});
+  std::string err;
+  REQUIRE(g_installed);
+  REQUIRE(vm::install_thread_altstack(&err));
+  const LookupResult lr = f.tr->lookup(kCode);
+  REQUIRE(lr.block);
+  // Catch2 replaces fatal-signal handlers per test case: capvm's for the run.
+  struct sigaction catch_segv;
+  sigaction(SIGSEGV, &g_capvm_segv, &catch_segv);
+  vm::HostFault fault;
+  sigjmp_buf jb;
+  bool faulted = false;
+  if (sigsetjmp(jb, 0) == 0) {
+    vm::arm_guest_fault_jump(&jb, &fault);
+    f.tr->run(lr.block);
+  } else {
+    faulted = true;
+  }
+  vm::disarm_guest_fault_jump();
+  sigaction(SIGSEGV, &catch_segv, nullptr);
+  REQUIRE(faulted);
+  uint64_t gpc = 0;
+  REQUIRE(f.tr->guest_pc_for_host(fault.host_pc, &gpc));
+  CHECK(gpc == kCode + 4);
+  // New code at the same address runs after invalidate.
+  ctx.x[0] = 0;
+  f.code({0xD2800540 /* mov x0, #42 */, 0xD4000001});
+  CHECK(f.run() == ExitReason::kSyscall);
+  CHECK(ctx.x[0] == 42);
+}
