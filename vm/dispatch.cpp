@@ -21,8 +21,6 @@ void report(const Process& p, const std::string& message) {
   std::fflush(p.diag);
 }
 
-namespace {
-
 ThreadEnd guest_killed(Process& p, int signo, uint64_t guest_pc, const char* detail) {
   char line[256];
   std::snprintf(line, sizeof line, "guest killed by %s at pc 0x%llx%s", host_signal_name(signo),
@@ -30,6 +28,8 @@ ThreadEnd guest_killed(Process& p, int signo, uint64_t guest_pc, const char* det
   report(p, line);
   return ThreadEnd{true, kExitSignalBase + signo, signo};
 }
+
+namespace {
 
 // Runs one block chain; false when it faulted (fault filled in).
 bool run_block(x86_64::Translator& tr, const x86_64::Block* block, HostFault* fault) {
@@ -44,6 +44,7 @@ bool run_block(x86_64::Translator& tr, const x86_64::Block* block, HostFault* fa
 }  // namespace
 
 ThreadEnd run_guest_thread(Process& p) {
+  if (p.arch == GuestArch::kAarch64) return run_guest_thread_a64(p);
   GuestContext& ctx = x86_64::this_thread_context();
   uint64_t pending_link = 0;
   for (;;) {

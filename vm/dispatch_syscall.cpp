@@ -47,41 +47,33 @@ int host_signal_for(uint8_t cloudabi_signal) {
 }
 }  // namespace
 
-bool serve_syscall(Process& p, ThreadEnd* end) {
-  GuestContext& ctx = x86_64::this_thread_context();
-  uint64_t* r = ctx.gpr;
-  const uint32_t raw_number = static_cast<uint32_t>(r[x86_64::kRax]);
+bool serve_trap(Process& p, const TrapFrame& f, TrapReply* reply, ThreadEnd* end) {
+  const uint32_t raw_number = f.raw_number;
   // The vDSO convention is honoured only for the vDSO's own stubs: a raw
   // trap elsewhere with bit 30 set is just an unknown number.
-  const VdsoLayout layout = vdso_layout(VdsoArch::kX86_64);
-  const uint64_t trap_pc = ctx.rip - 2;
-  const bool in_vdso = trap_pc >= p.vdso_base + layout.code_offset &&
-                       trap_pc < p.vdso_base + layout.code_offset + layout.code_size;
-  const bool vdso = in_vdso && (raw_number & kVdsoConventionBit) != 0;
+  const bool vdso = f.in_vdso && (raw_number & kVdsoConventionBit) != 0;
   const uint32_t number = vdso ? raw_number & ~kVdsoConventionBit : raw_number;
   const abi::SyscallShape* shape = abi::syscall_shape(number);
 
   hostio::SyscallRequest req;
   req.number = number;
-  req.pc = trap_pc;
+  req.pc = f.pc;
   req.tid = current_tid();
   uint64_t out_ptrs[2] = {};
   hostio::SyscallOutcome res;
   if (shape == nullptr) {
     res.error = abi::E_NOSYS;
   } else {
-    const x86_64::Gpr c_regs[6] = {x86_64::kRdi, x86_64::kRsi, x86_64::kRdx,
-                                   x86_64::kRcx, x86_64::kR8,  x86_64::kR9};
-    const x86_64::Gpr trap_regs[6] = {x86_64::kRdi, x86_64::kRsi, x86_64::kRdx,
-                                      x86_64::kR10, x86_64::kR8,  x86_64::kR9};
     const unsigned total = vdso ? shape->inputs + shape->outputs : shape->inputs;
     uint64_t args[9] = {};
     for (unsigned i = 0; i < total && res.error == abi::E_SUCCESS; ++i) {
-      if (i < 6) {
-        args[i] = r[vdso ? c_regs[i] : trap_regs[i]];
+      if (!vdso) {
+        args[i] = f.trap_args[i];  // shapes have at most 6 inputs
+      } else if (i < f.c_arg_count) {
+        args[i] = f.c_args[i];
       } else {
-        // Stack arguments: above the return address of the call into the stub.
-        const uint64_t at = static_cast<uint32_t>(r[x86_64::kRsp] + 8 * (i - 6 + 1));
+        // Stack arguments, 8 bytes apart from the first.
+        const uint64_t at = static_cast<uint32_t>(f.stack_args_at + 8 * (i - f.c_arg_count));
         if (p.memory->read(at, &args[i], 8) != abi::E_SUCCESS) res.error = abi::E_FAULT;
       }
     }
@@ -119,22 +111,52 @@ bool serve_syscall(Process& p, ThreadEnd* end) {
     }
   }
 
-  if (vdso) {
-    if (res.error == abi::E_SUCCESS && shape != nullptr) {
-      for (unsigned i = 0; i < shape->outputs; ++i) {
-        if (p.memory->write(out_ptrs[i], &res.out[i], shape->output_sizes[i]) != abi::E_SUCCESS) {
-          res.error = abi::E_FAULT;
-          break;
-        }
+  reply->vdso = vdso;
+  reply->outputs = shape != nullptr ? shape->outputs : 0;
+  if (vdso && res.error == abi::E_SUCCESS && shape != nullptr) {
+    for (unsigned i = 0; i < shape->outputs; ++i) {
+      if (p.memory->write(out_ptrs[i], &res.out[i], shape->output_sizes[i]) != abi::E_SUCCESS) {
+        res.error = abi::E_FAULT;
+        break;
       }
     }
-    r[x86_64::kRax] = res.error;
-  } else if (res.error != abi::E_SUCCESS) {
-    r[x86_64::kRax] = res.error;
+  }
+  reply->error = res.error;
+  reply->out[0] = res.out[0];
+  reply->out[1] = res.out[1];
+  return true;
+}
+
+bool serve_syscall(Process& p, ThreadEnd* end) {
+  GuestContext& ctx = x86_64::this_thread_context();
+  uint64_t* r = ctx.gpr;
+  const VdsoLayout layout = vdso_layout(VdsoArch::kX86_64);
+  TrapFrame f;
+  f.raw_number = static_cast<uint32_t>(r[x86_64::kRax]);
+  f.pc = ctx.rip - 2;
+  f.in_vdso = f.pc >= p.vdso_base + layout.code_offset &&
+              f.pc < p.vdso_base + layout.code_offset + layout.code_size;
+  const x86_64::Gpr c_regs[6] = {x86_64::kRdi, x86_64::kRsi, x86_64::kRdx,
+                                 x86_64::kRcx, x86_64::kR8,  x86_64::kR9};
+  const x86_64::Gpr trap_regs[6] = {x86_64::kRdi, x86_64::kRsi, x86_64::kRdx,
+                                    x86_64::kR10, x86_64::kR8,  x86_64::kR9};
+  f.c_arg_count = 6;
+  for (unsigned i = 0; i < 6; ++i) {
+    f.c_args[i] = r[c_regs[i]];
+    f.trap_args[i] = r[trap_regs[i]];
+  }
+  // Above the return address of the call into the stub.
+  f.stack_args_at = r[x86_64::kRsp] + 8;
+  TrapReply reply;
+  if (!serve_trap(p, f, &reply, end)) return false;
+  if (reply.vdso) {
+    r[x86_64::kRax] = reply.error;
+  } else if (reply.error != abi::E_SUCCESS) {
+    r[x86_64::kRax] = reply.error;
     ctx.rflags |= kCarry;
   } else {
-    if (shape != nullptr && shape->outputs > 0) r[x86_64::kRax] = res.out[0];
-    if (shape != nullptr && shape->outputs > 1) r[x86_64::kRdx] = res.out[1];
+    if (reply.outputs > 0) r[x86_64::kRax] = reply.out[0];
+    if (reply.outputs > 1) r[x86_64::kRdx] = reply.out[1];
     ctx.rflags &= ~kCarry;
   }
   return true;

@@ -9,6 +9,7 @@
 
 #include "abi/types.h"
 #include "hostio/guest_time.h"
+#include "translator/aarch64/a64_context.h"
 #include "translator/x86_64/guest_context.h"
 #include "vm/process_state.h"
 #include "vm/signals.h"
@@ -74,14 +75,11 @@ bool start_process(Process& p, std::string* error) {
   mem.set_memory_limit(o.max_memory);
 
   if (!load_elf(o.program.data(), o.program.size(), mem, &p.image, error)) return false;
-  if (p.image.arch != GuestArch::kX86_64) {
-    *error = std::string(guest_arch_name(p.image.arch)) +
-             " guests are not supported by this capvm yet (x86_64 only)";
-    return false;
-  }
+  p.arch = p.image.arch;
 
   // vDSO: read+exec, laid out with vaddr 0 at its ELF header.
-  const std::vector<uint8_t> vdso = build_vdso(VdsoArch::kX86_64);
+  const std::vector<uint8_t> vdso =
+      build_vdso(p.arch == GuestArch::kAarch64 ? VdsoArch::kAarch64 : VdsoArch::kX86_64);
   if (!place(mem, vdso.data(), vdso.size(), kProtRead | kProtExec, &p.vdso_base)) {
     *error = "cannot map the vDSO";
     return false;
@@ -172,26 +170,87 @@ bool start_process(Process& p, std::string* error) {
     p.symbols.load(o.program.data(), o.program.size(), p.image.base);
     if (!p.perf_map.open(error)) return false;
   }
-  p.translator = std::make_unique<x86_64::Translator>(mem, p.translate_options());
-  x86_64::Translator* tr = p.translator.get();
-  mem.set_exec_invalidator([tr](GuestAddr a, uint64_t len) { tr->invalidate(a, len); });
+  p.make_translator();
   if (!install_fault_handlers(error) || !install_thread_altstack(error) ||
-      !tr->prepare_thread(error))
+      !p.prepare_translator_thread(error))
     return false;
-
-  // The entry point is called like a C function taking the auxv address:
-  // rsp is 8 modulo 16 with a (zero) return address slot.
-  x86_64::GuestContext& ctx = x86_64::this_thread_context();
-  std::memset(ctx.gpr, 0, sizeof ctx.gpr);
-  ctx.gpr[x86_64::kRdi] = auxv_at;
-  ctx.gpr[x86_64::kRsp] = stack_top - 8;
-  ctx.rflags = 0x202;
-  ctx.rip = p.image.entry;
-  ctx.fs_base = tls;
+  // The entry point is called like a C function taking the auxv address.
+  p.init_thread_registers(p.image.entry, stack_top, tls, auxv_at, 0);
   return true;
 }
 
 }  // namespace
+
+void Process::make_translator() {
+  if (arch == GuestArch::kAarch64) {
+    a64 = std::make_unique<aarch64::Translator>(*memory, translate_options_a64());
+    aarch64::Translator* tr = a64.get();
+    memory->set_exec_invalidator([tr](GuestAddr a, uint64_t len) { tr->invalidate(a, len); });
+  } else {
+    translator = std::make_unique<x86_64::Translator>(*memory, translate_options());
+    x86_64::Translator* tr = translator.get();
+    memory->set_exec_invalidator([tr](GuestAddr a, uint64_t len) { tr->invalidate(a, len); });
+  }
+}
+
+bool Process::prepare_translator_thread(std::string* error) {
+  return arch == GuestArch::kAarch64 ? a64->prepare_thread(error) : translator->prepare_thread(error);
+}
+
+void Process::init_thread_registers(uint64_t entry, uint64_t sp_top, uint64_t tls, uint64_t arg0,
+                                    uint64_t arg1) {
+  // The thread area holds a word with the TCB's address, then the TCB
+  // (cloudabi.txt: tcb; spec/README.md "Thread-local storage").
+  if (arch == GuestArch::kAarch64) {
+    // sp 16-byte aligned; tpidr_el0 holds the TCB address.
+    aarch64::A64Context& ctx = aarch64::this_thread_context();
+    std::memset(ctx.x, 0, sizeof ctx.x);
+    std::memset(ctx.v, 0, sizeof ctx.v);
+    ctx.x[0] = arg0;
+    ctx.x[1] = arg1;
+    ctx.x[aarch64::kSp] = sp_top & ~uint64_t{15};
+    ctx.pc = entry;
+    ctx.tpidr_el0 = tls + 8;
+    ctx.fpcr = 0;
+    ctx.fpsr = 0;
+    ctx.monitor_size = 0;
+    aarch64::set_nzcv(ctx, 0);
+    return;
+  }
+  // rsp is 8 modulo 16, a (zero) return-address slot; fs points at the word.
+  x86_64::GuestContext& ctx = x86_64::this_thread_context();
+  std::memset(ctx.gpr, 0, sizeof ctx.gpr);
+  ctx.gpr[x86_64::kRdi] = arg0;
+  ctx.gpr[x86_64::kRsi] = arg1;
+  ctx.gpr[x86_64::kRsp] = (sp_top & ~uint64_t{15}) - 8;
+  ctx.rflags = 0x202;
+  ctx.rip = entry;
+  ctx.fs_base = tls;
+}
+
+namespace {
+uint64_t a64_counter() {
+  // cntvct_el0: the guest's monotonic clock like every clock it sees
+  // (coarsened or virtual), counted from the first read.
+  static const uint64_t origin = [] {
+    uint64_t ns = 0;
+    hostio::guest_clock_now(CLOCK_MONOTONIC, &ns);
+    return ns;
+  }();
+  uint64_t ns = 0;
+  hostio::guest_clock_now(CLOCK_MONOTONIC, &ns);
+  return ns - origin;
+}
+}  // namespace
+
+aarch64::TranslateOptions Process::translate_options_a64() {
+  aarch64::TranslateOptions t;
+  t.max_block_insns = options->max_block_insns == 0 ? 64 : options->max_block_insns;
+  t.dump_blocks = options->dump_blocks;
+  t.read_counter = a64_counter;
+  t.counter_frequency = 1000000000;
+  return t;
+}
 
 x86_64::TranslateOptions Process::translate_options() {
   x86_64::TranslateOptions t;

@@ -46,11 +46,10 @@ abi::Errno Process::fork(int* child_pid, uint32_t* tid) {
   // unmap the child's views, yet its allocator's lock may be held by a
   // thread that no longer exists, so it is simply abandoned.
   (void)translator.release();
-  translator = std::make_unique<x86_64::Translator>(*memory, translate_options());
-  x86_64::Translator* tr = translator.get();
-  memory->set_exec_invalidator([tr](GuestAddr a, uint64_t len) { tr->invalidate(a, len); });
+  (void)a64.release();
+  make_translator();
   std::string error;
-  if (!tr->prepare_thread(&error)) {
+  if (!prepare_translator_thread(&error)) {
     report(*this, "forked child cannot start: " + error);
     end_process(kExitCapvmError);
   }

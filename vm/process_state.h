@@ -10,6 +10,7 @@
 
 #include "hostio/fd_table.h"
 #include "hostio/syscall.h"
+#include "translator/aarch64/translator.h"
 #include "translator/x86_64/translator.h"
 #include "vm/elf_loader.h"
 #include "vm/elf_symbols.h"
@@ -25,7 +26,9 @@ struct Process : hostio::ProcessHooks {
   const RunOptions* options = nullptr;
   std::unique_ptr<GuestMemory> memory;
   hostio::FdTable fds;
-  std::unique_ptr<x86_64::Translator> translator;
+  GuestArch arch = GuestArch::kX86_64;
+  std::unique_ptr<x86_64::Translator> translator;  // x86-64 guests
+  std::unique_ptr<aarch64::Translator> a64;        // aarch64 guests
   LoadedImage image;
   GuestAddr vdso_base = 0;
   uint64_t vdso_size = 0;
@@ -48,6 +51,16 @@ struct Process : hostio::ProcessHooks {
   // The translator's options for this process (block dumps, perf map,
   // guest counter).
   x86_64::TranslateOptions translate_options();
+  aarch64::TranslateOptions translate_options_a64();
+  // Creates this process's translator for its architecture (start-up, and a
+  // forked child's private one) and hooks code invalidation to it.
+  void make_translator();
+  // Sets the calling thread's guest registers to start at `entry` with
+  // stack top `sp_top` (16-byte aligned), thread area `tls`, and the first
+  // two C arguments.
+  void init_thread_registers(uint64_t entry, uint64_t sp_top, uint64_t tls, uint64_t arg0,
+                             uint64_t arg1);
+  bool prepare_translator_thread(std::string* error);
 
   const uint8_t* process_uuid() const override { return uuid; }
   abi::Errno thread_create(uint64_t entry_point, uint64_t stack, uint64_t stack_len,
@@ -74,6 +87,7 @@ struct ThreadEnd {
 // Runs the calling thread's guest context (this_thread_context()) until the
 // thread or the process ends.
 ThreadEnd run_guest_thread(Process& process);
+ThreadEnd run_guest_thread_a64(Process& process);
 
 // Flushes capvm's own output and ends the host process with `status`,
 // whatever other threads are doing. A forked guest process killed by a
@@ -87,10 +101,37 @@ void mark_forked_child();
 // status 0 if it was the last.
 void thread_exited(Process& process);
 
+// A guest's syscall trap in arch-neutral form: the raw number, the pc of the
+// trap, whether it came from the vDSO's stubs, and the argument registers of
+// both conventions (the C convention's further arguments are on the stack).
+struct TrapFrame {
+  uint32_t raw_number = 0;
+  uint64_t pc = 0;
+  bool in_vdso = false;
+  uint64_t c_args[8] = {};
+  unsigned c_arg_count = 0;
+  uint64_t trap_args[6] = {};
+  uint64_t stack_args_at = 0;
+};
+struct TrapReply {
+  bool vdso = false;
+  abi::Errno error = 0;
+  uint64_t out[2] = {};
+  unsigned outputs = 0;
+};
+// Serves a trap: hostio, the trace, the vDSO's output pointers. Returns
+// false when the thread or process ends (*end set); otherwise the caller
+// delivers *reply in its architecture's registers.
+bool serve_trap(Process& process, const TrapFrame& frame, TrapReply* reply, ThreadEnd* end);
+
 // Serves the syscall whose trap left translated code (ctx.rip is past the
 // `syscall`). Returns true to continue the guest; false when the thread or
 // process ends, with *end set.
 bool serve_syscall(Process& process, ThreadEnd* end);
+
+// Reports a guest killed by host signal `signo` at `guest_pc` and returns
+// the ThreadEnd that ends the process with 128 + signo.
+ThreadEnd guest_killed(Process& process, int signo, uint64_t guest_pc, const char* detail);
 
 // One line on stderr: "capvm: PROGRAM: MESSAGE".
 void report(const Process& process, const std::string& message);

@@ -11,7 +11,6 @@
 #include <thread>
 #include <unordered_set>
 
-#include "translator/x86_64/guest_context.h"
 #include "vm/process_state.h"
 #include "vm/signals.h"
 
@@ -82,24 +81,17 @@ abi::Errno Process::thread_create(uint64_t entry_point, uint64_t stack, uint64_t
   const uint64_t area[2] = {tls + 8, 0};
   memory->write(tls, area, sizeof area);
   const uint32_t t = new_tid();
-  // Called like a C function threadentry(tid, argument): rsp is 8 mod 16.
-  const uint64_t rsp = ((stack + stack_len) & ~uint64_t{15}) - 8;
+  const uint64_t sp_top = stack + stack_len;
   try {
-    std::thread([this, t, tls, entry_point, argument, rsp] {
+    std::thread([this, t, tls, entry_point, argument, sp_top] {
       set_current_tid(t);
       std::string error;
-      if (!install_thread_altstack(&error) || !translator->prepare_thread(&error)) {
+      if (!install_thread_altstack(&error) || !prepare_translator_thread(&error)) {
         report(*this, "cannot start a guest thread: " + error);
         end_process(kExitCapvmError);
       }
-      x86_64::GuestContext& ctx = x86_64::this_thread_context();
-      std::memset(ctx.gpr, 0, sizeof ctx.gpr);
-      ctx.gpr[x86_64::kRdi] = t;
-      ctx.gpr[x86_64::kRsi] = argument;
-      ctx.gpr[x86_64::kRsp] = rsp;
-      ctx.rflags = 0x202;
-      ctx.rip = entry_point;
-      ctx.fs_base = tls;
+      // Called like a C function threadentry(tid, argument).
+      init_thread_registers(entry_point, sp_top, tls, t, argument);
       const ThreadEnd end = run_guest_thread(*this);
       if (end.process_ends) end_process(end.status, end.signal);
       memory->unmap(tls, kGuestPageSize);

@@ -5,8 +5,10 @@
 // half of the destination, as every AdvSIMD write to a D view does.
 #include <cmath>
 #include <cstring>
+#include <mutex>
 #include <regex>
 #include <string>
+#include <vector>
 
 #include "translator/aarch64/translator_impl.h"
 
@@ -14,12 +16,26 @@ namespace capvm::aarch64 {
 
 namespace {
 
+// Opcode-name parts are interned once, so executing an instruction compares
+// small integers, never strings (this runs for every NEON instruction).
+int intern(const std::string& s) {
+  static std::mutex mu;
+  static std::vector<std::string>* names = new std::vector<std::string>();
+  std::lock_guard<std::mutex> lock(mu);
+  for (size_t i = 0; i < names->size(); ++i)
+    if ((*names)[i] == s) return static_cast<int>(i);
+  names->push_back(s);
+  return static_cast<int>(names->size() - 1);
+}
+// The id of a literal name, computed on first use at each call site.
+#define NAME_ID(lit) ([]() -> int { static const int id_ = intern(lit); return id_; }())
+
 struct VForm {
-  std::string base;   // "ADD", "CMEQ", ...
+  int base = -1;      // interned "ADD", "CMEQ", ...
   unsigned lanes = 0;
   unsigned bits = 0;  // element size
   bool fp = false;
-  std::string tail;   // "_shift", "gpr", "rz", "v", "p", ...
+  int tail = -1;      // interned "_shift", "gpr", "rz", "v", "p", "" ...
 };
 
 const VForm& vform(Op op) {
@@ -30,11 +46,11 @@ const VForm& vform(Op op) {
       std::cmatch m;
       if (op_info(static_cast<Op>(i)).cls != InsnClass::kNeon) continue;
       if (std::regex_match(op_info(static_cast<Op>(i)).name, m, re)) {
-        t[i].base = m[1];
+        t[i].base = intern(m[1].str());
         t[i].lanes = std::stoul(m[2]);
         t[i].fp = m[3] == "f";
         t[i].bits = std::stoul(m[4]);
-        t[i].tail = m[5];
+        t[i].tail = intern(m[5].str());
       }
     }
     return t;
@@ -44,16 +60,27 @@ const VForm& vform(Op op) {
 
 struct Vec {
   uint8_t b[16];
+  // Fixed-size copies the compiler turns into single loads and stores.
   uint64_t get(unsigned bits, unsigned i) const {
-    uint64_t v = 0;
-    std::memcpy(&v, b + i * bits / 8, bits / 8);
-    return v;
+    switch (bits) {
+      case 8: return b[i];
+      case 16: { uint16_t v; std::memcpy(&v, b + 2 * i, 2); return v; }
+      case 32: { uint32_t v; std::memcpy(&v, b + 4 * i, 4); return v; }
+      default: { uint64_t v; std::memcpy(&v, b + 8 * i, 8); return v; }
+    }
   }
   int64_t sget(unsigned bits, unsigned i) const {
     const uint64_t v = get(bits, i);
     return bits == 64 ? static_cast<int64_t>(v) : static_cast<int64_t>(v << (64 - bits)) >> (64 - bits);
   }
-  void set(unsigned bits, unsigned i, uint64_t v) { std::memcpy(b + i * bits / 8, &v, bits / 8); }
+  void set(unsigned bits, unsigned i, uint64_t v) {
+    switch (bits) {
+      case 8: b[i] = static_cast<uint8_t>(v); break;
+      case 16: { const uint16_t x = static_cast<uint16_t>(v); std::memcpy(b + 2 * i, &x, 2); break; }
+      case 32: { const uint32_t x = static_cast<uint32_t>(v); std::memcpy(b + 4 * i, &x, 4); break; }
+      default: std::memcpy(b + 8 * i, &v, 8); break;
+    }
+  }
 };
 
 Vec vget(const A64Context* c, Reg r) {
@@ -231,28 +258,28 @@ bool exec(A64Context* c, const Insn* in, bool run) {
   const VForm& f = vform(op);
   if (f.lanes == 0) return false;
   const unsigned bits = f.bits, lanes = f.lanes, bytes = lanes * bits / 8;
-  const std::string& b = f.base;
+  const int b = f.base;
   // Bitwise three-register forms (v8i8/v16i8).
-  if (b == "AND" || b == "ORR" || b == "EOR" || b == "BIC" || b == "BIT" || b == "BSL" || b == "BIF") {
+  if (b == NAME_ID("AND") || b == NAME_ID("ORR") || b == NAME_ID("EOR") || b == NAME_ID("BIC") || b == NAME_ID("BIT") || b == NAME_ID("BSL") || b == NAME_ID("BIF")) {
     if (!run) return true;
-    const bool tied = b == "BIT" || b == "BSL" || b == "BIF";
+    const bool tied = b == NAME_ID("BIT") || b == NAME_ID("BSL") || b == NAME_ID("BIF");
     const Vec d = vget(c, o[0].reg);
     const Vec n = vget(c, o[tied ? 2 : 1].reg), m = vget(c, o[tied ? 3 : 2].reg);
     Vec v;
     for (unsigned i = 0; i < 16; ++i) {
       const uint8_t x = n.b[i], y = m.b[i], z = d.b[i];
-      v.b[i] = b == "AND" ? x & y : b == "ORR" ? x | y : b == "EOR" ? x ^ y : b == "BIC" ? x & ~y
-               : b == "BIT" ? (z & ~y) | (x & y) : b == "BSL" ? (x & z) | (y & ~z) : (z & y) | (x & ~y);
+      v.b[i] = b == NAME_ID("AND") ? x & y : b == NAME_ID("ORR") ? x | y : b == NAME_ID("EOR") ? x ^ y : b == NAME_ID("BIC") ? x & ~y
+               : b == NAME_ID("BIT") ? (z & ~y) | (x & y) : b == NAME_ID("BSL") ? (x & z) | (y & ~z) : (z & y) | (x & ~y);
     }
     vput(c, o[0].reg, v, bytes);
     return true;
   }
-  if (b == "NOT" || b == "REV64" || b == "CNT" || (b == "CMEQ" && f.tail == "rz") || b == "XTN" ||
-      (b == "SCVTF" && f.fp)) {
+  if (b == NAME_ID("NOT") || b == NAME_ID("REV64") || b == NAME_ID("CNT") || (b == NAME_ID("CMEQ") && f.tail == NAME_ID("rz")) || b == NAME_ID("XTN") ||
+      (b == NAME_ID("SCVTF") && f.fp)) {
     if (!run) return true;
     const Vec n = vget(c, o[1].reg);
     Vec v{};
-    if (b == "XTN") {
+    if (b == NAME_ID("XTN")) {
       // XTN Vd.<T>, Vn.<2T>: lanes of the name are the narrow destination.
       for (unsigned i = 0; i < lanes; ++i) v.set(bits, i, n.get(bits * 2, i));
       vput(c, o[0].reg, v, 8);
@@ -260,10 +287,10 @@ bool exec(A64Context* c, const Insn* in, bool run) {
     }
     for (unsigned i = 0; i < lanes; ++i) {
       uint64_t r;
-      if (b == "NOT") r = ~n.get(bits, i);
-      else if (b == "REV64") r = n.get(bits, (i / (64 / bits)) * (64 / bits) + (64 / bits - 1 - i % (64 / bits)));
-      else if (b == "CNT") r = __builtin_popcountll(n.get(bits, i));
-      else if (b == "CMEQ") r = n.get(bits, i) == 0 ? ~uint64_t{0} : 0;
+      if (b == NAME_ID("NOT")) r = ~n.get(bits, i);
+      else if (b == NAME_ID("REV64")) r = n.get(bits, (i / (64 / bits)) * (64 / bits) + (64 / bits - 1 - i % (64 / bits)));
+      else if (b == NAME_ID("CNT")) r = __builtin_popcountll(n.get(bits, i));
+      else if (b == NAME_ID("CMEQ")) r = n.get(bits, i) == 0 ? ~uint64_t{0} : 0;
       else {
         if (bits == 64) {
           const double d = static_cast<double>(n.sget(64, i));
@@ -280,7 +307,7 @@ bool exec(A64Context* c, const Insn* in, bool run) {
     vput(c, o[0].reg, v, bytes);
     return true;
   }
-  if (f.tail == "gpr" && b == "DUP") {
+  if (f.tail == NAME_ID("gpr") && b == NAME_ID("DUP")) {
     if (!run) return true;
     Vec v{};
     const uint64_t e = gp(c, o[1].reg) & mask(bits);
@@ -288,71 +315,76 @@ bool exec(A64Context* c, const Insn* in, bool run) {
     vput(c, o[0].reg, v, bytes);
     return true;
   }
-  if (f.tail == "_shift") {
+  if (f.tail == NAME_ID("_shift")) {
     if (!run) return true;
-    const unsigned sh = static_cast<unsigned>(o[b == "USRA" ? 3 : 2].imm);
-    if (b == "USHLL" || b == "SSHLL") {
+    const unsigned sh = static_cast<unsigned>(o[b == NAME_ID("USRA") ? 3 : 2].imm);
+    if (b == NAME_ID("USHLL") || b == NAME_ID("SSHLL")) {
       // Source lanes are the name's arrangement (8i8 -> 8h).
       const Vec n = vget(c, o[1].reg);
       Vec v{};
       for (unsigned i = 0; i < lanes; ++i) {
-        const uint64_t x = b == "USHLL" ? n.get(bits, i) : static_cast<uint64_t>(n.sget(bits, i));
+        const uint64_t x = b == NAME_ID("USHLL") ? n.get(bits, i) : static_cast<uint64_t>(n.sget(bits, i));
         v.set(bits * 2, i, (x << sh) & mask(bits * 2));
       }
       vput(c, o[0].reg, v, 16);
       return true;
     }
-    const Vec n = vget(c, o[b == "USRA" ? 2 : 1].reg);
-    Vec v = b == "USRA" ? vget(c, o[0].reg) : Vec{};
+    const Vec n = vget(c, o[b == NAME_ID("USRA") ? 2 : 1].reg);
+    Vec v = b == NAME_ID("USRA") ? vget(c, o[0].reg) : Vec{};
     for (unsigned i = 0; i < lanes; ++i) {
       uint64_t r;
-      if (b == "SHL") r = sh >= bits ? 0 : n.get(bits, i) << sh;
-      else if (b == "USHR" || b == "USRA") r = sh >= bits ? 0 : n.get(bits, i) >> sh;
+      if (b == NAME_ID("SHL")) r = sh >= bits ? 0 : n.get(bits, i) << sh;
+      else if (b == NAME_ID("USHR") || b == NAME_ID("USRA")) r = sh >= bits ? 0 : n.get(bits, i) >> sh;
       else r = static_cast<uint64_t>(n.sget(bits, i) >> (sh >= bits ? bits - 1 : sh));
-      if (b == "USRA") r += v.get(bits, i);
+      if (b == NAME_ID("USRA")) r += v.get(bits, i);
       v.set(bits, i, r & mask(bits));
     }
     vput(c, o[0].reg, v, bytes);
     return true;
   }
-  if (f.tail == "v") {  // reductions across lanes into a scalar
+  if (f.tail == NAME_ID("v")) {  // reductions across lanes into a scalar
     if (!run) return true;
     const Vec n = vget(c, o[1].reg);
-    uint64_t acc = b == "UMINV" ? mask(bits) : 0;
+    uint64_t acc = b == NAME_ID("UMINV") ? mask(bits) : 0;
     int64_t sacc = n.sget(bits, 0);
     for (unsigned i = 0; i < lanes; ++i) {
       const uint64_t x = n.get(bits, i);
-      if (b == "ADDV" || b == "UADDLV") acc += x;
-      else if (b == "UMAXV") acc = x > acc ? x : acc;
-      else if (b == "UMINV") acc = x < acc ? x : acc;
-      else if (b == "SMAXV") sacc = n.sget(bits, i) > sacc ? n.sget(bits, i) : sacc;
+      if (b == NAME_ID("ADDV") || b == NAME_ID("UADDLV")) acc += x;
+      else if (b == NAME_ID("UMAXV")) acc = x > acc ? x : acc;
+      else if (b == NAME_ID("UMINV")) acc = x < acc ? x : acc;
+      else if (b == NAME_ID("SMAXV")) sacc = n.sget(bits, i) > sacc ? n.sget(bits, i) : sacc;
     }
-    if (b == "SMAXV") acc = static_cast<uint64_t>(sacc);
-    const unsigned out_bits = b == "UADDLV" ? bits * 2 : bits;
+    if (b == NAME_ID("SMAXV")) acc = static_cast<uint64_t>(sacc);
+    const unsigned out_bits = b == NAME_ID("UADDLV") ? bits * 2 : bits;
     Vec v{};
     v.set(out_bits, 0, acc & mask(out_bits));
     vput(c, o[0].reg, v, out_bits / 8);
     return true;
   }
-  if (b == "SADDW" || b == "UADDW") {
+  if (b == NAME_ID("SADDW") || b == NAME_ID("UADDW")) {
     // SADDW Vd.2d, Vn.2d, Vm.2s: the name's first arrangement is the narrow one.
     if (!run) return true;
     const Vec n = vget(c, o[1].reg), m = vget(c, o[2].reg);
     Vec v{};
     for (unsigned i = 0; i < lanes; ++i) {
-      const uint64_t w = b == "UADDW" ? m.get(bits, i) : static_cast<uint64_t>(m.sget(bits, i));
+      const uint64_t w = b == NAME_ID("UADDW") ? m.get(bits, i) : static_cast<uint64_t>(m.sget(bits, i));
       v.set(bits * 2, i, (n.get(bits * 2, i) + w) & mask(bits * 2));
     }
     vput(c, o[0].reg, v, 16);
     return true;
   }
-  if (!f.tail.empty()) return false;
+  if (f.tail != NAME_ID("")) return false;
   // Three-register same-arrangement forms.
   static const char* const kBinary[] = {"ADD", "SUB", "MUL", "SMAX", "SMIN", "UMAX", "UMIN", "CMEQ",
                                         "CMGT", "CMHI", "CMHS", "CMTST", "ADDP", "UZP1", "UZP2",
                                         "ZIP1", "ZIP2", "FADD", "FSUB", "FMUL"};
+  static const std::vector<int> kBinaryIds = [] {
+    std::vector<int> ids;
+    for (const char* k : kBinary) ids.push_back(intern(k));
+    return ids;
+  }();
   bool known = false;
-  for (const char* k : kBinary) known |= b == k;
+  for (int k : kBinaryIds) known |= b == k;
   if (!known) return false;
   if (!run) return true;
   const Vec n = vget(c, o[1].reg), m = vget(c, o[2].reg);
@@ -361,30 +393,30 @@ bool exec(A64Context* c, const Insn* in, bool run) {
     const uint64_t x = n.get(bits, i), y = m.get(bits, i);
     const int64_t sx = n.sget(bits, i), sy = m.sget(bits, i);
     uint64_t r = 0;
-    if (b == "ADD") r = x + y;
-    else if (b == "SUB") r = x - y;
-    else if (b == "MUL") r = x * y;
-    else if (b == "SMAX") r = static_cast<uint64_t>(sx > sy ? sx : sy);
-    else if (b == "SMIN") r = static_cast<uint64_t>(sx < sy ? sx : sy);
-    else if (b == "UMAX") r = x > y ? x : y;
-    else if (b == "UMIN") r = x < y ? x : y;
-    else if (b == "CMEQ") r = x == y ? ~uint64_t{0} : 0;
-    else if (b == "CMGT") r = sx > sy ? ~uint64_t{0} : 0;
-    else if (b == "CMHI") r = x > y ? ~uint64_t{0} : 0;
-    else if (b == "CMHS") r = x >= y ? ~uint64_t{0} : 0;
-    else if (b == "CMTST") r = (x & y) ? ~uint64_t{0} : 0;
-    else if (b == "ADDP") {
+    if (b == NAME_ID("ADD")) r = x + y;
+    else if (b == NAME_ID("SUB")) r = x - y;
+    else if (b == NAME_ID("MUL")) r = x * y;
+    else if (b == NAME_ID("SMAX")) r = static_cast<uint64_t>(sx > sy ? sx : sy);
+    else if (b == NAME_ID("SMIN")) r = static_cast<uint64_t>(sx < sy ? sx : sy);
+    else if (b == NAME_ID("UMAX")) r = x > y ? x : y;
+    else if (b == NAME_ID("UMIN")) r = x < y ? x : y;
+    else if (b == NAME_ID("CMEQ")) r = x == y ? ~uint64_t{0} : 0;
+    else if (b == NAME_ID("CMGT")) r = sx > sy ? ~uint64_t{0} : 0;
+    else if (b == NAME_ID("CMHI")) r = x > y ? ~uint64_t{0} : 0;
+    else if (b == NAME_ID("CMHS")) r = x >= y ? ~uint64_t{0} : 0;
+    else if (b == NAME_ID("CMTST")) r = (x & y) ? ~uint64_t{0} : 0;
+    else if (b == NAME_ID("ADDP")) {
       const Vec& src = i < lanes / 2 ? n : m;
       const unsigned k = (i % (lanes / 2)) * 2;
       r = src.get(bits, k) + src.get(bits, k + 1);
-    } else if (b == "UZP1" || b == "UZP2") {
-      const unsigned k = 2 * i + (b == "UZP2");
+    } else if (b == NAME_ID("UZP1") || b == NAME_ID("UZP2")) {
+      const unsigned k = 2 * i + (b == NAME_ID("UZP2"));
       r = k < lanes ? n.get(bits, k) : m.get(bits, k - lanes);
-    } else if (b == "ZIP1" || b == "ZIP2") {
-      const unsigned k = i / 2 + (b == "ZIP2" ? lanes / 2 : 0);
+    } else if (b == NAME_ID("ZIP1") || b == NAME_ID("ZIP2")) {
+      const unsigned k = i / 2 + (b == NAME_ID("ZIP2") ? lanes / 2 : 0);
       r = (i & 1) ? m.get(bits, k) : n.get(bits, k);
     } else {
-      r = farith(b == "FADD" ? '+' : b == "FSUB" ? '-' : '*', n, m, bits, i);
+      r = farith(b == NAME_ID("FADD") ? '+' : b == NAME_ID("FSUB") ? '-' : '*', n, m, bits, i);
     }
     v.set(bits, i, r & mask(bits));
   }
