@@ -10,7 +10,7 @@ packages=(
   clang-14 lld-14
   libasmjit-dev libzydis-dev libyaml-cpp-dev catch2 libbenchmark-dev libunicorn-dev
   llvm-16-dev
-  qemu-user hyperfine
+  qemu-user hyperfine wrk curl python3
 )
 missing=()
 for p in "${packages[@]}"; do
