@@ -11,6 +11,7 @@ packages=(
   libasmjit-dev libzydis-dev libyaml-cpp-dev catch2 libbenchmark-dev libunicorn-dev
   llvm-16-dev
   qemu-user hyperfine wrk curl python3
+  gcc-aarch64-linux-gnu libc6-dev-arm64-cross
 )
 missing=()
 for p in "${packages[@]}"; do
