@@ -52,6 +52,22 @@ std::string proc_fd_link(int host_fd) {
 }
 }  // namespace
 
+namespace {
+// The device of pidfs, learned once from a pidfd of our own (0: none, i.e.
+// pidfds are anonymous inodes without S_IFREG on this kernel).
+bool is_pidfs_device(dev_t dev) {
+  static const dev_t pidfs = [] {
+    const int fd = static_cast<int>(syscall(SYS_pidfd_open, getpid(), 0));
+    if (fd < 0) return dev_t{0};
+    struct stat st;
+    const bool ok = fstat(fd, &st) == 0 && (st.st_mode & S_IFMT) == S_IFREG;
+    close(fd);
+    return ok ? st.st_dev : dev_t{0};
+  }();
+  return pidfs != 0 && dev == pidfs;
+}
+}  // namespace
+
 abi::Errno host_filetype(int host_fd, uint8_t* type) {
   struct stat st;
   if (fstat(host_fd, &st) != 0) return from_host_errno(errno);
@@ -64,9 +80,9 @@ abi::Errno host_filetype(int host_fd, uint8_t* type) {
         const std::string want = std::string("/memfd:") + kSharedMemoryName;
         if (link.compare(0, want.size(), want) == 0) *type = abi::FILETYPE_SHARED_MEMORY;
       }
-      // Older kernels give pidfds S_IFREG-less anonymous inodes; newer ones
-      // may report S_IFREG.
-      if (proc_fd_link(host_fd) == "anon_inode:[pidfd]") *type = abi::FILETYPE_PROCESS;
+      // Newer kernels (pidfs) report pidfds as S_IFREG on their own
+      // device: compare devices rather than read /proc for every file.
+      if (is_pidfs_device(st.st_dev)) *type = abi::FILETYPE_PROCESS;
       break;
     }
     case S_IFDIR: *type = abi::FILETYPE_DIRECTORY; break;
@@ -96,8 +112,9 @@ abi::Errno host_filetype(int host_fd, uint8_t* type) {
   return abi::E_SUCCESS;
 }
 
-uint16_t host_fdflags(int host_fd) {
-  const int fl = fcntl(host_fd, F_GETFL);
+uint16_t host_fdflags(int host_fd) { return fdflags_from_host_flags(fcntl(host_fd, F_GETFL)); }
+
+uint16_t fdflags_from_host_flags(int fl) {
   if (fl < 0) return 0;
   uint16_t r = 0;
   if (fl & O_APPEND) r |= abi::FDFLAG_APPEND;
@@ -109,7 +126,10 @@ uint16_t host_fdflags(int host_fd) {
 }
 
 void FdTable::host_access(int host_fd, bool* readable, bool* writable) {
-  const int fl = fcntl(host_fd, F_GETFL);
+  access_from_host_flags(fcntl(host_fd, F_GETFL), readable, writable);
+}
+
+void access_from_host_flags(int fl, bool* readable, bool* writable) {
   *readable = *writable = false;
   if (fl < 0 || (fl & O_PATH)) return;
   const int acc = fl & O_ACCMODE;

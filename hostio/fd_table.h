@@ -58,6 +58,10 @@ abi::Errno host_filetype(int host_fd, uint8_t* type);
 inline constexpr const char* kSharedMemoryName = "capvm-shm";
 // CloudABI fdflags matching the host descriptor's status flags.
 uint16_t host_fdflags(int host_fd);
+// The same from flags already read with F_GETFL (negative: none).
+uint16_t fdflags_from_host_flags(int host_flags);
+// Whether F_GETFL flags allow reading and writing (O_PATH: neither).
+void access_from_host_flags(int host_flags, bool* readable, bool* writable);
 
 class FdTable {
  public:

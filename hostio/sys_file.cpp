@@ -225,9 +225,11 @@ SyscallOutcome file_open(SyscallContext& ctx, const SyscallRequest& r) {
   }
   if (e) return fail(e);
   UniqueFd owned(host);
-  if (!(want.fs_flags & abi::FDFLAG_NONBLOCK)) {
-    const int fl = fcntl(host, F_GETFL);
-    if (fl >= 0) fcntl(host, F_SETFL, fl & ~O_NONBLOCK);
+  // One F_GETFL serves the nonblocking fix-up, the access mode and fdflags.
+  int fl = fcntl(host, F_GETFL);
+  if (!(want.fs_flags & abi::FDFLAG_NONBLOCK) && fl >= 0 && (fl & O_NONBLOCK)) {
+    fl &= ~O_NONBLOCK;
+    fcntl(host, F_SETFL, fl);
   }
   uint8_t type = abi::FILETYPE_UNKNOWN;
   if (Errno te = host_filetype(host, &type)) return fail(te);
@@ -236,14 +238,14 @@ SyscallOutcome file_open(SyscallContext& ctx, const SyscallRequest& r) {
                                      {want.fs_rights_base, want.fs_rights_inheriting}, type, &got))
     return fail(de);
   bool readable = false, writable = false;
-  FdTable::host_access(host, &readable, &writable);
+  access_from_host_flags(fl, &readable, &writable);
   got.base &= rights::limit_by_access(type, readable, writable);
   auto entry = std::make_shared<FdEntry>();
   entry->host = std::make_shared<HostFd>(owned.release());
   entry->filetype = type;
   entry->rights_base = got.base;
   entry->rights_inheriting = got.inheriting;
-  entry->fdflags = host_fdflags(host);
+  entry->fdflags = fdflags_from_host_flags(fl);
   Fd out;
   if (Errno ie = ctx.fds.insert(std::move(entry), &out)) return fail(ie);
   return ok(out);
