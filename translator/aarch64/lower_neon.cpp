@@ -1,5 +1,6 @@
 // AdvSIMD lowering: LD1/ST1 (one or two registers) and LD1R inline through
-// the sandbox segment; lane arithmetic calls neon_exec (neon_semantics.cpp).
+// the sandbox segment; the hot lane operations inline (lower_neon_sse.cpp);
+// the rest calls neon_exec (neon_semantics.cpp).
 #include "translator/aarch64/translator_impl.h"
 
 namespace capvm::aarch64 {
@@ -36,6 +37,7 @@ Lowered lower_neon(Emitter& e) {
     default:
       break;
   }
+  if (lower_neon_sse(e)) return Lowered::kContinue;
   if (!neon_exec_supported(in.op)) return Lowered::kUnsupported;
   e.call_insn_helper(&neon_exec);
   return Lowered::kContinue;

@@ -140,6 +140,7 @@ Lowered lower_system(Emitter& e);
 Lowered lower_exclusive(Emitter& e);
 Lowered lower_fp_scalar(Emitter& e);
 Lowered lower_neon(Emitter& e);
+bool lower_neon_sse(Emitter& e);         // inline host-vector forms (false: not handled)
 
 // C++ semantics of FP and NEON instructions (fp_semantics.cpp,
 // neon_semantics.cpp), called from translated code with the context.
