@@ -1,11 +1,233 @@
-// Scalar FP lowering: register moves and FMOV immediates inline; arithmetic,
-// compares, selects, rounding and conversions call fp_exec (fp_semantics.cpp),
-// which implements the A64 results (NaN selection, default NaN, saturation).
+// Scalar FP lowering: register moves, FMOV immediates, FABS/FNEG, compares
+// and selects inline; arithmetic, square root, FCVT, FMADD family (FMA3
+// hosts) and integer conversions inline on a fast path that calls fp_exec
+// (fp_semantics.cpp: A64 NaN selection, default NaN, saturation) only when
+// the host result is a NaN or an out-of-range conversion, before anything is
+// stored. Min/max, rounding and the rest call fp_exec.
 #include "translator/aarch64/translator_impl.h"
 
 namespace capvm::aarch64 {
 
 using namespace asmjit;
+
+namespace {
+
+bool host_has_fma() {
+  static const bool fma = CpuInfo::host().features().x86().hasFMA() && CpuInfo::host().features().x86().hasAVX();
+  return fma;
+}
+
+// Inline forms; false: not handled here.
+bool lower_fp_sse(Emitter& e) {
+  auto& a = e.a;
+  const Insn& in = *e.in;
+  const Operand* o = in.ops;
+  const x86::Xmm x0 = x86::xmm0, x1 = x86::xmm1, x2 = x86::xmm2;
+  auto vm = [&](unsigned i, uint32_t size) { return e.vmem(o[i].reg.index, 0, size); };
+  Label slow = a.newLabel(), done = a.newLabel();
+  // Ends a fast path whose result (x0) may be a NaN: NaN -> fp_exec.
+  auto nan_check_store = [&](bool dbl) {
+    if (dbl) a.ucomisd(x0, x0); else a.ucomiss(x0, x0);
+    a.jp(slow);
+    e.store_fp(o[0].reg, x0);
+    a.jmp(done);
+    a.bind(slow);
+    e.call_insn_helper(&fp_exec);
+    a.bind(done);
+    return true;
+  };
+  auto gp_fast_end = [&]() {
+    e.store_gp(o[0].reg, x86::rax);
+    a.jmp(done);
+    a.bind(slow);
+    e.call_insn_helper(&fp_exec);
+    a.bind(done);
+    return true;
+  };
+  switch (in.op) {
+    case Op::FADDDrr: case Op::FSUBDrr: case Op::FMULDrr: case Op::FDIVDrr: case Op::FNMULDrr:
+      a.movq(x0, vm(1, 8));
+      switch (in.op) {
+        case Op::FADDDrr: a.addsd(x0, vm(2, 8)); break;
+        case Op::FSUBDrr: a.subsd(x0, vm(2, 8)); break;
+        case Op::FDIVDrr: a.divsd(x0, vm(2, 8)); break;
+        default: a.mulsd(x0, vm(2, 8)); break;
+      }
+      if (in.op == Op::FNMULDrr) {
+        a.ucomisd(x0, x0);
+        a.jp(slow);
+        a.pcmpeqd(x1, x1);
+        a.psllq(x1, 63);
+        a.xorpd(x0, x1);
+      }
+      return nan_check_store(true);
+    case Op::FADDSrr: case Op::FSUBSrr: case Op::FMULSrr: case Op::FDIVSrr: case Op::FNMULSrr:
+      a.movd(x0, vm(1, 4));
+      switch (in.op) {
+        case Op::FADDSrr: a.addss(x0, vm(2, 4)); break;
+        case Op::FSUBSrr: a.subss(x0, vm(2, 4)); break;
+        case Op::FDIVSrr: a.divss(x0, vm(2, 4)); break;
+        default: a.mulss(x0, vm(2, 4)); break;
+      }
+      if (in.op == Op::FNMULSrr) {
+        a.ucomiss(x0, x0);
+        a.jp(slow);
+        a.pcmpeqd(x1, x1);
+        a.pslld(x1, 31);
+        a.xorps(x0, x1);
+      }
+      return nan_check_store(false);
+    case Op::FSQRTDr:
+      a.sqrtsd(x0, vm(1, 8));
+      return nan_check_store(true);
+    case Op::FSQRTSr:
+      a.sqrtss(x0, vm(1, 4));
+      return nan_check_store(false);
+    case Op::FCVTDSr:
+      a.cvtss2sd(x0, vm(1, 4));
+      return nan_check_store(true);
+    case Op::FCVTSDr:
+      a.cvtsd2ss(x0, vm(1, 8));
+      return nan_check_store(false);
+    case Op::FMADDDrrr: case Op::FMSUBDrrr: case Op::FNMADDDrrr: case Op::FNMSUBDrrr:
+    case Op::FMADDSrrr: case Op::FMSUBSrrr: case Op::FNMADDSrrr: case Op::FNMSUBSrrr: {
+      if (!host_has_fma()) return false;
+      const bool dbl = o[0].reg.kind == RegKind::kD;
+      const uint32_t sz = dbl ? 8 : 4;
+      // x0 = addend; x1 = n; memory m.
+      if (dbl) { a.movq(x0, vm(3, 8)); a.movq(x1, vm(1, 8)); } else { a.movd(x0, vm(3, 4)); a.movd(x1, vm(1, 4)); }
+      switch (in.op) {
+        case Op::FMADDDrrr: a.vfmadd231sd(x0, x1, vm(2, sz)); break;    //  n*m + a
+        case Op::FMSUBDrrr: a.vfnmadd231sd(x0, x1, vm(2, sz)); break;   // -n*m + a
+        case Op::FNMADDDrrr: a.vfnmsub231sd(x0, x1, vm(2, sz)); break;  // -n*m - a
+        case Op::FNMSUBDrrr: a.vfmsub231sd(x0, x1, vm(2, sz)); break;   //  n*m - a
+        case Op::FMADDSrrr: a.vfmadd231ss(x0, x1, vm(2, sz)); break;
+        case Op::FMSUBSrrr: a.vfnmadd231ss(x0, x1, vm(2, sz)); break;
+        case Op::FNMADDSrrr: a.vfnmsub231ss(x0, x1, vm(2, sz)); break;
+        default: a.vfmsub231ss(x0, x1, vm(2, sz)); break;
+      }
+      return nan_check_store(dbl);
+    }
+    case Op::FABSDr: case Op::FNEGDr:
+      a.mov(x86::rax, vm(1, 8));
+      if (in.op == Op::FABSDr) a.btr(x86::rax, 63); else a.btc(x86::rax, 63);
+      a.mov(vm(0, 8), x86::rax);
+      a.mov(e.vmem(o[0].reg.index, 8, 8), 0);
+      return true;
+    case Op::FABSSr: case Op::FNEGSr:
+      a.mov(x86::eax, vm(1, 4));
+      if (in.op == Op::FABSSr) a.btr(x86::eax, 31); else a.btc(x86::eax, 31);
+      a.mov(vm(0, 8), x86::rax);
+      a.mov(e.vmem(o[0].reg.index, 8, 8), 0);
+      return true;
+    case Op::FCMPDrr: case Op::FCMPDri: case Op::FCMPSrr: case Op::FCMPSri:
+    case Op::FCMPEDrr: case Op::FCMPEDri: case Op::FCMPESrr: case Op::FCMPESri:
+    case Op::FCCMPDrr: case Op::FCCMPSrr: {
+      if (!e.flags_live) return true;  // no reader: nothing observable
+      const bool dbl = o[0].reg.kind == RegKind::kD;
+      const bool ccmp = in.op == Op::FCCMPDrr || in.op == Op::FCCMPSrr;
+      Label skip = a.newLabel();
+      if (ccmp) {
+        const unsigned c = static_cast<unsigned>(o[3].imm & 15);
+        if (c < 14) {
+          e.load_flags();
+          a.j(x86::negateCond(Emitter::cond(c)), skip);
+        }
+      }
+      if (dbl) a.movq(x0, vm(0, 8)); else a.movd(x0, vm(0, 4));
+      if (in.num_ops > 1 && o[1].is_reg()) {
+        if (dbl) a.ucomisd(x0, vm(1, 8)); else a.ucomiss(x0, vm(1, 4));
+      } else {
+        a.xorps(x2, x2);
+        if (dbl) a.ucomisd(x0, x2); else a.ucomiss(x0, x2);
+      }
+      a.mov(x86::eax, static_cast<uint32_t>(canonical_flags(0x2u << 28)));  // greater: C
+      a.mov(x86::edx, static_cast<uint32_t>(canonical_flags(0x8u << 28)));  // less: N
+      a.cmovb(x86::eax, x86::edx);
+      a.mov(x86::edx, static_cast<uint32_t>(canonical_flags(0x6u << 28)));  // equal: ZC
+      a.cmove(x86::eax, x86::edx);
+      a.mov(x86::edx, static_cast<uint32_t>(canonical_flags(0x3u << 28)));  // unordered: CV
+      a.cmovp(x86::eax, x86::edx);
+      a.mov(e.ctx(CAPVM_A64_OFF(flags), 8), x86::rax);
+      if (ccmp) {
+        a.jmp(done);
+        a.bind(skip);
+        e.save_flags_const(static_cast<uint32_t>(o[2].imm & 15) << 28);
+        a.bind(done);
+      }
+      return true;
+    }
+    case Op::FCSELDrrr: case Op::FCSELSrrr: {
+      const bool dbl = in.op == Op::FCSELDrrr;
+      const unsigned c = static_cast<unsigned>(o[3].imm & 15);
+      const x86::Gp r = dbl ? x86::Gp(x86::rax) : x86::Gp(x86::eax);
+      if (c >= 14) {
+        a.mov(r, vm(1, dbl ? 8 : 4));
+      } else {
+        e.load_flags();
+        a.mov(r, vm(2, dbl ? 8 : 4));
+        a.cmov(Emitter::cond(c), r, vm(1, dbl ? 8 : 4));
+      }
+      a.mov(vm(0, 8), x86::rax);
+      a.mov(e.vmem(o[0].reg.index, 8, 8), 0);
+      return true;
+    }
+    case Op::SCVTFUWSri: case Op::SCVTFUWDri: case Op::SCVTFUXSri: case Op::SCVTFUXDri:
+    case Op::UCVTFUWSri: case Op::UCVTFUWDri: case Op::UCVTFUXSri: case Op::UCVTFUXDri: {
+      const bool dbl = o[0].reg.kind == RegKind::kD;
+      const bool w32 = !Emitter::is64(o[1].reg);
+      const bool is_unsigned = in.op == Op::UCVTFUWSri || in.op == Op::UCVTFUWDri ||
+                               in.op == Op::UCVTFUXSri || in.op == Op::UCVTFUXDri;
+      e.load_gp(x86::rax, o[1].reg);
+      const x86::Gp src = (w32 && !is_unsigned) ? x86::Gp(x86::eax) : x86::Gp(x86::rax);
+      if (is_unsigned && !w32) {
+        a.test(x86::rax, x86::rax);
+        a.js(slow);
+      }
+      a.xorps(x0, x0);
+      if (dbl) a.cvtsi2sd(x0, src); else a.cvtsi2ss(x0, src);
+      e.store_fp(o[0].reg, x0);
+      if (is_unsigned && !w32) {
+        a.jmp(done);
+        a.bind(slow);
+        e.call_insn_helper(&fp_exec);
+        a.bind(done);
+      }
+      return true;
+    }
+    case Op::FCVTZSUWSr: case Op::FCVTZSUWDr: case Op::FCVTZSUXSr: case Op::FCVTZSUXDr:
+    case Op::FCVTZUUWSr: case Op::FCVTZUUWDr: case Op::FCVTZUUXSr: case Op::FCVTZUUXDr: {
+      const bool dbl = o[1].reg.kind == RegKind::kD;
+      const bool w32 = !Emitter::is64(o[0].reg);
+      const bool is_unsigned = in.op == Op::FCVTZUUWSr || in.op == Op::FCVTZUUWDr ||
+                               in.op == Op::FCVTZUUXSr || in.op == Op::FCVTZUUXDr;
+      const x86::Gp dst = (w32 && !is_unsigned) ? x86::Gp(x86::eax) : x86::Gp(x86::rax);
+      if (dbl) a.cvttsd2si(dst, vm(1, 8)); else a.cvttss2si(dst, vm(1, 4));
+      if (!is_unsigned) {
+        // The x86 "integer indefinite" (INT_MIN): NaN, overflow, or exactly INT_MIN.
+        if (w32) {
+          a.cmp(x86::eax, 0x80000000u);
+        } else {
+          a.mov(x86::rdx, imm(uint64_t{1} << 63));
+          a.cmp(x86::rax, x86::rdx);
+        }
+        a.je(slow);
+      } else if (w32) {
+        a.mov(x86::rdx, x86::rax);
+        a.shr(x86::rdx, 32);
+        a.jnz(slow);
+      } else {
+        a.test(x86::rax, x86::rax);
+        a.js(slow);
+      }
+      return gp_fast_end();
+    }
+    default:
+      return false;
+  }
+}
+
+}  // namespace
 
 Lowered lower_fp_scalar(Emitter& e) {
   auto& a = e.a;
@@ -40,6 +262,7 @@ Lowered lower_fp_scalar(Emitter& e) {
     default:
       break;
   }
+  if (lower_fp_sse(e)) return Lowered::kContinue;
   if (!fp_exec_supported(in.op)) return Lowered::kUnsupported;
   e.call_insn_helper(&fp_exec);
   return Lowered::kContinue;
