@@ -34,6 +34,12 @@ Lowered lower_neon(Emitter& e) {
       a.pshufd(x86::xmm0, x86::xmm0, 0);
       a.movdqu(e.vmem(e.reg(0).index), x86::xmm0);
       return Lowered::kContinue;
+    case Op::LD1Rv2d:
+      e.load_gp(x86::rsi, e.reg(1));
+      a.movq(x86::xmm0, Emitter::guest(x86::rsi, 8));
+      a.punpcklqdq(x86::xmm0, x86::xmm0);
+      a.movdqu(e.vmem(e.reg(0).index), x86::xmm0);
+      return Lowered::kContinue;
     default:
       break;
   }

@@ -109,6 +109,7 @@ bool lower_neon_sse(Emitter& e) {
     case Op::SUBv4i32: return binary(&x86::Assembler::psubd, false);
     case Op::SUBv2i32: return binary(&x86::Assembler::psubd, true);
     case Op::SUBv16i8: return binary(&x86::Assembler::psubb, false);
+    case Op::SUBv8i16: return binary(&x86::Assembler::psubw, false);
     case Op::MULv4i32: return binary(&x86::Assembler::pmulld, false);
     case Op::MULv2i32: return binary(&x86::Assembler::pmulld, true);
     case Op::SMAXv4i32: return binary(&x86::Assembler::pmaxsd, false);
@@ -265,6 +266,10 @@ bool lower_neon_sse(Emitter& e) {
       return true;
     case Op::DUPi32:
       a.mov(x86::eax, e.vmem(s.v(1), 4 * static_cast<int32_t>(o[2].imm), 4));
+      s.st_scalar_gp(0);
+      return true;
+    case Op::DUPi64:
+      a.mov(x86::rax, e.vmem(s.v(1), 8 * static_cast<int32_t>(o[2].imm), 8));
       s.st_scalar_gp(0);
       return true;
     case Op::UMOVvi8: case Op::UMOVvi16: case Op::UMOVvi32: case Op::UMOVvi64: {

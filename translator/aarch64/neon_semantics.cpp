@@ -202,11 +202,12 @@ bool exec(A64Context* c, const Insn* in, bool run) {
       vput(c, o[0].reg, v, 16);
       return true;
     }
-    case Op::DUPi32: {
+    case Op::DUPi32: case Op::DUPi64: {
       if (!run) return true;
+      const unsigned bits = op == Op::DUPi32 ? 32 : 64;
       Vec v{};
-      v.set(32, 0, vget(c, o[1].reg).get(32, o[2].imm));
-      vput(c, o[0].reg, v, 4);
+      v.set(bits, 0, vget(c, o[1].reg).get(bits, o[2].imm));
+      vput(c, o[0].reg, v, bits / 8);
       return true;
     }
     case Op::DUPv4i32lane: {
@@ -376,7 +377,7 @@ bool exec(A64Context* c, const Insn* in, bool run) {
   if (f.tail != NAME_ID("")) return false;
   // Three-register same-arrangement forms.
   static const char* const kBinary[] = {"ADD", "SUB", "MUL", "SMAX", "SMIN", "UMAX", "UMIN", "CMEQ",
-                                        "CMGT", "CMHI", "CMHS", "CMTST", "ADDP", "UZP1", "UZP2",
+                                        "CMGT", "CMHI", "CMHS", "CMTST", "ADDP", "UZP1", "UZP2", "SSHL",
                                         "ZIP1", "ZIP2", "FADD", "FSUB", "FMUL"};
   static const std::vector<int> kBinaryIds = [] {
     std::vector<int> ids;
@@ -405,6 +406,13 @@ bool exec(A64Context* c, const Insn* in, bool run) {
     else if (b == NAME_ID("CMHI")) r = x > y ? ~uint64_t{0} : 0;
     else if (b == NAME_ID("CMHS")) r = x >= y ? ~uint64_t{0} : 0;
     else if (b == NAME_ID("CMTST")) r = (x & y) ? ~uint64_t{0} : 0;
+    else if (b == NAME_ID("SSHL")) {
+      // Shift by the signed low byte of each m lane: left if positive,
+      // arithmetic right if negative (ARM ARM SSHL, non-rounding).
+      const int sh = static_cast<int8_t>(y & 0xFF);
+      if (sh >= 0) r = sh >= static_cast<int>(bits) ? 0 : x << sh;
+      else r = static_cast<uint64_t>(-sh >= static_cast<int>(bits) ? (sx < 0 ? -1 : 0) : sx >> -sh);
+    }
     else if (b == NAME_ID("ADDP")) {
       const Vec& src = i < lanes / 2 ? n : m;
       const unsigned k = (i % (lanes / 2)) * 2;
