@@ -142,7 +142,9 @@ void BlockBuilder::lookup_rax() {
   a_.movzx(x86::ecx, x86::ax);  // lookup_index: low kLookupBits bits
   static_assert(kLookupBits == 16);
   a_.mov(x86::rdx, ctx(CAPVM_CTX_OFF(lookup_table), 8));
-  a_.mov(x86::rdx, x86::ptr(x86::rdx, x86::rcx, 3));
+  a_.mov(x86::rdx, x86::ptr(x86::rdx, x86::rcx, 3));  // block - sentinel
+  a_.mov(x86::rcx, ctx(CAPVM_CTX_OFF(lookup_base), 8));
+  a_.lea(x86::rdx, x86::ptr(x86::rdx, x86::rcx));     // the block
   a_.mov(x86::rcx, x86::ptr(x86::rdx, 0));
   a_.not_(x86::rcx);
   a_.lea(x86::rcx, x86::ptr(x86::rcx, x86::rax, 0, 1));

@@ -45,6 +45,7 @@ struct alignas(64) GuestContext {
   uint64_t jump_to;         // host code address for indirect jumps
   uint64_t branch_target;   // guest target of an indirect branch
   uint64_t lookup_table;    // host pointer to the indirect-branch table
+  uint64_t lookup_base;     // table entries are offsets from this (the sentinel)
   uint64_t scratch[4];      // register spills around rewritten instructions
   uint64_t saved_flags;     // lahf/seto spill in the indirect lookup
   uint32_t host_mxcsr;

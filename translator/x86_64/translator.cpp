@@ -29,10 +29,9 @@ const asmjit::JitAllocator::CreateParams* jit_params() {
 
 Translator::Impl::Impl(vm::GuestMemory& m, const TranslateOptions& o)
     : mem(m), options(o), jit(jit_params()) {
-  table = static_cast<Block**>(std::malloc(kLookupEntries * sizeof(Block*)));
+  table = static_cast<int64_t*>(std::calloc(kLookupEntries, sizeof(int64_t)));
   if (table == nullptr) throw std::bad_alloc();
   sentinel.guest_pc = 1;
-  for (uint32_t i = 0; i < kLookupEntries; ++i) table[i] = &sentinel;
   ctx_off = context_fs_offset();
   unsigned eax, ebx, ecx, edx;
   __cpuid_count(0xD, 0, eax, ebx, ecx, edx);
@@ -80,6 +79,7 @@ bool Translator::prepare_thread(std::string* error) {
   }
   ctx.xsave_mask = impl_->xsave_mask;
   ctx.lookup_table = reinterpret_cast<uint64_t>(impl_->table);
+  ctx.lookup_base = reinterpret_cast<uint64_t>(&impl_->sentinel);
   // The guest's memory segment: translated code addresses guest memory as
   // gs:[32-bit offset]. glibc does not use gs on x86-64.
   if (syscall(SYS_arch_prctl, ARCH_SET_GS, reinterpret_cast<unsigned long>(impl_->mem.host_base())) != 0) {
@@ -98,7 +98,7 @@ LookupResult Translator::lookup(uint64_t pc) {
   if (b == nullptr) return {nullptr, signal};
   impl_->blocks.emplace(pc, b);
   impl_->by_host.emplace(reinterpret_cast<uintptr_t>(b->rx), b);
-  __atomic_store_n(&impl_->table[lookup_index(pc)], b, __ATOMIC_RELEASE);
+  __atomic_store_n(&impl_->table[lookup_index(pc)], impl_->slot_value(b), __ATOMIC_RELEASE);
   return {b, 0};
 }
 
@@ -144,8 +144,8 @@ void Translator::invalidate(uint64_t addr, uint64_t len) {
     if (b->guest_pc < end && b->guest_end > addr) {
       b->valid = false;
       impl_->unlink_locked(b);
-      Block*& slot = impl_->table[lookup_index(b->guest_pc)];
-      if (slot == b) __atomic_store_n(&slot, &impl_->sentinel, __ATOMIC_RELEASE);
+      int64_t& slot = impl_->table[lookup_index(b->guest_pc)];
+      if (slot == impl_->slot_value(b)) __atomic_store_n(&slot, int64_t{0}, __ATOMIC_RELEASE);
       // The host code stays allocated: another thread may still be inside
       // it, and its pc map still serves fault reports.
       it = impl_->blocks.erase(it);

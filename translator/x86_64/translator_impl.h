@@ -43,11 +43,16 @@ struct Translator::Impl {
   std::unordered_map<uint64_t, Block*> blocks;   // valid blocks by guest pc
   std::vector<std::unique_ptr<Block>> owned;     // every block ever made
   std::map<uintptr_t, Block*> by_host;           // host start -> block
-  // Indirect-branch lookup: a valid block or &sentinel per slot. The
-  // sentinel's pc (1, inside the never-mapped null guard) matches no real
-  // target; its code is the shared miss stub, in case a guest jumps to 1.
+  // Indirect-branch lookup: each slot holds (block - &sentinel), so the
+  // zero pages of a fresh table all mean "the sentinel" and creating the
+  // table touches no memory. The sentinel's pc (1, inside the never-mapped
+  // null guard) matches no real target; its code is the shared miss stub,
+  // in case a guest jumps to 1.
   Block sentinel;
-  Block** table = nullptr;
+  int64_t* table = nullptr;
+  int64_t slot_value(const Block* b) const {
+    return static_cast<int64_t>(reinterpret_cast<uintptr_t>(b) - reinterpret_cast<uintptr_t>(&sentinel));
+  }
   uint64_t miss_stub = 0;
   uint64_t entry_stub = 0;  // void(*)(void): enters guest code at ctx.jump_to
   uint64_t exit_stub = 0;   // saves guest state, returns from entry_stub
