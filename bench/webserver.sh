@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# bench/webserver.sh [BUILD_DIR] [SECONDS]: requests per second of
+# examples/webserver on loopback, natively and under capvm with the x86_64
+# and the aarch64 guest (same YAML: a listening socket and the read-only
+# www directory), measured with wrk (keep-alive, 2 threads, 32 connections)
+# for SECONDS each (default 5). Bounded in time: every server is stopped
+# when its run ends; a guest that is not built or does not start prints n/a.
+set -euo pipefail
+build=${1:-build}
+secs=${2:-5}
+top=$(cd "$(dirname "$0")/.." && pwd)
+site=$top/examples/webserver/www
+command -v wrk > /dev/null || { echo "wrk is not installed (apt-get install wrk)"; exit 1; }
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/capvm-webbench.XXXXXX")
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2> /dev/null || true; done; rm -rf "$tmp"; }
+trap cleanup EXIT
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+wait_up() { for _ in $(seq 100); do curl -fs -o /dev/null "http://127.0.0.1:$1/" && return 0; sleep 0.05; done; return 1; }
+rps() { timeout $((secs + 30)) wrk -t2 -c32 -d"${secs}s" "http://127.0.0.1:$1/" | awk '/Requests\/sec/ {print $2}'; }
+
+port=$(free_port)
+"$build/examples/webserver.native" "127.0.0.1:$port" "$site" > /dev/null 2>&1 &
+pids+=($!)
+wait_up "$port" || { echo "native server did not start"; exit 1; }
+native=$(rps "$port")
+kill "${pids[-1]}"
+
+# guest BINARY: runs BINARY under capvm with the web YAML (a fresh port) and
+# prints its requests/s, or n/a when it is not built or fails. Runs in a
+# command substitution, so it stops its own server (also on exit).
+guest() {
+  local bin=$1 port pid r
+  [ -f "$bin" ] || { echo "n/a"; return; }
+  port=$(free_port)
+  cat > "$tmp/web.yaml" <<YAML
+%TAG ! tag:nuxi.nl,2015:cloudabi/
+---
+stderr: !fd stderr
+socket: !socket {bind: "127.0.0.1:$port"}
+root: !file {path: $site}
+YAML
+  "$build/capvm" run --config "$tmp/web.yaml" "$bin" > /dev/null 2> "$tmp/guest.err" &
+  pid=$!
+  trap "kill $pid 2> /dev/null || true" EXIT
+  if wait_up "$port"; then r=$(rps "$port"); else echo "capvm $bin did not start: $(head -c 200 "$tmp/guest.err")" >&2; r=n/a; fi
+  kill "$pid" 2> /dev/null || true
+  wait "$pid" 2> /dev/null || true
+  echo "${r:-n/a}"
+}
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a ~ /^[0-9.]+$/ && b > 0) printf "%.2f", a / b; else print "n/a" }'; }
+
+x86=$(guest "$build/examples/webserver.x86_64")
+a64=$(guest "$build/examples/webserver.aarch64")
+
+echo "wrk -t2 -c32 -d${secs}s, keep-alive, GET / ($(nproc) cpus, load average $(cut -d' ' -f1-3 /proc/loadavg))"
+printf '%-22s %12s %8s\n' "server" "requests/s" "ratio"
+printf '%-22s %12s %8s\n' "native x86_64" "$native" "1.00"
+printf '%-22s %12s %8s\n' "capvm x86_64 guest" "$x86" "$(ratio "$x86" "$native")"
+printf '%-22s %12s %8s\n' "capvm aarch64 guest" "$a64" "$(ratio "$a64" "$native")"
