@@ -1,15 +1,21 @@
 #!/bin/sh
-# run_proc.sh CAPVM GUEST: runs the proc conformance guest with stdout and
-# itself as an !executable; passes when both stages report success.
+# run_proc.sh CAPVM GUEST [EXEC_TARGET]: runs the proc conformance guest
+# with stdout and, as "self", itself (!executable) or EXEC_TARGET (a !file:
+# the same program built for the other architecture, so stage 2 runs after
+# a cross-architecture proc_exec); passes when both stages report success.
 set -u
-capvm=$1 guest=$2
+capvm=$1 guest=$2 target=${3:-}
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/capvm-conformance.XXXXXX") || exit 1
 trap 'rm -rf "$tmp"' EXIT
 {
   echo '%TAG ! tag:nuxi.nl,2015:cloudabi/'
   echo '---'
   echo 'stdout: !fd stdout'
-  echo 'self: !executable'
+  if [ -n "$target" ]; then
+    echo "self: !file {path: $target}"
+  else
+    echo 'self: !executable'
+  fi
 } > "$tmp/config.yaml"
 timeout 60 "$capvm" run --config "$tmp/config.yaml" "$guest" > "$tmp/out" 2> "$tmp/err"
 status=$?
