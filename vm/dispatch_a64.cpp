@@ -78,14 +78,7 @@ ThreadEnd run_guest_thread_a64(Process& p) {
     if (!run_block(tr, lr.block, &fault)) {
       uint64_t guest_pc = 0;
       if (!tr.guest_pc_for_host(fault.host_pc, &guest_pc)) guest_pc = ctx.pc;
-      char detail[96] = "";
-      if (fault.signo == SIGSEGV || fault.signo == SIGBUS) {
-        const auto base = reinterpret_cast<uintptr_t>(p.memory->host_base());
-        if (fault.address >= base && fault.address - base < (uint64_t{1} << 33))
-          std::snprintf(detail, sizeof detail, " (guest address 0x%llx)",
-                        static_cast<unsigned long long>(fault.address - base));
-      }
-      return guest_killed(p, fault.signo, guest_pc, detail);
+      return guest_faulted(p, fault, guest_pc);
     }
     switch (static_cast<ExitReason>(ctx.exit_reason)) {
       case ExitReason::kBranch:

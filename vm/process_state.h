@@ -133,6 +133,11 @@ bool serve_syscall(Process& process, ThreadEnd* end);
 // the ThreadEnd that ends the process with 128 + signo.
 ThreadEnd guest_killed(Process& process, int signo, uint64_t guest_pc, const char* detail);
 
+// The same for a fault in translated code at `guest_pc`, naming the guest
+// address of a sandbox access.
+struct HostFault;
+ThreadEnd guest_faulted(Process& process, const HostFault& fault, uint64_t guest_pc);
+
 // One line on stderr: "capvm: PROGRAM: MESSAGE".
 void report(const Process& process, const std::string& message);
 
