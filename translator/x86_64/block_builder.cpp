@@ -165,8 +165,15 @@ void BlockBuilder::lookup_rax() {
 
 void BlockBuilder::push_imm_pc(uint64_t value) {
   a_.lea(x86::rsp, x86::ptr(x86::rsp, -8));
-  a_.mov(guest_mem(x86::esp, 0, 4), imm(static_cast<uint32_t>(value)));
-  a_.mov(guest_mem(x86::esp, 4, 4), imm(static_cast<uint32_t>(value >> 32)));
+  if (value < 0x80000000u) {
+    // One 8-byte store (imm32 sign-extends to the address): the `ret` that
+    // reads it back gets it by store forwarding, which two 4-byte halves
+    // would defeat.
+    a_.mov(guest_mem(x86::esp, 0, 8), imm(static_cast<int32_t>(value)));
+  } else {
+    a_.mov(guest_mem(x86::esp, 0, 4), imm(static_cast<uint32_t>(value)));
+    a_.mov(guest_mem(x86::esp, 4, 4), imm(static_cast<uint32_t>(value >> 32)));
+  }
 }
 
 bool BlockBuilder::load_operand64(const DecodedInsn& d, const ZydisDecodedOperand& op,
