@@ -2,6 +2,7 @@
 // instructions (stopping after control flow), work out which flag results a
 // later instruction reads, lower each instruction through its class's
 // lowering, and end the block in typed exits.
+#include <Zydis/Zydis.h>
 #include <csignal>
 #include <cstdio>
 #include <cstring>
@@ -127,6 +128,22 @@ void dump_block(const Block& b, const std::vector<Insn>& insns) {
   for (const Insn& in : insns)
     std::fprintf(stderr, "  guest %08llx  %08x  %s\n", static_cast<unsigned long long>(in.pc), in.raw,
                  Decoder::format(in).c_str());
+  // The host code it became (read through the writable view).
+  ZydisDecoder dec;
+  ZydisDecoderInit(&dec, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64);
+  ZydisFormatter fmt;
+  ZydisFormatterInit(&fmt, ZYDIS_FORMATTER_STYLE_INTEL);
+  ZydisDecodedInstruction hi;
+  ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
+  for (size_t off = 0; off < b.size &&
+                       ZYAN_SUCCESS(ZydisDecoderDecodeFull(&dec, b.rw + off, b.size - off, &hi, ops));
+       off += hi.length) {
+    char text[256];
+    const uint64_t at = reinterpret_cast<uint64_t>(b.rx) + off;
+    ZydisFormatterFormatInstruction(&fmt, &hi, ops, hi.operand_count_visible, text, sizeof text, at,
+                                    nullptr);
+    std::fprintf(stderr, "  host  %llx  %s\n", static_cast<unsigned long long>(at), text);
+  }
 }
 
 }  // namespace
