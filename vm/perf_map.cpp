@@ -15,6 +15,13 @@ bool PerfMap::open(std::string* error) {
   return true;
 }
 
+bool PerfMap::reopen_for_child(std::string* error) {
+  if (file_ == nullptr) return true;
+  std::fclose(file_);  // the child's copy of the parent's stream only
+  file_ = nullptr;
+  return open(error);
+}
+
 PerfMap::~PerfMap() {
   if (file_ != nullptr) std::fclose(file_);
 }

@@ -13,6 +13,9 @@ class PerfMap {
  public:
   // Opens /tmp/perf-<pid>.map; false with *error set when it cannot.
   bool open(std::string* error);
+  // In a forked child: stop writing the parent's map and start this
+  // process's own /tmp/perf-<pid>.map (a no-op when no map is written).
+  bool reopen_for_child(std::string* error);
   ~PerfMap();
   void add(uint64_t guest_pc, const void* host, size_t size, const GuestSymbols& symbols);
 

@@ -249,6 +249,11 @@ aarch64::TranslateOptions Process::translate_options_a64() {
   t.dump_blocks = options->dump_blocks;
   t.read_counter = a64_counter;
   t.counter_frequency = 1000000000;
+  if (options->perf_map) {
+    t.on_block = [this](uint64_t guest_pc, uint64_t, const void* host, size_t size) {
+      perf_map.add(guest_pc, host, size, symbols);
+    };
+  }
   return t;
 }
 

@@ -49,6 +49,7 @@ abi::Errno Process::fork(int* child_pid, uint32_t* tid) {
   (void)a64.release();
   make_translator();
   std::string error;
+  if (!perf_map.reopen_for_child(&error)) report(*this, error);
   if (!prepare_translator_thread(&error)) {
     report(*this, "forked child cannot start: " + error);
     end_process(kExitCapvmError);

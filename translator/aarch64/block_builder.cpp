@@ -227,6 +227,7 @@ Block* Translator::Impl::translate_locked(uint64_t pc, int* signal) {
     return nullptr;
   }
   if (options.dump_blocks) dump_block(*block, insns);
+  if (options.on_block) options.on_block(block->guest_pc, block->guest_end, block->rx, block->size);
   Block* raw = block.get();
   owned.push_back(std::move(block));
   return raw;

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -21,6 +22,8 @@ struct TranslateOptions {
   // function; null uses CLOCK_MONOTONIC in nanoseconds (cntfrq = 1 GHz).
   uint64_t (*read_counter)() = nullptr;
   uint64_t counter_frequency = 1000000000;
+  // Called (translator lock held) for every new block: for the perf map.
+  std::function<void(uint64_t guest_pc, uint64_t guest_end, const void* host, size_t size)> on_block;
 };
 
 struct Block;
