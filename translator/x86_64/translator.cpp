@@ -12,6 +12,7 @@
 #include <cstring>
 #include <new>
 
+#include "translator/common/block_code.h"
 #include "translator/x86_64/translator_impl.h"
 
 namespace capvm::x86_64 {
@@ -165,20 +166,7 @@ ExitReason Translator::run(const Block* block) {
 
 bool Translator::guest_pc_for_host(uintptr_t host_pc, uint64_t* guest_pc) const {
   std::lock_guard<std::mutex> lock(impl_->mutex);
-  auto it = impl_->by_host.upper_bound(host_pc);
-  if (it == impl_->by_host.begin()) return false;
-  --it;
-  const Block* b = it->second;
-  const uintptr_t start = reinterpret_cast<uintptr_t>(b->rx);
-  if (host_pc >= start + b->size || b->pc_map.empty()) return false;
-  const uint32_t off = static_cast<uint32_t>(host_pc - start);
-  uint64_t pc = b->pc_map.front().second;
-  for (const auto& [host_off, gpc] : b->pc_map) {
-    if (host_off > off) break;
-    pc = gpc;
-  }
-  *guest_pc = pc;
-  return true;
+  return translator::guest_pc_for_host_pc(impl_->by_host, host_pc, guest_pc);
 }
 
 uint64_t Translator::blocks_translated() const {
@@ -187,18 +175,12 @@ uint64_t Translator::blocks_translated() const {
 }
 
 bool Translator::Impl::install(asmjit::CodeHolder& code, Block* block) {
-  code.flatten();
-  code.resolveUnresolvedLinks();
-  const size_t size = code.codeSize();
-  void* rx = nullptr;
-  void* rw = nullptr;
-  if (jit.alloc(&rx, &rw, size) != asmjit::kErrorOk) return false;
-  code.relocateToBase(reinterpret_cast<uint64_t>(rx));
-  code.copyFlattenedData(rw, size, asmjit::CopySectionFlags::kPadSectionBuffer);
-  block->rx = static_cast<uint8_t*>(rx);
-  block->rw = static_cast<uint8_t*>(rw);
-  block->size = size;
-  block->host_code = reinterpret_cast<uint64_t>(rx);
+  translator::InstalledCode out;
+  if (!translator::install_code(jit, code, &out)) return false;
+  block->rx = out.rx;
+  block->rw = out.rw;
+  block->size = out.size;
+  block->host_code = reinterpret_cast<uint64_t>(out.rx);
   return true;
 }
 
