@@ -1,5 +1,7 @@
 // Emitter: guest register and flag access shared by every lowering, and the
 // small encoders of A64 immediates.
+#include <array>
+
 #include "translator/aarch64/translator_impl.h"
 
 namespace capvm::aarch64 {
@@ -10,32 +12,89 @@ bool Emitter::is64(Reg r) {
   return r.kind == RegKind::kX || r.kind == RegKind::kSP || r.kind == RegKind::kXZR;
 }
 
+bool mapped_host(unsigned index, x86::Gp* out) {
+  static const auto table = [] {
+    std::array<int8_t, 32> t{};
+    t.fill(-1);
+    for (unsigned i = 0; i < kMappedCount; ++i) t[kMappedGuest[i]] = static_cast<int8_t>(i);
+    return t;
+  }();
+  if (index >= 32 || table[index] < 0) return false;
+  *out = kMappedHost[table[index]];
+  return true;
+}
+
+void emit_spill_mapped(x86::Assembler& a) {
+  for (unsigned i = 0; i < kMappedCount; ++i)
+    a.mov(x86::ptr(kCtx, CAPVM_A64_OFF(x) + 8 * kMappedGuest[i], 8), kMappedHost[i]);
+}
+
+void emit_reload_mapped(x86::Assembler& a) {
+  for (unsigned i = 0; i < kMappedCount; ++i)
+    a.mov(kMappedHost[i], x86::ptr(kCtx, CAPVM_A64_OFF(x) + 8 * kMappedGuest[i], 8));
+}
+
+namespace {
+// Index into x[] of an X/W/SP/WSP register (ZR has none).
+unsigned gp_index(Reg r) { return (r.kind == RegKind::kSP || r.kind == RegKind::kWSP) ? kSp : r.index; }
+}  // namespace
+
 void Emitter::load_gp(const x86::Gp& dst, Reg r) {
-  switch (r.kind) {
-    case RegKind::kX: a.mov(dst.r64(), xmem(r.index)); break;
-    case RegKind::kSP: a.mov(dst.r64(), xmem(kSp)); break;
-    case RegKind::kW: a.mov(dst.r32(), ctx(CAPVM_A64_OFF(x) + 8 * r.index, 4)); break;
-    case RegKind::kWSP: a.mov(dst.r32(), ctx(CAPVM_A64_OFF(x) + 8 * kSp, 4)); break;
-    default: a.xor_(dst.r32(), dst.r32()); break;  // XZR/WZR
+  if (r.kind == RegKind::kXZR || r.kind == RegKind::kWZR) {
+    a.mov(dst.r32(), 0);  // mov, not xor: keeps host flags
+    return;
   }
+  const bool wide = r.kind == RegKind::kX || r.kind == RegKind::kSP;
+  const unsigned i = gp_index(r);
+  x86::Gp h;
+  if (mapped_host(i, &h)) {
+    if (wide) {
+      if (h.id() != dst.id()) a.mov(dst.r64(), h);
+    } else {
+      a.mov(dst.r32(), h.r32());
+    }
+    return;
+  }
+  if (wide)
+    a.mov(dst.r64(), xmem(i));
+  else
+    a.mov(dst.r32(), ctx(CAPVM_A64_OFF(x) + 8 * static_cast<int32_t>(i), 4));
 }
 
 void Emitter::store_gp(Reg r, const x86::Gp& src) {
-  switch (r.kind) {
-    case RegKind::kX: a.mov(xmem(r.index), src.r64()); break;
-    case RegKind::kSP: a.mov(xmem(kSp), src.r64()); break;
-    case RegKind::kW:
-    case RegKind::kWSP:
-      a.mov(src.r32(), src.r32());  // zero-extend (mov keeps host flags)
-      a.mov(xmem(r.kind == RegKind::kW ? r.index : kSp), src.r64());
-      break;
-    default: break;  // XZR/WZR: discarded
+  if (r.kind == RegKind::kXZR || r.kind == RegKind::kWZR) return;  // discarded
+  const bool wide = r.kind == RegKind::kX || r.kind == RegKind::kSP;
+  const unsigned i = gp_index(r);
+  x86::Gp h;
+  if (mapped_host(i, &h)) {
+    if (wide) {
+      if (h.id() != src.id()) a.mov(h, src.r64());
+    } else {
+      a.mov(h.r32(), src.r32());  // a 32-bit write zero-extends
+    }
+    return;
   }
+  if (!wide) a.mov(src.r32(), src.r32());  // zero-extend (mov keeps host flags)
+  a.mov(xmem(i), src.r64());
+}
+
+bool Emitter::gp_operand(Reg r, x86::Gp* out) const {
+  if (r.kind != RegKind::kX && r.kind != RegKind::kSP && r.kind != RegKind::kW && r.kind != RegKind::kWSP)
+    return false;
+  return mapped_host(gp_index(r), out);
 }
 
 void Emitter::store_imm(Reg r, uint64_t value) {
   if (r.kind == RegKind::kXZR || r.kind == RegKind::kWZR) return;
   if (!is64(r)) value &= 0xFFFFFFFFu;
+  x86::Gp h;
+  if (gp_operand(r, &h)) {
+    if (value <= 0xFFFFFFFFu)
+      a.mov(h.r32(), imm(value));  // zero-extends
+    else
+      a.mov(h, imm(value));
+    return;
+  }
   a.mov(x86::rdx, imm(value));
   store_gp(r, x86::rdx);
 }
@@ -83,6 +142,7 @@ void Emitter::save_flags() {
   a.lahf();
   a.seto(x86::al);
   a.mov(ctx(CAPVM_A64_OFF(flags), 2), x86::ax);
+  flags_in_host_at = a.offset();  // lahf/seto/mov left the host flags alone
 }
 
 void Emitter::save_flags_const(uint32_t bits) {
@@ -90,6 +150,9 @@ void Emitter::save_flags_const(uint32_t bits) {
 }
 
 void Emitter::load_flags() {
+  // Nothing emitted since the writer saved them: the host flags still are
+  // the guest's (cmp; b.cond, subs; csel).
+  if (a.offset() == flags_in_host_at) return;
   a.movzx(x86::eax, ctx(CAPVM_A64_OFF(flags), 2));
   a.add(x86::al, 0x7F);  // OF = (al == 1)
   a.sahf();
@@ -106,8 +169,12 @@ x86::CondCode Emitter::cond(unsigned c) {
 }
 
 void Emitter::call(const void* fn) {
+  // Helpers see (and may change) guest registers in the context, and the
+  // SysV ABI lets them clobber r8-r11.
+  emit_spill_mapped(a);
   a.mov(x86::rax, imm(reinterpret_cast<uint64_t>(fn)));
   a.call(x86::rax);
+  emit_reload_mapped(a);
 }
 
 void Emitter::call_insn_helper(void (*fn)(A64Context*, const Insn*)) {

@@ -58,10 +58,27 @@ struct Translator::Impl {
 };
 
 // Host registers in translated code: r15 holds the A64Context; rax, rcx,
-// rdx, rsi, rdi, r8-r11 and xmm0-xmm7 are scratch within one guest
-// instruction; nothing is live across guest instructions except r15.
+// rdx, rsi, rdi and xmm0-xmm7 are scratch within one guest instruction.
+// Nine guest registers live in host registers for as long as translated
+// code runs (kMappedGuest/kMappedHost, a fixed assignment so blocks chain
+// without synchronising): the entry stub loads them from the context, the
+// exit stub stores them back, and every call into C++ stores them before
+// and reloads them after, so the dispatcher and helpers always see the
+// context. The other guest registers live in the context only.
 namespace host = asmjit::x86;
 inline const host::Gp kCtx = host::r15;
+inline constexpr unsigned kMappedCount = 9;
+// The guest registers clang-generated aarch64 code uses most: the first
+// argument/result registers, the indirect-result/temporary x8, the first
+// temporaries, SP and the link register.
+inline constexpr uint8_t kMappedGuest[kMappedCount] = {0, 1, 2, 3, 8, 9, 10, kSp, 30};
+inline const host::Gp kMappedHost[kMappedCount] = {host::rbx, host::rbp, host::r12, host::r13, host::r14,
+                                                   host::r8,  host::r9,  host::r10, host::r11};
+// Host register holding guest register `index` (0-30, 31 = SP), if any.
+bool mapped_host(unsigned index, host::Gp* out);
+// Stores every mapped register to the context / loads it back.
+void emit_spill_mapped(host::Assembler& a);
+void emit_reload_mapped(host::Assembler& a);
 
 class Emitter {
  public:
@@ -72,6 +89,9 @@ class Emitter {
   const Insn* in = nullptr;
   Block* block = nullptr;
   bool flags_live = true;  // does a later reader need this insn's NZCV?
+  // Assembler offset at which the host flags hold the guest NZCV in
+  // canonical form (right after save_flags); load_flags there emits nothing.
+  size_t flags_in_host_at = ~size_t{0};
 
   // Context fields.
   host::Mem ctx(int32_t off, uint32_t size) const { return host::ptr(kCtx, off, size); }
@@ -97,6 +117,9 @@ class Emitter {
   // changed (zero-extended in place).
   void store_gp(Reg r, const host::Gp& src);
   void store_imm(Reg r, uint64_t value);
+  // The host register an X/W/SP register lives in, when it is mapped (for
+  // lowerings that can operate on it directly; W views use .r32()).
+  bool gp_operand(Reg r, host::Gp* out) const;
   // V registers by view: scalar loads into an xmm, writes zero the rest of V.
   void load_fp(const host::Xmm& dst, Reg r);     // S/D/B/H/Q
   void store_fp(Reg r, const host::Xmm& src);    // zeroes above the view
