@@ -14,6 +14,7 @@ namespace capvm::aarch64 {
 using namespace asmjit;
 
 void Emitter::exit_with(ExitReason reason, uint64_t pc) {
+  writeback();
   a.mov(x86::rax, imm(pc));
   a.mov(ctx(CAPVM_A64_OFF(pc), 8), x86::rax);
   a.mov(ctx(CAPVM_A64_OFF(exit_reason), 8), imm(static_cast<int32_t>(reason)));
@@ -21,15 +22,26 @@ void Emitter::exit_with(ExitReason reason, uint64_t pc) {
 }
 
 Label Emitter::exit_label(uint64_t target) {
+  if (target == block_pc) return body;  // a loop: stay in the block
   Label l = a.newLabel();
   pending.push_back({l, target});
   return l;
 }
 
-void Emitter::direct_exit(uint64_t target) { emit_exit_stub({a.newLabel(), target}); }
+void Emitter::direct_exit(uint64_t target) {
+  if (target == block_pc) {
+    a.jmp(body);
+    return;
+  }
+  emit_exit_stub({a.newLabel(), target});
+}
 
 void Emitter::emit_exit_stub(const PendingExit& e) {
   a.bind(e.label);
+  // The target block loads what it needs from the context.
+  writeback();
+  const uint32_t written = dirty;
+  dirty = 0;  // exit_with below must not store them twice
   // The patchable jmp rel32, its displacement 4-byte aligned so linking is
   // one atomic store; rel32 = 0 falls through to the slow path.
   a.align(AlignMode::kCode, 4);
@@ -40,11 +52,13 @@ void Emitter::emit_exit_stub(const PendingExit& e) {
   a.lea(x86::rax, x86::ptr(site));
   a.mov(ctx(CAPVM_A64_OFF(link_site), 8), x86::rax);
   exit_with(ExitReason::kBranch, e.target);
+  dirty = written;
 }
 
 void Emitter::indirect_exit() {
   // rax = guest target. Flags live in the context, so host flags are free.
   Label miss = a.newLabel();
+  writeback();  // stores only: rax survives
   a.mov(ctx(CAPVM_A64_OFF(branch_target), 8), x86::rax);
   a.mov(x86::ecx, x86::eax);
   a.shr(x86::ecx, 2);
@@ -197,6 +211,8 @@ Block* Translator::Impl::translate_locked(uint64_t pc, int* signal) {
   x86::Assembler a(&code);
   Emitter e(*this, a);
   e.block = block.get();
+  e.block_pc = pc;
+  e.begin_block(insns);
   uint64_t end_pc = pc;
   bool ended = false;
   for (size_t i = 0; i < insns.size() && !ended; ++i) {

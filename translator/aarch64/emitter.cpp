@@ -12,28 +12,6 @@ bool Emitter::is64(Reg r) {
   return r.kind == RegKind::kX || r.kind == RegKind::kSP || r.kind == RegKind::kXZR;
 }
 
-bool mapped_host(unsigned index, x86::Gp* out) {
-  static const auto table = [] {
-    std::array<int8_t, 32> t{};
-    t.fill(-1);
-    for (unsigned i = 0; i < kMappedCount; ++i) t[kMappedGuest[i]] = static_cast<int8_t>(i);
-    return t;
-  }();
-  if (index >= 32 || table[index] < 0) return false;
-  *out = kMappedHost[table[index]];
-  return true;
-}
-
-void emit_spill_mapped(x86::Assembler& a) {
-  for (unsigned i = 0; i < kMappedCount; ++i)
-    a.mov(x86::ptr(kCtx, CAPVM_A64_OFF(x) + 8 * kMappedGuest[i], 8), kMappedHost[i]);
-}
-
-void emit_reload_mapped(x86::Assembler& a) {
-  for (unsigned i = 0; i < kMappedCount; ++i)
-    a.mov(kMappedHost[i], x86::ptr(kCtx, CAPVM_A64_OFF(x) + 8 * kMappedGuest[i], 8));
-}
-
 namespace {
 // Index into x[] of an X/W/SP/WSP register (ZR has none).
 unsigned gp_index(Reg r) { return (r.kind == RegKind::kSP || r.kind == RegKind::kWSP) ? kSp : r.index; }
@@ -47,7 +25,8 @@ void Emitter::load_gp(const x86::Gp& dst, Reg r) {
   const bool wide = r.kind == RegKind::kX || r.kind == RegKind::kSP;
   const unsigned i = gp_index(r);
   x86::Gp h;
-  if (mapped_host(i, &h)) {
+  if (slot[i] >= 0) {
+    h = kCacheHost[slot[i]];
     if (wide) {
       if (h.id() != dst.id()) a.mov(dst.r64(), h);
     } else {
@@ -66,7 +45,9 @@ void Emitter::store_gp(Reg r, const x86::Gp& src) {
   const bool wide = r.kind == RegKind::kX || r.kind == RegKind::kSP;
   const unsigned i = gp_index(r);
   x86::Gp h;
-  if (mapped_host(i, &h)) {
+  if (slot[i] >= 0) {
+    h = kCacheHost[slot[i]];
+    dirty |= 1u << i;
     if (wide) {
       if (h.id() != src.id()) a.mov(h, src.r64());
     } else {
@@ -81,7 +62,10 @@ void Emitter::store_gp(Reg r, const x86::Gp& src) {
 bool Emitter::gp_operand(Reg r, x86::Gp* out) const {
   if (r.kind != RegKind::kX && r.kind != RegKind::kSP && r.kind != RegKind::kW && r.kind != RegKind::kWSP)
     return false;
-  return mapped_host(gp_index(r), out);
+  const int8_t k = slot[gp_index(r)];
+  if (k < 0) return false;
+  *out = kCacheHost[k];
+  return true;
 }
 
 void Emitter::store_imm(Reg r, uint64_t value) {
@@ -89,6 +73,7 @@ void Emitter::store_imm(Reg r, uint64_t value) {
   if (!is64(r)) value &= 0xFFFFFFFFu;
   x86::Gp h;
   if (gp_operand(r, &h)) {
+    dirty |= 1u << gp_index(r);
     if (value <= 0xFFFFFFFFu)
       a.mov(h.r32(), imm(value));  // zero-extends
     else
@@ -171,10 +156,10 @@ x86::CondCode Emitter::cond(unsigned c) {
 void Emitter::call(const void* fn) {
   // Helpers see (and may change) guest registers in the context, and the
   // SysV ABI lets them clobber r8-r11.
-  emit_spill_mapped(a);
+  writeback();
   a.mov(x86::rax, imm(reinterpret_cast<uint64_t>(fn)));
   a.call(x86::rax);
-  emit_reload_mapped(a);
+  reload_cached();
 }
 
 void Emitter::call_insn_helper(void (*fn)(A64Context*, const Insn*)) {

@@ -1,7 +1,8 @@
 // The two shared run-time stubs: entering translated code from C++ and
-// leaving it for the dispatcher. The stubs keep the host's callee-saved
-// registers (SysV ABI), pin the context pointer in r15, and move the guest
-// registers that live in host registers in from / out to the context.
+// leaving it for the dispatcher. Guest state is in the context at every
+// block boundary (blocks load and store their cached registers themselves),
+// so the stubs only keep the host's callee-saved registers (SysV ABI) and
+// pin the context pointer in r15.
 #include "translator/aarch64/translator_impl.h"
 
 namespace capvm::aarch64 {
@@ -26,12 +27,10 @@ bool Translator::Impl::build_stubs(std::string* error) {
   a.sub(x86::rsp, 8);  // rsp 16-aligned in translated code: helpers may be called
   a.mov(kCtx, x86::rdi);
   a.mov(x86::ptr(kCtx, CAPVM_A64_OFF(host_rsp), 8), x86::rsp);
-  emit_reload_mapped(a);
   a.jmp(x86::ptr(kCtx, CAPVM_A64_OFF(jump_to), 8));
 
   // exit: jumped to with ctx->exit_reason and pc stored.
   a.bind(exit);
-  emit_spill_mapped(a);
   a.mov(x86::rsp, x86::ptr(kCtx, CAPVM_A64_OFF(host_rsp), 8));
   a.add(x86::rsp, 8);
   a.pop(x86::r15);

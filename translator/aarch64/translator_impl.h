@@ -59,26 +59,18 @@ struct Translator::Impl {
 
 // Host registers in translated code: r15 holds the A64Context; rax, rcx,
 // rdx, rsi, rdi and xmm0-xmm7 are scratch within one guest instruction.
-// Nine guest registers live in host registers for as long as translated
-// code runs (kMappedGuest/kMappedHost, a fixed assignment so blocks chain
-// without synchronising): the entry stub loads them from the context, the
-// exit stub stores them back, and every call into C++ stores them before
-// and reloads them after, so the dispatcher and helpers always see the
-// context. The other guest registers live in the context only.
+// The other nine (kCacheHost) cache guest registers per block: a block's
+// prologue loads the guest registers it uses most into them, every exit
+// stores back the ones it wrote, and a call into C++ stores them before and
+// reloads them after (helpers see and may change the context). Between
+// blocks, and whenever the dispatcher or a helper runs, the context is the
+// truth. A block that branches to its own start loops inside itself,
+// keeping its registers in host registers for the whole loop.
 namespace host = asmjit::x86;
 inline const host::Gp kCtx = host::r15;
-inline constexpr unsigned kMappedCount = 9;
-// The guest registers clang-generated aarch64 code uses most: the first
-// argument/result registers, the indirect-result/temporary x8, the first
-// temporaries, SP and the link register.
-inline constexpr uint8_t kMappedGuest[kMappedCount] = {0, 1, 2, 3, 8, 9, 10, kSp, 30};
-inline const host::Gp kMappedHost[kMappedCount] = {host::rbx, host::rbp, host::r12, host::r13, host::r14,
-                                                   host::r8,  host::r9,  host::r10, host::r11};
-// Host register holding guest register `index` (0-30, 31 = SP), if any.
-bool mapped_host(unsigned index, host::Gp* out);
-// Stores every mapped register to the context / loads it back.
-void emit_spill_mapped(host::Assembler& a);
-void emit_reload_mapped(host::Assembler& a);
+inline constexpr unsigned kCacheCount = 9;
+inline const host::Gp kCacheHost[kCacheCount] = {host::rbx, host::rbp, host::r12, host::r13, host::r14,
+                                                 host::r8,  host::r9,  host::r10, host::r11};
 
 class Emitter {
  public:
@@ -117,9 +109,21 @@ class Emitter {
   // changed (zero-extended in place).
   void store_gp(Reg r, const host::Gp& src);
   void store_imm(Reg r, uint64_t value);
-  // The host register an X/W/SP register lives in, when it is mapped (for
-  // lowerings that can operate on it directly; W views use .r32()).
+  // The host register an X/W/SP register is cached in for this block, if
+  // any (for lowerings that can operate on it directly; W views: .r32()).
   bool gp_operand(Reg r, host::Gp* out) const;
+
+  // Per-block register cache (reg_cache.cpp). begin_block picks the cached
+  // registers from the block's operands and emits the prologue that loads
+  // them; `body` follows it (the target of a branch to the block's start).
+  void begin_block(const std::vector<Insn>& insns);
+  void writeback();       // dirty cached registers -> context
+  void reload_cached();   // context -> every cached register
+  int8_t slot[32];        // guest register (31 = SP) -> kCacheHost index, or -1
+  uint32_t cached = 0;    // bit i: guest register i is cached
+  uint32_t dirty = 0;     // bit i: written by this block (so far)
+  asmjit::Label body;
+  uint64_t block_pc = 0;
   // V registers by view: scalar loads into an xmm, writes zero the rest of V.
   void load_fp(const host::Xmm& dst, Reg r);     // S/D/B/H/Q
   void store_fp(Reg r, const host::Xmm& src);    // zeroes above the view
