@@ -59,6 +59,11 @@ void Emitter::store_gp(Reg r, const x86::Gp& src) {
   a.mov(xmem(i), src.r64());
 }
 
+void Emitter::note_written(Reg r) {
+  if (r.kind == RegKind::kX || r.kind == RegKind::kSP || r.kind == RegKind::kW || r.kind == RegKind::kWSP)
+    dirty |= 1u << gp_index(r);
+}
+
 bool Emitter::gp_operand(Reg r, x86::Gp* out) const {
   if (r.kind != RegKind::kX && r.kind != RegKind::kSP && r.kind != RegKind::kW && r.kind != RegKind::kWSP)
     return false;
@@ -134,7 +139,20 @@ void Emitter::save_flags_const(uint32_t bits) {
   a.mov(ctx(CAPVM_A64_OFF(flags), 8), imm(static_cast<int32_t>(canonical_flags(bits))));
 }
 
+void Emitter::emit_deferred() {
+  const Insn* reader = in;
+  const bool live = flags_live;
+  in = deferred;
+  flags_live = deferred_save;
+  deferred = nullptr;
+  lower_int_arith(*this);  // cmp/test, then the capture when it is saved
+  flags_in_host_at = a.offset();
+  in = reader;
+  flags_live = live;
+}
+
 void Emitter::load_flags() {
+  if (deferred != nullptr) emit_deferred();
   // Nothing emitted since the writer saved them: the host flags still are
   // the guest's (cmp; b.cond, subs; csel).
   if (a.offset() == flags_in_host_at) return;

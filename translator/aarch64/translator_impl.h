@@ -20,6 +20,10 @@ struct Block {
   uint64_t guest_pc = ~uint64_t{0};  // offset 0: compared by the lookup code
   uint64_t host_code = 0;            // offset 8: jumped to by the lookup code
   uint64_t guest_end = 0;
+  // Guest code the translation looked at beyond [guest_pc, guest_end) (the
+  // successors' first instructions, for flag liveness): invalidating any of
+  // it invalidates the block too.
+  uint64_t peek_lo = 0, peek_hi = 0;
   uint8_t* rx = nullptr;
   uint8_t* rw = nullptr;
   size_t size = 0;
@@ -53,6 +57,9 @@ struct Translator::Impl {
 
   bool build_stubs(std::string* error);
   Block* translate_locked(uint64_t pc, int* signal);
+  // Whether NZCV can be read after the block ending in `last` (`next`:
+  // the address after it); widens [lo, hi) by the code it looked at.
+  bool flags_live_out(const Insn& last, uint64_t next, uint64_t* lo, uint64_t* hi);
   bool install(asmjit::CodeHolder& code, Block* block);
   void unlink_locked(Block* b);
 };
@@ -84,6 +91,13 @@ class Emitter {
   // Assembler offset at which the host flags hold the guest NZCV in
   // canonical form (right after save_flags); load_flags there emits nothing.
   size_t flags_in_host_at = ~size_t{0};
+  // A compare (SUBS/ANDS into ZR) whose only reader comes later in the
+  // block, with nothing between touching its registers or the flags: it is
+  // emitted by the reader's load_flags, right before the jcc/cmov, and
+  // saved to the context only when `deferred_save`.
+  const Insn* deferred = nullptr;
+  bool deferred_save = false;
+  void emit_deferred();
 
   // Context fields.
   host::Mem ctx(int32_t off, uint32_t size) const { return host::ptr(kCtx, off, size); }
@@ -112,6 +126,10 @@ class Emitter {
   // The host register an X/W/SP register is cached in for this block, if
   // any (for lowerings that can operate on it directly; W views: .r32()).
   bool gp_operand(Reg r, host::Gp* out) const;
+  // Records that the code just emitted wrote cached register `r` in place
+  // (its host register already holds the architectural value, W views
+  // zero-extended).
+  void note_written(Reg r);
 
   // Per-block register cache (reg_cache.cpp). begin_block picks the cached
   // registers from the block's operands and emits the prologue that loads
