@@ -56,6 +56,12 @@ void Emitter::emit_exit_stub(const PendingExit& e) {
   dirty = written;
 }
 
+Lowered Emitter::fall_through(uint64_t next) {
+  if (!last_insn) return Lowered::kContinue;
+  direct_exit(next);
+  return Lowered::kEndBlock;
+}
+
 void Emitter::indirect_exit() {
   // rax = guest target. Flags live in the context, so host flags are free.
   Label miss = a.newLabel();
@@ -78,6 +84,27 @@ void Emitter::indirect_exit() {
 }
 
 namespace {
+
+// A conditional branch: a side exit inside a superblock.
+bool is_side_exit(const Insn& in) {
+  switch (in.op) {
+    case Op::Bcc: return (in.ops[0].imm & 15) < 14;
+    case Op::CBZX: case Op::CBZW: case Op::CBNZX: case Op::CBNZW:
+    case Op::TBZX: case Op::TBZW: case Op::TBNZX: case Op::TBNZW:
+      return true;
+    default: return false;
+  }
+}
+
+// Taken target of a conditional branch.
+uint64_t side_exit_target(const Insn& in) {
+  switch (in.op) {
+    case Op::TBZX: case Op::TBZW: case Op::TBNZX: case Op::TBNZW:
+      return in.pc + static_cast<uint64_t>(in.ops[2].imm * 4);
+    default:
+      return in.pc + static_cast<uint64_t>(in.ops[1].imm * 4);
+  }
+}
 
 bool is_control_flow(InsnClass c) {
   return c == InsnClass::kBranchImm || c == InsnClass::kBranchCond || c == InsnClass::kBranchReg ||
@@ -205,7 +232,7 @@ size_t deferrable_compare(const std::vector<Insn>& insns, size_t i) {
       const int c = first_load_cond(x);
       return c >= 0 && c < 14 ? j : 0;
     }
-    if (writes_flags(x) || x.info().cls == InsnClass::kSystem) return 0;
+    if (writes_flags(x) || x.info().cls == InsnClass::kSystem || is_control_flow(x.info().cls)) return 0;
     for (unsigned k = 0; k < x.num_ops; ++k) {
       const int r = gp_index_of(x.ops[k]);
       if (r >= 0 && (r == n || r == m)) return 0;
@@ -239,24 +266,26 @@ bool Translator::Impl::flags_live_out(const Insn& last, uint64_t next, uint64_t*
       if (is_control_flow(last.info().cls)) return true;  // BR/BLR/RET: unknown target
       succ[count++] = next;  // the block stopped at its size limit
   }
-  // Dead only if each successor overwrites NZCV before anything can read
+  for (unsigned s = 0; s < count; ++s)
+    if (!flags_dead_at(succ[s], lo, hi)) return true;
+  return false;
+}
+
+bool Translator::Impl::flags_dead_at(uint64_t pc, uint64_t* lo, uint64_t* hi) {
+  // Dead only if the code at pc overwrites NZCV before anything can read
   // it, within a few straight-line instructions of guest code that is
   // executable now (the block is invalidated with that code: peek range).
   const Decoder& dec = Decoder::get();
-  for (unsigned s = 0; s < count; ++s) {
-    bool killed = false;
-    uint64_t at = succ[s];
-    for (unsigned k = 0; k < 8 && !killed; ++k, at += 4) {
-      uint32_t raw = 0;
-      Insn in;
-      if (mem.fetch_code(at, &raw, 4) != abi::E_SUCCESS || dec.decode(raw, at, &in) != DecodeStatus::kOk)
-        return true;
-      *lo = std::min(*lo, at);
-      *hi = std::max(*hi, at + 4);
-      if (reads_flags(in) || in.info().cls == InsnClass::kSystem || is_control_flow(in.info().cls)) return true;
-      killed = writes_flags(in);
-    }
-    if (!killed) return true;
+  uint64_t at = pc;
+  for (unsigned k = 0; k < 8; ++k, at += 4) {
+    uint32_t raw = 0;
+    Insn in;
+    if (mem.fetch_code(at, &raw, 4) != abi::E_SUCCESS || dec.decode(raw, at, &in) != DecodeStatus::kOk)
+      return false;
+    *lo = std::min(*lo, at);
+    *hi = std::max(*hi, at + 4);
+    if (reads_flags(in) || in.info().cls == InsnClass::kSystem || is_control_flow(in.info().cls)) return false;
+    if (writes_flags(in)) return true;
   }
   return false;
 }
@@ -289,7 +318,7 @@ Block* Translator::Impl::translate_locked(uint64_t pc, int* signal) {
     }
     insns.push_back(in);
     cur += 4;
-    if (is_control_flow(in.info().cls)) {
+    if (is_control_flow(in.info().cls) && !is_side_exit(in)) {
       end = End::kControl;
       break;
     }
@@ -302,6 +331,10 @@ Block* Translator::Impl::translate_locked(uint64_t pc, int* signal) {
   std::vector<bool> live(insns.size(), true);   // flags written by i are read later
   std::vector<bool> after(insns.size(), true);  // flags are live after i
   for (size_t i = insns.size(); i-- > 0;) {
+    // A side exit that is not the block's last instruction: after it the
+    // flags are also live if its target may read them.
+    if (i + 1 < insns.size() && is_side_exit(insns[i]) && !need)
+      need = !flags_dead_at(side_exit_target(insns[i]), &peek_lo, &peek_hi);
     after[i] = need;
     if (insns[i].op == Op::kInvalid) {
       need = true;  // SIGILL: the state is reported as it is
@@ -338,6 +371,7 @@ Block* Translator::Impl::translate_locked(uint64_t pc, int* signal) {
       }
       e.in = &in;
       e.flags_live = live[i];
+      e.last_insn = i + 1 == insns.size();
       r = lower(e);
       if (i == deferred_reader && e.deferred != nullptr) {
         // (Cannot happen: such a reader loads the flags first.) Stay exact.

@@ -26,7 +26,7 @@ Lowered lower_branch(Emitter& e) {
       } else {
         e.load_flags();
         a.j(Emitter::cond(c), e.exit_label(target));
-        e.direct_exit(next);
+        return e.fall_through(next);
       }
       return Lowered::kEndBlock;
     }
@@ -45,8 +45,7 @@ Lowered lower_branch(Emitter& e) {
       }
       a.j(nz ? x86::CondCode::kNE : x86::CondCode::kE,
           e.exit_label(in.pc + static_cast<uint64_t>(e.opimm(1) * 4)));
-      e.direct_exit(next);
-      return Lowered::kEndBlock;
+      return e.fall_through(next);
     }
     case Op::TBZX: case Op::TBZW: case Op::TBNZX: case Op::TBNZW: {
       const bool nz = in.op == Op::TBNZX || in.op == Op::TBNZW;
@@ -61,13 +60,11 @@ Lowered lower_branch(Emitter& e) {
       if (x86::Gp h; e.gp_operand(rt, &h)) {
         a.bt(h, bit);  // CF = the bit
         a.j(nz ? x86::CondCode::kC : x86::CondCode::kNC, e.exit_label(target));
-        e.direct_exit(next);
-        return Lowered::kEndBlock;
+        return e.fall_through(next);
       }
       a.test(e.ctx(CAPVM_A64_OFF(x) + 8 * rt.index + static_cast<int32_t>(bit / 8), 1), imm(1u << (bit % 8)));
       a.j(nz ? x86::CondCode::kNE : x86::CondCode::kE, e.exit_label(target));
-      e.direct_exit(next);
-      return Lowered::kEndBlock;
+      return e.fall_through(next);
     }
     case Op::BR: case Op::BLR: case Op::RET:
       e.load_gp(x86::rax, e.reg(0));  // read before BLR writes X30 (blr x30)

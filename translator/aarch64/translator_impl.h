@@ -60,6 +60,7 @@ struct Translator::Impl {
   // Whether NZCV can be read after the block ending in `last` (`next`:
   // the address after it); widens [lo, hi) by the code it looked at.
   bool flags_live_out(const Insn& last, uint64_t next, uint64_t* lo, uint64_t* hi);
+  bool flags_dead_at(uint64_t pc, uint64_t* lo, uint64_t* hi);
   bool install(asmjit::CodeHolder& code, Block* block);
   void unlink_locked(Block* b);
 };
@@ -78,6 +79,8 @@ inline const host::Gp kCtx = host::r15;
 inline constexpr unsigned kCacheCount = 9;
 inline const host::Gp kCacheHost[kCacheCount] = {host::rbx, host::rbp, host::r12, host::r13, host::r14,
                                                  host::r8,  host::r9,  host::r10, host::r11};
+
+enum class Lowered { kContinue, kEndBlock, kUnsupported };
 
 class Emitter {
  public:
@@ -164,6 +167,11 @@ class Emitter {
   void direct_exit(uint64_t target);        // ends the block
   asmjit::Label exit_label(uint64_t target);  // stub emitted after the block
   void indirect_exit();                       // target in rax
+  // After a conditional branch's taken exit: the block goes on with the
+  // fall-through path (a superblock) unless the branch is its last
+  // instruction, where the fall-through becomes a direct exit.
+  Lowered fall_through(uint64_t next);
+  bool last_insn = false;
 
   struct PendingExit {
     asmjit::Label label;
@@ -174,7 +182,6 @@ class Emitter {
 };
 
 // Lowerings: one per instruction class family, each in its own file.
-enum class Lowered { kContinue, kEndBlock, kUnsupported };
 Lowered lower_int_arith(Emitter& e);      // add/sub/adc/logic/movewide/adr
 Lowered lower_int_bitfield(Emitter& e);   // bfm/extr/shift by register/bit ops
 Lowered lower_int_muldiv(Emitter& e);
