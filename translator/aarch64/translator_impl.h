@@ -192,6 +192,7 @@ Lowered lower_system(Emitter& e);
 Lowered lower_exclusive(Emitter& e);
 Lowered lower_fp_scalar(Emitter& e);
 Lowered lower_neon(Emitter& e);
+bool lower_neon_vshift(Emitter& e);      // SSHL/USHL by register with AVX2 (false: not handled)
 bool lower_neon_sse(Emitter& e);         // inline host-vector forms (false: not handled)
 
 // C++ semantics of FP and NEON instructions (fp_semantics.cpp,
