@@ -26,6 +26,7 @@ Lowered lower_branch(Emitter& e) {
       } else {
         e.load_flags();
         a.j(Emitter::cond(c), e.exit_label(target));
+        e.flags_in_host_at = a.offset();  // the fall-through still has them
         return e.fall_through(next);
       }
       return Lowered::kEndBlock;

@@ -35,6 +35,9 @@ Lowered lower_cond(Emitter& e) {
       a.cmov(Emitter::cond(c), m, n);
     }
     e.store_gp(rd, x86::rdx);
+    // cmov and the movs leave the host flags alone: a following reader
+    // (csel; csinc; b.cond) finds them there.
+    if (c < 14) e.flags_in_host_at = a.offset();
     return Lowered::kContinue;
   }
   // CCMP/CCMN Rn, Rm|#imm5, #nzcv, cond.

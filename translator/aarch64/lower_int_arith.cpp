@@ -173,10 +173,49 @@ bool lower_fast(Emitter& e, const Form& f, bool wide) {
     }
     return true;
   }
-  if (!d_cached) return false;  // the general path stores through rdx anyway
-  // Non-flag add/sub of an immediate or register: one lea.
   x86::Gp n;
   const bool n_cached = e.gp_operand(rn, &n);
+  if (!d_cached) {
+    // The result goes to the context: X op= operand in place when rd is rn,
+    // else through rdx (W results must be zero-extended: through rdx).
+    if (!wide || f.kind == Kind::kAnd) {
+      if (!wide && !rn_zero) {
+        e.load_gp(x86::rdx, rn);
+        hd = x86::rdx;
+      } else {
+        return false;
+      }
+    } else if (rd.kind == rn.kind && rd.index == rn.index && (is_imm || m != x86::rdx)) {
+      const x86::Mem dm = e.ctx(CAPVM_A64_OFF(x) + 8 * (rd.kind == RegKind::kSP ? kSp : rd.index), 8);
+      switch (f.kind) {
+        case Kind::kAdd: if (is_imm) a.add(dm, imm(value)); else a.add(dm, m.r64()); break;
+        case Kind::kSub: if (is_imm) a.sub(dm, imm(value)); else a.sub(dm, m.r64()); break;
+        case Kind::kOrr: if (is_imm) a.or_(dm, imm(value)); else a.or_(dm, m.r64()); break;
+        default: if (is_imm) a.xor_(dm, imm(value)); else a.xor_(dm, m.r64()); break;
+      }
+      if (f.set_flags) {
+        if (f.kind == Kind::kAdd) a.cmc();
+        e.save_flags();
+      }
+      return true;
+    } else if (!rn_zero) {
+      e.load_gp(x86::rdx, rn);
+      hd = x86::rdx;
+    } else {
+      return false;
+    }
+    switch (f.kind) {
+      case Kind::kAdd: if (is_imm) a.add(w(hd), imm(value)); else a.add(w(hd), w(m)); if (f.set_flags) a.cmc(); break;
+      case Kind::kSub: if (is_imm) a.sub(w(hd), imm(value)); else a.sub(w(hd), w(m)); break;
+      case Kind::kAnd: if (is_imm) a.and_(w(hd), imm(value)); else a.and_(w(hd), w(m)); if (f.set_flags) a.stc(); break;
+      case Kind::kOrr: if (is_imm) a.or_(w(hd), imm(value)); else a.or_(w(hd), w(m)); break;
+      case Kind::kEor: if (is_imm) a.xor_(w(hd), imm(value)); else a.xor_(w(hd), w(m)); break;
+    }
+    e.store_gp(rd, x86::rdx);  // movs: the host flags stay
+    if (f.set_flags) e.save_flags();
+    return true;
+  }
+  // Non-flag add/sub of an immediate or register: one lea.
   if (!f.set_flags && (f.kind == Kind::kAdd || (f.kind == Kind::kSub && is_imm)) && n_cached) {
     if (is_imm)
       a.lea(w(hd), x86::ptr(n, static_cast<int32_t>(f.kind == Kind::kSub ? -value : value)));
