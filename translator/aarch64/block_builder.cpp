@@ -241,6 +241,27 @@ size_t deferrable_compare(const std::vector<Insn>& insns, size_t i) {
   return 0;
 }
 
+// Whether host code [from, to) may change the host's status flags: any
+// instruction that writes one of them, or a call (the callee may).
+bool clobbers_host_flags(const uint8_t* code, size_t from, size_t to) {
+  static const ZydisDecoder dec = [] {
+    ZydisDecoder d;
+    ZydisDecoderInit(&d, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64);
+    return d;
+  }();
+  constexpr ZydisAccessedFlagsMask kStatus = ZYDIS_CPUFLAG_CF | ZYDIS_CPUFLAG_PF | ZYDIS_CPUFLAG_AF |
+                                             ZYDIS_CPUFLAG_ZF | ZYDIS_CPUFLAG_SF | ZYDIS_CPUFLAG_OF;
+  for (size_t off = from; off < to;) {
+    ZydisDecodedInstruction hi;
+    if (!ZYAN_SUCCESS(ZydisDecoderDecodeInstruction(&dec, nullptr, code + off, to - off, &hi))) return true;
+    if (hi.mnemonic == ZYDIS_MNEMONIC_CALL) return true;
+    const ZydisAccessedFlags* f = hi.cpu_flags;
+    if (f != nullptr && ((f->modified | f->set_0 | f->set_1 | f->undefined) & kStatus) != 0) return true;
+    off += hi.length;
+  }
+  return false;
+}
+
 }  // namespace
 
 bool Translator::Impl::flags_live_out(const Insn& last, uint64_t next, uint64_t* lo, uint64_t* hi) {
@@ -372,7 +393,17 @@ Block* Translator::Impl::translate_locked(uint64_t pc, int* signal) {
       e.in = &in;
       e.flags_live = live[i];
       e.last_insn = i + 1 == insns.size();
+      const size_t start = a.offset();
+      const bool in_host = e.flags_in_host_at == start;
       r = lower(e);
+      // Guest flags that were in the host flags stay there across host code
+      // that leaves them alone (checked on the code itself), so the next
+      // reader need not reload them. Not across an instruction that changes
+      // the guest flags some other way (a constant, a helper, MSR).
+      if (in_host && r == Lowered::kContinue && e.flags_in_host_at != a.offset() && !writes_flags(in) &&
+          in.info().cls != InsnClass::kSystem &&
+          !clobbers_host_flags(code.textSection()->buffer().data(), start, a.offset()))
+        e.flags_in_host_at = a.offset();
       if (i == deferred_reader && e.deferred != nullptr) {
         // (Cannot happen: such a reader loads the flags first.) Stay exact.
         e.emit_deferred();
