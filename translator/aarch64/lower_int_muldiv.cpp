@@ -15,11 +15,33 @@ Lowered lower_int_muldiv(Emitter& e) {
   switch (op) {
     case Op::MADDXrrr: case Op::MADDWrrr: case Op::MSUBXrrr: case Op::MSUBWrrr: {
       const x86::Gp n = wide ? x86::Gp(x86::rcx) : x86::Gp(x86::ecx);
+      const bool add = op == Op::MADDXrrr || op == Op::MADDWrrr;
+      const auto w = [&](const x86::Gp& r) -> x86::Gp { return wide ? x86::Gp(r.r64()) : x86::Gp(r.r32()); };
+      x86::Gp hm, hd, ha;
+      const Reg ra = e.reg(3);
+      const bool a_zero = ra.kind == RegKind::kXZR || ra.kind == RegKind::kWZR;
+      // rcx = n * m with cached operands used in place; MUL (ra = ZR) and
+      // an accumulator that is rd itself work on rd's host register.
       e.load_gp(x86::rcx, e.reg(1));
-      e.load_gp(x86::rsi, e.reg(2));
-      e.load_gp(x86::rdx, e.reg(3));
-      a.imul(n, wide ? x86::Gp(x86::rsi) : x86::Gp(x86::esi));
-      if (op == Op::MADDXrrr || op == Op::MADDWrrr) a.add(wide ? x86::Gp(x86::rdx) : x86::Gp(x86::edx), n);
+      if (e.gp_operand(e.reg(2), &hm)) a.imul(n, w(hm));
+      else {
+        e.load_gp(x86::rsi, e.reg(2));
+        a.imul(n, wide ? x86::Gp(x86::rsi) : x86::Gp(x86::esi));
+      }
+      if (e.gp_operand(rd, &hd)) {
+        if (a_zero) {
+          if (add) a.mov(w(hd), n); else { a.neg(n); a.mov(w(hd), n); }
+          e.note_written(rd);
+          return Lowered::kContinue;
+        }
+        if (e.gp_operand(ra, &ha) && ha.id() == hd.id()) {
+          if (add) a.add(w(hd), n); else a.sub(w(hd), n);
+          e.note_written(rd);
+          return Lowered::kContinue;
+        }
+      }
+      e.load_gp(x86::rdx, ra);
+      if (add) a.add(wide ? x86::Gp(x86::rdx) : x86::Gp(x86::edx), n);
       else a.sub(wide ? x86::Gp(x86::rdx) : x86::Gp(x86::edx), n);
       e.store_gp(rd, x86::rdx);
       return Lowered::kContinue;
