@@ -102,7 +102,8 @@ Decoder::Decoder() : impl_(new Impl) {
   m.op_of.assign(m.mii->getNumOpcodes(), Op::kInvalid);
   std::vector<bool> seen(kOpCount, false);
   for (unsigned i = 0; i < m.mii->getNumOpcodes(); ++i) {
-    const Op op = op_by_name(m.mii->getName(i).str());
+    const llvm::StringRef name = m.mii->getName(i);
+    const Op op = op_by_name(std::string_view(name.data(), name.size()));
     m.op_of[i] = op;
     if (op != Op::kInvalid) seen[static_cast<unsigned>(op)] = true;
   }

@@ -2,6 +2,7 @@
 #include "translator/aarch64/a64_table.h"
 
 #include <string>
+#include <string_view>
 #include <unordered_map>
 
 namespace capvm::aarch64 {
@@ -24,11 +25,14 @@ const OpInfo& op_info(Op op) { return kInfo[static_cast<unsigned>(op)]; }
 
 Op op_by_name(std::string_view name) {
   static const auto* map = [] {
-    auto* m = new std::unordered_map<std::string, Op>();
+    // Keys view the table's static names: no allocation per lookup (the
+    // decoder looks up every one of LLVM's opcodes at start-up).
+    auto* m = new std::unordered_map<std::string_view, Op>();
+    m->reserve(kOpCount);
     for (unsigned i = 0; i < kOpCount; ++i) m->emplace(kInfo[i].name, static_cast<Op>(i));
     return m;
   }();
-  auto it = map->find(std::string(name));
+  auto it = map->find(name);
   return it == map->end() ? Op::kInvalid : it->second;
 }
 
