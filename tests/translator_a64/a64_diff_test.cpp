@@ -297,6 +297,22 @@ void run_sequences(unsigned max_block_insns, unsigned count, uint64_t s) {
     std::string names;
     const unsigned len = 8 + gen.below(24);
     while (body.size() < len) {
+      // Now and then a forward conditional branch inside the snippet (a
+      // side exit of a superblock): b.cond, cbz/cbnz, tbz/tbnz, skipping
+      // one to three instructions (at most to the end of the snippet).
+      if (body.size() + 2 < len && gen.below(6) == 0) {
+        const uint32_t skip = 2 + gen.below(std::min<uint32_t>(3, len - 1 - body.size()));  // in insns, from the branch
+        const uint32_t rt = gen.below(32);
+        switch (gen.below(3)) {
+          case 0: body.push_back(0x54000000u | skip << 5 | gen.below(14)); break;  // b.cond
+          case 1: body.push_back((gen.below(2) << 31) | 0x34000000u | (gen.below(2) << 24) | skip << 5 | rt); break;
+          default: {
+            const uint32_t bit = gen.below(64);
+            body.push_back(((bit >> 5) << 31) | 0x36000000u | (gen.below(2) << 24) | (bit & 31) << 19 | skip << 5 | rt);
+          }
+        }
+        continue;
+      }
       const OpGen& g = pool[gen.below(pool.size())];
       uint32_t raw;
       if (!instance(gen, g, true, &raw, &st)) continue;
