@@ -112,6 +112,23 @@ abi::Errno host_filetype(int host_fd, uint8_t* type) {
   return abi::E_SUCCESS;
 }
 
+void settle_host_flags(const FdEntry& e) {
+  if (!e.nonblock_clear.pending.load(std::memory_order_acquire)) return;
+  // One settler at a time: a second caller must not read the host flags
+  // between the first one's check and its F_SETFL.
+  static std::mutex settling;
+  std::lock_guard<std::mutex> lock(settling);
+  if (!e.nonblock_clear.pending.load(std::memory_order_relaxed)) return;
+  const int fl = fcntl(e.host_fd(), F_GETFL);
+  if (fl >= 0 && (fl & O_NONBLOCK)) fcntl(e.host_fd(), F_SETFL, fl & ~O_NONBLOCK);
+  e.nonblock_clear.pending.store(false, std::memory_order_release);
+}
+
+void FdTable::lock_for_fork() {
+  mutex_.lock();
+  for (const auto& [fd, e] : entries_) settle_host_flags(*e);
+}
+
 uint16_t host_fdflags(int host_fd) { return fdflags_from_host_flags(fcntl(host_fd, F_GETFL)); }
 
 uint16_t fdflags_from_host_flags(int fl) {

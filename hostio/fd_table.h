@@ -5,6 +5,7 @@
 // guest fd meanwhile, so a host fd number is never reused under it.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -38,8 +39,24 @@ class HostFd {
   int owner_pid_ = 0;
 };
 
+// A host O_NONBLOCK the guest did not ask for, still to be cleared. file_open
+// opens with O_NONBLOCK so that a FIFO without a peer cannot hang it; on a
+// regular file or directory the flag changes no I/O on Linux, so the
+// F_SETFL that clears it waits until something reads the host flags or
+// hands the host fd on (settle_host_flags). Copies carry the state.
+struct PendingNonblockClear {
+  mutable std::atomic<bool> pending{false};
+  PendingNonblockClear() = default;
+  PendingNonblockClear(const PendingNonblockClear& o) : pending(o.pending.load()) {}
+  PendingNonblockClear& operator=(const PendingNonblockClear& o) {
+    pending.store(o.pending.load());
+    return *this;
+  }
+};
+
 struct FdEntry {
   std::shared_ptr<HostFd> host;
+  PendingNonblockClear nonblock_clear;
   uint8_t filetype = abi::FILETYPE_UNKNOWN;
   abi::Rights rights_base = 0;
   abi::Rights rights_inheriting = 0;
@@ -56,6 +73,10 @@ abi::Errno host_filetype(int host_fd, uint8_t* type);
 // shared memory object can be told from a regular file after exec or
 // fd passing (host_filetype reads /proc/self/fd).
 inline constexpr const char* kSharedMemoryName = "capvm-shm";
+// Clears a deferred host O_NONBLOCK (FdEntry::nonblock_clear) before the
+// host flags are read or the host fd leaves this entry (fd_stat_get/put,
+// sock_send, proc_exec, proc_fork). Cheap when nothing is pending.
+void settle_host_flags(const FdEntry& e);
 // CloudABI fdflags matching the host descriptor's status flags.
 uint16_t host_fdflags(int host_fd);
 // The same from flags already read with F_GETFL (negative: none).
@@ -106,8 +127,9 @@ class FdTable {
   abi::Errno insert_at(abi::Fd fd, FdEntryPtr entry);
 
   // proc_fork: hold the table's lock across fork(2) so the child never
-  // inherits it held by a thread that does not exist there.
-  void lock_for_fork() { mutex_.lock(); }
+  // inherits it held by a thread that does not exist there. Settles every
+  // entry first: parent and child then share no deferred host flag change.
+  void lock_for_fork();
   void unlock_after_fork() { mutex_.unlock(); }
 
   size_t size() const;

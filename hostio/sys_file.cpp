@@ -210,27 +210,26 @@ SyscallOutcome file_open(SyscallContext& ctx, const SyscallRequest& r) {
   int access = O_RDONLY;
   if (!(oflags & abi::OFLAG_DIRECTORY)) access = wr ? (rd ? O_RDWR : O_WRONLY) : O_RDONLY;
   // Opened non-blocking so a FIFO without a peer cannot hang the call;
-  // the guest's nonblock flag is restored right after.
+  // the guest's nonblock flag is restored afterwards. `opened` is what the
+  // successful open asked for: F_GETFL would report exactly its access
+  // mode and append/nonblock/sync bits, so it need not be asked.
   int host = -1;
-  Errno e = path::open_beneath(dir->host_fd(), p, flags | access | O_NONBLOCK, 0666, &host);
+  int opened = flags | access | O_NONBLOCK;
+  Errno e = path::open_beneath(dir->host_fd(), p, opened, 0666, &host);
   if (e == abi::E_ISDIR && !(oflags & abi::OFLAG_CREAT) && access != O_RDONLY) {
     // A directory asked for with write rights: open it read-only; the
     // write rights are trimmed as not applying to the type.
-    e = path::open_beneath(dir->host_fd(), p, (flags & ~O_TRUNC) | O_RDONLY | O_NONBLOCK, 0, &host);
+    opened = (flags & ~O_TRUNC) | O_RDONLY | O_NONBLOCK;
+    e = path::open_beneath(dir->host_fd(), p, opened, 0, &host);
   }
   if (e == abi::E_NXIO) {
     // A FIFO opened write-only with no reader: open it read-write instead
     // (Linux allows it), which never blocks.
-    e = path::open_beneath(dir->host_fd(), p, (flags & ~O_TRUNC) | O_RDWR | O_NONBLOCK, 0, &host);
+    opened = (flags & ~O_TRUNC) | O_RDWR | O_NONBLOCK;
+    e = path::open_beneath(dir->host_fd(), p, opened, 0, &host);
   }
   if (e) return fail(e);
   UniqueFd owned(host);
-  // One F_GETFL serves the nonblocking fix-up, the access mode and fdflags.
-  int fl = fcntl(host, F_GETFL);
-  if (!(want.fs_flags & abi::FDFLAG_NONBLOCK) && fl >= 0 && (fl & O_NONBLOCK)) {
-    fl &= ~O_NONBLOCK;
-    fcntl(host, F_SETFL, fl);
-  }
   uint8_t type = abi::FILETYPE_UNKNOWN;
   if (Errno te = host_filetype(host, &type)) return fail(te);
   rights::RightsPair got;
@@ -238,14 +237,23 @@ SyscallOutcome file_open(SyscallContext& ctx, const SyscallRequest& r) {
                                      {want.fs_rights_base, want.fs_rights_inheriting}, type, &got))
     return fail(de);
   bool readable = false, writable = false;
-  access_from_host_flags(fl, &readable, &writable);
+  access_from_host_flags(opened, &readable, &writable);
   got.base &= rights::limit_by_access(type, readable, writable);
   auto entry = std::make_shared<FdEntry>();
+  if (!(want.fs_flags & abi::FDFLAG_NONBLOCK)) {
+    opened &= ~O_NONBLOCK;  // what the guest sees from now on
+    // FIFOs and devices block for real without the flag: clear it now.
+    // Regular files and directories: when it is observed (FdEntry).
+    if (type == abi::FILETYPE_REGULAR_FILE || type == abi::FILETYPE_DIRECTORY)
+      entry->nonblock_clear.pending.store(true, std::memory_order_relaxed);
+    else
+      fcntl(host, F_SETFL, opened);
+  }
   entry->host = std::make_shared<HostFd>(owned.release());
   entry->filetype = type;
   entry->rights_base = got.base;
   entry->rights_inheriting = got.inheriting;
-  entry->fdflags = fdflags_from_host_flags(fl);
+  entry->fdflags = fdflags_from_host_flags(opened);
   Fd out;
   if (Errno ie = ctx.fds.insert(std::move(entry), &out)) return fail(ie);
   return ok(out);

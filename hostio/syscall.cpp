@@ -65,6 +65,7 @@ Errno detail::copy_path(vm::GuestMemory& mem, GuestAddr p, uint64_t len, std::st
 uint16_t detail::live_fdflags(const FdEntry& e) {
   // append/nonblock live in the host open file description (shared with
   // dups); the sync flags are kept per entry (see sys_fd.cpp fd_stat_put).
+  settle_host_flags(e);
   const uint16_t host = host_fdflags(e.host_fd());
   const uint16_t sync = abi::FDFLAG_DSYNC | abi::FDFLAG_RSYNC | abi::FDFLAG_SYNC;
   return static_cast<uint16_t>((host & ~sync) | ((host | e.fdflags) & sync));
