@@ -11,6 +11,8 @@
 #include <memory>
 #include <mutex>
 
+#include <sys/stat.h>
+
 #include "abi/errno.h"
 #include "abi/types.h"
 #include "vm/process.h"
@@ -54,9 +56,30 @@ struct PendingNonblockClear {
   }
 };
 
+// file_open leaves learning the type (and with it the type's trim of the
+// rights) to the entry's first lookup: that fstat is then usually the one
+// the guest asked for anyway (file_stat_fget), or takes the place of the one
+// open would have made. Until then `filetype` and `rights_*` are not final;
+// FdTable::lookup resolves the entry (once, in place) before it checks
+// rights or hands it out, so nothing ever sees them unresolved.
+struct DeferredType {
+  mutable std::atomic<bool> pending{false};
+  abi::Rights dir_inheriting = 0;  // rights::derive_open's inputs
+  abi::Rights base = 0;
+  abi::Rights inheriting = 0;
+  bool readable = false;  // the host access mode it was opened with
+  bool writable = false;
+  DeferredType() = default;
+  DeferredType(const DeferredType& o)
+      : pending(o.pending.load()), dir_inheriting(o.dir_inheriting), base(o.base),
+        inheriting(o.inheriting), readable(o.readable), writable(o.writable) {}
+  DeferredType& operator=(const DeferredType&) = delete;
+};
+
 struct FdEntry {
   std::shared_ptr<HostFd> host;
   PendingNonblockClear nonblock_clear;
+  DeferredType deferred;
   uint8_t filetype = abi::FILETYPE_UNKNOWN;
   abi::Rights rights_base = 0;
   abi::Rights rights_inheriting = 0;
@@ -69,6 +92,8 @@ using FdEntryPtr = std::shared_ptr<const FdEntry>;
 // sockets; pipes and FIFOs are socket_stream). FILETYPE_UNKNOWN when it
 // cannot be classified; EBADF when the descriptor is not open.
 abi::Errno host_filetype(int host_fd, uint8_t* type);
+// The same from an fstat of it already made.
+uint8_t filetype_from_stat(int host_fd, const struct stat& st);
 // The name capvm gives the memfds behind fd_create1(shared_memory), so a
 // shared memory object can be told from a regular file after exec or
 // fd passing (host_filetype reads /proc/self/fd).
@@ -106,6 +131,11 @@ class FdTable {
   // implications of rights::satisfies); EBADF for an unknown fd,
   // ENOTCAPABLE when a right is missing.
   abi::Errno lookup(abi::Fd fd, abi::Rights need, FdEntryPtr* out) const;
+  // The same; when the lookup had to fstat the host fd to resolve a
+  // DeferredType, *st is that result and *fresh true (file_stat_fget then
+  // needs no fstat of its own).
+  abi::Errno lookup(abi::Fd fd, abi::Rights need, FdEntryPtr* out, struct stat* st,
+                    bool* fresh) const;
 
   // Installs `entry` at the lowest free number; EMFILE when full.
   abi::Errno insert(FdEntryPtr entry, abi::Fd* out);
