@@ -80,6 +80,14 @@ bool Translator::prepare_thread(std::string* error) {
 }
 
 LookupResult Translator::lookup(uint64_t pc) {
+  // First the indirect-branch table translated code itself trusts: a slot
+  // names a block of exactly that pc, and invalidation clears it. The run
+  // loop comes here after every syscall; this spares it the lock.
+  const int64_t slot = __atomic_load_n(&impl_->table[lookup_index(pc)], __ATOMIC_ACQUIRE);
+  if (slot != 0) {
+    const auto* b = reinterpret_cast<const Block*>(reinterpret_cast<uintptr_t>(&impl_->sentinel) + slot);
+    if (b->guest_pc == pc) return {b, 0};
+  }
   std::lock_guard<std::mutex> lock(impl_->mutex);
   auto it = impl_->blocks.find(pc);
   if (it != impl_->blocks.end()) return {it->second, 0};
