@@ -241,12 +241,11 @@ abi::Errno FdTable::lookup(abi::Fd fd, abi::Rights need, FdEntryPtr* out, struct
 abi::Errno FdTable::insert(FdEntryPtr entry, abi::Fd* out) {
   std::lock_guard<std::mutex> lock(mutex_);
   if (entries_.size() >= limit_) return abi::E_MFILE;
-  abi::Fd n = 0;
-  for (const auto& [fd, e] : entries_) {  // ordered: the first gap is the lowest free
-    if (fd != n) break;
-    ++n;
-  }
+  abi::Fd n = lowest_free_;
+  // Ordered: the first gap from the hint on is the lowest free number.
+  for (auto it = entries_.lower_bound(n); it != entries_.end() && it->first == n; ++it) ++n;
   entries_.emplace(n, std::move(entry));
+  lowest_free_ = n + 1;
   *out = n;
   return abi::E_SUCCESS;
 }
@@ -258,6 +257,7 @@ abi::Errno FdTable::close(abi::Fd fd) {
   if (it == entries_.end()) return abi::E_BADF;
   victim = std::move(it->second);
   entries_.erase(it);
+  if (fd < lowest_free_) lowest_free_ = fd;
   return abi::E_SUCCESS;
 }
 

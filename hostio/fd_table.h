@@ -172,6 +172,7 @@ class FdTable {
  private:
   mutable std::mutex mutex_;
   std::map<abi::Fd, FdEntryPtr> entries_;
+  abi::Fd lowest_free_ = 0;  // every fd below it is in use (insert starts here)
   size_t limit_ = kMaxFds;
 };
 
