@@ -36,15 +36,23 @@ using abi::Sys;
 Errno detail::gather_iovecs(vm::GuestMemory& mem, GuestAddr iovs, uint64_t iovcnt, unsigned need,
                             std::vector<struct iovec>* out) {
   if (iovcnt > kMaxIovecs) return abi::E_INVAL;
-  // Ciovec and Iovec share one layout (layouts-64.txt).
-  std::vector<abi::Iovec> guest(iovcnt);
+  // Ciovec and Iovec share one layout (layouts-64.txt). Copied in once;
+  // the usual one or two without a heap allocation.
+  abi::Iovec small[8];
+  std::vector<abi::Iovec> large;
+  abi::Iovec* guest = small;
+  if (iovcnt > sizeof small / sizeof small[0]) {
+    large.resize(iovcnt);
+    guest = large.data();
+  }
   if (iovcnt != 0) {
-    if (Errno e = mem.read(iovs, guest.data(), iovcnt * sizeof(abi::Iovec))) return e;
+    if (Errno e = mem.read(iovs, guest, iovcnt * sizeof(abi::Iovec))) return e;
   }
   out->clear();
   out->reserve(iovcnt);
   uint64_t total = 0;
-  for (const abi::Iovec& v : guest) {
+  for (uint64_t i = 0; i < iovcnt; ++i) {
+    const abi::Iovec& v = guest[i];
     if (v.buf_len == 0) continue;
     vm::GuestMemory::HostSpan s;
     if (Errno e = mem.span(v.buf, v.buf_len, need, &s)) return e;
@@ -92,7 +100,8 @@ namespace {
 SyscallOutcome sys_fd_read(SyscallContext& ctx, const SyscallRequest& r) {
   FdEntryPtr fd;
   if (Errno e = ctx.fds.lookup(u32(r.args[0]), abi::RIGHT_FD_READ, &fd)) return fail(e);
-  std::vector<struct iovec> iov;
+  // Reused per thread (handlers do not nest): no allocation per call.
+  thread_local std::vector<struct iovec> iov;
   if (Errno e = gather_iovecs(ctx.mem, r.args[1], r.args[2], vm::kProtWrite, &iov))
     return fail(e);
   if (iov.empty()) return ok(0);
@@ -104,7 +113,8 @@ SyscallOutcome sys_fd_read(SyscallContext& ctx, const SyscallRequest& r) {
 SyscallOutcome sys_fd_write(SyscallContext& ctx, const SyscallRequest& r) {
   FdEntryPtr fd;
   if (Errno e = ctx.fds.lookup(u32(r.args[0]), abi::RIGHT_FD_WRITE, &fd)) return fail(e);
-  std::vector<struct iovec> iov;
+  // Reused per thread (handlers do not nest): no allocation per call.
+  thread_local std::vector<struct iovec> iov;
   if (Errno e = gather_iovecs(ctx.mem, r.args[1], r.args[2], vm::kProtRead, &iov))
     return fail(e);
   if (iov.empty()) return ok(0);
