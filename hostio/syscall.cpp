@@ -105,7 +105,9 @@ SyscallOutcome sys_fd_read(SyscallContext& ctx, const SyscallRequest& r) {
   if (Errno e = gather_iovecs(ctx.mem, r.args[1], r.args[2], vm::kProtWrite, &iov))
     return fail(e);
   if (iov.empty()) return ok(0);
-  const ssize_t n = readv(fd->host_fd(), iov.data(), static_cast<int>(iov.size()));
+  // One buffer (the usual case): read(2) spares the kernel the iovec copy-in.
+  const ssize_t n = iov.size() == 1 ? read(fd->host_fd(), iov[0].iov_base, iov[0].iov_len)
+                                    : readv(fd->host_fd(), iov.data(), static_cast<int>(iov.size()));
   if (n < 0) return fail(from_host_errno(errno));
   return ok(static_cast<uint64_t>(n));
 }
@@ -118,7 +120,8 @@ SyscallOutcome sys_fd_write(SyscallContext& ctx, const SyscallRequest& r) {
   if (Errno e = gather_iovecs(ctx.mem, r.args[1], r.args[2], vm::kProtRead, &iov))
     return fail(e);
   if (iov.empty()) return ok(0);
-  const ssize_t n = writev(fd->host_fd(), iov.data(), static_cast<int>(iov.size()));
+  const ssize_t n = iov.size() == 1 ? write(fd->host_fd(), iov[0].iov_base, iov[0].iov_len)
+                                    : writev(fd->host_fd(), iov.data(), static_cast<int>(iov.size()));
   if (n < 0) return fail(from_host_errno(errno));
   sync_after_write(*fd);
   return ok(static_cast<uint64_t>(n));
