@@ -163,3 +163,54 @@ TEST_CASE("a faulting load maps back to its guest pc and invalidate retranslates
   CHECK(f.run() == ExitReason::kSyscall);
   CHECK(ctx.x[0] == 42);
 }
+
+TEST_CASE("a block that skipped saving flags its successor overwrote is retranslated with it", "[a64api]") {
+  // Block A (cmp x0, #5; b B) leaves NZCV in host flags only when B starts
+  // by overwriting them. Rewriting B into a flag reader and invalidating
+  // just B must invalidate A too, or B would read stale flags.
+  Fixture f;
+  A64Context& ctx = this_thread_context();
+  f.code({0xF100141F /* cmp x0, #5 */, 0x14000007 /* b +0x1c */});
+  const uint32_t b1[] = {0xEB01003F /* cmp x1, x1 */, 0xD4200020 /* brk #1 */};
+  f.mem->poke(kCode + 0x20, b1, sizeof b1);
+  f.tr->invalidate(kCode + 0x20, sizeof b1);
+  ctx.x[0] = 5;
+  ctx.x[1] = 7;
+  REQUIRE(f.run() == ExitReason::kTrap);
+  CHECK(nzcv(ctx) == 0x60000000u);  // Z and C from cmp x1, x1
+  const uint32_t b2[] = {0x9A9F17E2 /* cset x2, eq */, 0xD4200020 /* brk #1 */};
+  f.mem->poke(kCode + 0x20, b2, sizeof b2);
+  f.tr->invalidate(kCode + 0x20, sizeof b2);
+  ctx.x[2] = 99;
+  set_nzcv(ctx, 0);  // Z clear: what a stale context would give
+  REQUIRE(f.run() == ExitReason::kTrap);
+  CHECK(ctx.x[2] == 1);  // eq, from cmp x0, #5
+}
+
+TEST_CASE("flags reach the target of a side exit inside a superblock", "[a64api]") {
+  // Conditional branches do not end a block. The fall-through overwrites
+  // the flags, the taken target reads them: they must be in the context
+  // when the side exit leaves, whether the compare was deferred to the
+  // branch (b.ne) or the branch does not read flags at all (cbz).
+  Fixture f;
+  A64Context& ctx = this_thread_context();
+  f.code({0xF100141F /* cmp x0, #5 */, 0x54000061 /* b.ne +0xc */, 0xEB01003F /* cmp x1, x1 */,
+          0xD4200020 /* brk #1 */, 0x9A9F07E2 /* cset x2, ne */, 0xD4200020 /* brk #1 */});
+  ctx.x[0] = 7;
+  ctx.x[1] = 3;
+  ctx.x[2] = 99;
+  set_nzcv(ctx, 0x40000000u);  // Z set: what a stale context would give
+  REQUIRE(f.run() == ExitReason::kTrap);
+  CHECK(ctx.pc == kCode + 0x14);
+  CHECK(ctx.x[2] == 1);
+
+  f.code({0xF100141F /* cmp x0, #5 */, 0xB4000061 /* cbz x1, +0xc */, 0xEB01003F /* cmp x1, x1 */,
+          0xD4200020 /* brk #1 */, 0x9A9F07E2 /* cset x2, ne */, 0xD4200020 /* brk #1 */});
+  ctx.x[0] = 7;
+  ctx.x[1] = 0;
+  ctx.x[2] = 99;
+  set_nzcv(ctx, 0x40000000u);
+  REQUIRE(f.run() == ExitReason::kTrap);
+  CHECK(ctx.pc == kCode + 0x14);
+  CHECK(ctx.x[2] == 1);
+}

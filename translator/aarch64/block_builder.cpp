@@ -3,6 +3,7 @@
 // later instruction reads, lower each instruction through its class's
 // lowering, and end the block in typed exits.
 #include <Zydis/Zydis.h>
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <cstring>
@@ -14,6 +15,7 @@ namespace capvm::aarch64 {
 using namespace asmjit;
 
 void Emitter::exit_with(ExitReason reason, uint64_t pc) {
+  writeback();
   a.mov(x86::rax, imm(pc));
   a.mov(ctx(CAPVM_A64_OFF(pc), 8), x86::rax);
   a.mov(ctx(CAPVM_A64_OFF(exit_reason), 8), imm(static_cast<int32_t>(reason)));
@@ -21,15 +23,26 @@ void Emitter::exit_with(ExitReason reason, uint64_t pc) {
 }
 
 Label Emitter::exit_label(uint64_t target) {
+  if (target == block_pc) return body;  // a loop: stay in the block
   Label l = a.newLabel();
   pending.push_back({l, target});
   return l;
 }
 
-void Emitter::direct_exit(uint64_t target) { emit_exit_stub({a.newLabel(), target}); }
+void Emitter::direct_exit(uint64_t target) {
+  if (target == block_pc) {
+    a.jmp(body);
+    return;
+  }
+  emit_exit_stub({a.newLabel(), target});
+}
 
 void Emitter::emit_exit_stub(const PendingExit& e) {
   a.bind(e.label);
+  // The target block loads what it needs from the context.
+  writeback();
+  const uint32_t written = dirty;
+  dirty = 0;  // exit_with below must not store them twice
   // The patchable jmp rel32, its displacement 4-byte aligned so linking is
   // one atomic store; rel32 = 0 falls through to the slow path.
   a.align(AlignMode::kCode, 4);
@@ -40,11 +53,19 @@ void Emitter::emit_exit_stub(const PendingExit& e) {
   a.lea(x86::rax, x86::ptr(site));
   a.mov(ctx(CAPVM_A64_OFF(link_site), 8), x86::rax);
   exit_with(ExitReason::kBranch, e.target);
+  dirty = written;
+}
+
+Lowered Emitter::fall_through(uint64_t next) {
+  if (!last_insn) return Lowered::kContinue;
+  direct_exit(next);
+  return Lowered::kEndBlock;
 }
 
 void Emitter::indirect_exit() {
   // rax = guest target. Flags live in the context, so host flags are free.
   Label miss = a.newLabel();
+  writeback();  // stores only: rax survives
   a.mov(ctx(CAPVM_A64_OFF(branch_target), 8), x86::rax);
   a.mov(x86::ecx, x86::eax);
   a.shr(x86::ecx, 2);
@@ -63,6 +84,27 @@ void Emitter::indirect_exit() {
 }
 
 namespace {
+
+// A conditional branch: a side exit inside a superblock.
+bool is_side_exit(const Insn& in) {
+  switch (in.op) {
+    case Op::Bcc: return (in.ops[0].imm & 15) < 14;
+    case Op::CBZX: case Op::CBZW: case Op::CBNZX: case Op::CBNZW:
+    case Op::TBZX: case Op::TBZW: case Op::TBNZX: case Op::TBNZW:
+      return true;
+    default: return false;
+  }
+}
+
+// Taken target of a conditional branch.
+uint64_t side_exit_target(const Insn& in) {
+  switch (in.op) {
+    case Op::TBZX: case Op::TBZW: case Op::TBNZX: case Op::TBNZW:
+      return in.pc + static_cast<uint64_t>(in.ops[2].imm * 4);
+    default:
+      return in.pc + static_cast<uint64_t>(in.ops[1].imm * 4);
+  }
+}
 
 bool is_control_flow(InsnClass c) {
   return c == InsnClass::kBranchImm || c == InsnClass::kBranchCond || c == InsnClass::kBranchReg ||
@@ -146,7 +188,107 @@ void dump_block(const Block& b, const std::vector<Insn>& insns) {
   }
 }
 
+// Condition operand of a flag reader that loads the flags before emitting
+// anything else (B.cond, CSEL/CSINC/CSINV, CCMP/CCMN), or -1.
+int first_load_cond(const Insn& in) {
+  switch (in.op) {
+    case Op::Bcc: return static_cast<int>(in.ops[0].imm & 15);
+    case Op::CSELXr: case Op::CSELWr: case Op::CSINCXr: case Op::CSINCWr:
+    case Op::CSINVXr: case Op::CSINVWr:
+    case Op::CCMPXr: case Op::CCMPWr: case Op::CCMPXi: case Op::CCMPWi:
+    case Op::CCMNXr: case Op::CCMNWr: case Op::CCMNXi: case Op::CCMNWi:
+      return static_cast<int>(in.ops[3].imm & 15);
+    default: return -1;
+  }
+}
+
+int gp_index_of(const Operand& o) {
+  if (!o.is_reg()) return -1;
+  switch (o.reg.kind) {
+    case RegKind::kX: case RegKind::kW: return o.reg.index;
+    case RegKind::kSP: case RegKind::kWSP: return static_cast<int>(kSp);
+    default: return -1;
+  }
+}
+
+// If insns[i] is a compare into ZR (SUBS/ANDS, immediate or register) whose
+// flags are read first by a later instruction j of the block that loads
+// them first, and nothing in between reads or writes the flags or names the
+// compare's registers: j. Otherwise 0.
+size_t deferrable_compare(const std::vector<Insn>& insns, size_t i) {
+  const Insn& w = insns[i];
+  switch (w.op) {
+    case Op::SUBSXri: case Op::SUBSWri: case Op::SUBSXrs: case Op::SUBSWrs:
+    case Op::ANDSXri: case Op::ANDSWri: case Op::ANDSXrs: case Op::ANDSWrs:
+      break;
+    default: return 0;
+  }
+  if (w.ops[0].reg.kind != RegKind::kXZR && w.ops[0].reg.kind != RegKind::kWZR) return 0;
+  const int n = gp_index_of(w.ops[1]), m = gp_index_of(w.ops[2]);
+  for (size_t j = i + 1; j < insns.size(); ++j) {
+    const Insn& x = insns[j];
+    if (x.op == Op::kInvalid) return 0;
+    if (reads_flags(x)) {
+      const int c = first_load_cond(x);
+      return c >= 0 && c < 14 ? j : 0;
+    }
+    if (writes_flags(x) || x.info().cls == InsnClass::kSystem || is_control_flow(x.info().cls)) return 0;
+    for (unsigned k = 0; k < x.num_ops; ++k) {
+      const int r = gp_index_of(x.ops[k]);
+      if (r >= 0 && (r == n || r == m)) return 0;
+    }
+  }
+  return 0;
+}
+
 }  // namespace
+
+bool Translator::Impl::flags_live_out(const Insn& last, uint64_t next, uint64_t* lo, uint64_t* hi) {
+  // The successors a direct branch (or the fall-through) leads to.
+  uint64_t succ[2];
+  unsigned count = 0;
+  const uint64_t pc = last.pc;
+  switch (last.op) {
+    case Op::B: case Op::BL: succ[count++] = pc + static_cast<uint64_t>(last.ops[0].imm * 4); break;
+    case Op::Bcc:
+      succ[count++] = pc + static_cast<uint64_t>(last.ops[1].imm * 4);
+      if ((last.ops[0].imm & 15) < 14) succ[count++] = next;
+      break;
+    case Op::CBZX: case Op::CBZW: case Op::CBNZX: case Op::CBNZW:
+      succ[count++] = pc + static_cast<uint64_t>(last.ops[1].imm * 4);
+      succ[count++] = next;
+      break;
+    case Op::TBZX: case Op::TBZW: case Op::TBNZX: case Op::TBNZW:
+      succ[count++] = pc + static_cast<uint64_t>(last.ops[2].imm * 4);
+      succ[count++] = next;
+      break;
+    default:
+      if (is_control_flow(last.info().cls)) return true;  // BR/BLR/RET: unknown target
+      succ[count++] = next;  // the block stopped at its size limit
+  }
+  for (unsigned s = 0; s < count; ++s)
+    if (!flags_dead_at(succ[s], lo, hi)) return true;
+  return false;
+}
+
+bool Translator::Impl::flags_dead_at(uint64_t pc, uint64_t* lo, uint64_t* hi) {
+  // Dead only if the code at pc overwrites NZCV before anything can read
+  // it, within a few straight-line instructions of guest code that is
+  // executable now (the block is invalidated with that code: peek range).
+  const Decoder& dec = Decoder::get();
+  uint64_t at = pc;
+  for (unsigned k = 0; k < 8; ++k, at += 4) {
+    uint32_t raw = 0;
+    Insn in;
+    if (mem.fetch_code(at, &raw, 4) != abi::E_SUCCESS || dec.decode(raw, at, &in) != DecodeStatus::kOk)
+      return false;
+    *lo = std::min(*lo, at);
+    *hi = std::max(*hi, at + 4);
+    if (reads_flags(in) || in.info().cls == InsnClass::kSystem || is_control_flow(in.info().cls)) return false;
+    if (writes_flags(in)) return true;
+  }
+  return false;
+}
 
 Block* Translator::Impl::translate_locked(uint64_t pc, int* signal) {
   const Decoder& dec = Decoder::get();
@@ -176,15 +318,28 @@ Block* Translator::Impl::translate_locked(uint64_t pc, int* signal) {
     }
     insns.push_back(in);
     cur += 4;
-    if (is_control_flow(in.info().cls)) {
+    if (is_control_flow(in.info().cls) && !is_side_exit(in)) {
       end = End::kControl;
       break;
     }
   }
-  std::vector<bool> live(insns.size(), true);
-  bool need = true;  // flags are live at every block end
+  // Flag liveness: backwards from the block's end, where the flags are live
+  // unless every successor overwrites them before reading them.
+  uint64_t peek_lo = pc, peek_hi = cur;
+  bool need = end == End::kControl || end == End::kLimit ? flags_live_out(insns.back(), cur, &peek_lo, &peek_hi)
+                                                           : true;
+  std::vector<bool> live(insns.size(), true);   // flags written by i are read later
+  std::vector<bool> after(insns.size(), true);  // flags are live after i
   for (size_t i = insns.size(); i-- > 0;) {
-    if (insns[i].op == Op::kInvalid) continue;
+    // A side exit that is not the block's last instruction: after it the
+    // flags are also live if its target may read them.
+    if (i + 1 < insns.size() && is_side_exit(insns[i]) && !need)
+      need = !flags_dead_at(side_exit_target(insns[i]), &peek_lo, &peek_hi);
+    after[i] = need;
+    if (insns[i].op == Op::kInvalid) {
+      need = true;  // SIGILL: the state is reported as it is
+      continue;
+    }
     live[i] = need;
     if (writes_flags(insns[i])) need = false;
     if (reads_flags(insns[i])) need = true;
@@ -197,17 +352,31 @@ Block* Translator::Impl::translate_locked(uint64_t pc, int* signal) {
   x86::Assembler a(&code);
   Emitter e(*this, a);
   e.block = block.get();
+  e.block_pc = pc;
+  e.begin_block(insns);
   uint64_t end_pc = pc;
   bool ended = false;
+  size_t deferred_reader = 0;
   for (size_t i = 0; i < insns.size() && !ended; ++i) {
     const Insn& in = insns[i];
     block->pc_map.emplace_back(static_cast<uint32_t>(a.offset()), in.pc);
     end_pc = in.pc + 4;
     Lowered r = Lowered::kUnsupported;
     if (in.op != Op::kInvalid) {
+      if (const size_t j = deferrable_compare(insns, i); j != 0) {
+        e.deferred = &in;
+        e.deferred_save = !writes_flags(insns[j]) && after[j];
+        deferred_reader = j;
+        continue;  // emitted by instruction j's load_flags
+      }
       e.in = &in;
       e.flags_live = live[i];
+      e.last_insn = i + 1 == insns.size();
       r = lower(e);
+      if (i == deferred_reader && e.deferred != nullptr) {
+        // (Cannot happen: such a reader loads the flags first.) Stay exact.
+        e.emit_deferred();
+      }
     }
     if (r == Lowered::kUnsupported) {
       // A clear SIGILL with the pc and the encoding, never a guess.
@@ -221,6 +390,8 @@ Block* Translator::Impl::translate_locked(uint64_t pc, int* signal) {
   if (!ended) e.direct_exit(end_pc);
   (void)end;
   block->guest_end = end_pc;
+  block->peek_lo = std::min(peek_lo, pc);
+  block->peek_hi = std::max(peek_hi, end_pc);
   for (const Emitter::PendingExit& p : e.pending) e.emit_exit_stub(p);
   if (!install(code, block.get())) {
     *signal = SIGKILL;

@@ -1,5 +1,7 @@
 // Emitter: guest register and flag access shared by every lowering, and the
 // small encoders of A64 immediates.
+#include <array>
+
 #include "translator/aarch64/translator_impl.h"
 
 namespace capvm::aarch64 {
@@ -10,32 +12,79 @@ bool Emitter::is64(Reg r) {
   return r.kind == RegKind::kX || r.kind == RegKind::kSP || r.kind == RegKind::kXZR;
 }
 
+namespace {
+// Index into x[] of an X/W/SP/WSP register (ZR has none).
+unsigned gp_index(Reg r) { return (r.kind == RegKind::kSP || r.kind == RegKind::kWSP) ? kSp : r.index; }
+}  // namespace
+
 void Emitter::load_gp(const x86::Gp& dst, Reg r) {
-  switch (r.kind) {
-    case RegKind::kX: a.mov(dst.r64(), xmem(r.index)); break;
-    case RegKind::kSP: a.mov(dst.r64(), xmem(kSp)); break;
-    case RegKind::kW: a.mov(dst.r32(), ctx(CAPVM_A64_OFF(x) + 8 * r.index, 4)); break;
-    case RegKind::kWSP: a.mov(dst.r32(), ctx(CAPVM_A64_OFF(x) + 8 * kSp, 4)); break;
-    default: a.xor_(dst.r32(), dst.r32()); break;  // XZR/WZR
+  if (r.kind == RegKind::kXZR || r.kind == RegKind::kWZR) {
+    a.mov(dst.r32(), 0);  // mov, not xor: keeps host flags
+    return;
   }
+  const bool wide = r.kind == RegKind::kX || r.kind == RegKind::kSP;
+  const unsigned i = gp_index(r);
+  x86::Gp h;
+  if (slot[i] >= 0) {
+    h = kCacheHost[slot[i]];
+    if (wide) {
+      if (h.id() != dst.id()) a.mov(dst.r64(), h);
+    } else {
+      a.mov(dst.r32(), h.r32());
+    }
+    return;
+  }
+  if (wide)
+    a.mov(dst.r64(), xmem(i));
+  else
+    a.mov(dst.r32(), ctx(CAPVM_A64_OFF(x) + 8 * static_cast<int32_t>(i), 4));
 }
 
 void Emitter::store_gp(Reg r, const x86::Gp& src) {
-  switch (r.kind) {
-    case RegKind::kX: a.mov(xmem(r.index), src.r64()); break;
-    case RegKind::kSP: a.mov(xmem(kSp), src.r64()); break;
-    case RegKind::kW:
-    case RegKind::kWSP:
-      a.mov(src.r32(), src.r32());  // zero-extend (mov keeps host flags)
-      a.mov(xmem(r.kind == RegKind::kW ? r.index : kSp), src.r64());
-      break;
-    default: break;  // XZR/WZR: discarded
+  if (r.kind == RegKind::kXZR || r.kind == RegKind::kWZR) return;  // discarded
+  const bool wide = r.kind == RegKind::kX || r.kind == RegKind::kSP;
+  const unsigned i = gp_index(r);
+  x86::Gp h;
+  if (slot[i] >= 0) {
+    h = kCacheHost[slot[i]];
+    dirty |= 1u << i;
+    if (wide) {
+      if (h.id() != src.id()) a.mov(h, src.r64());
+    } else {
+      a.mov(h.r32(), src.r32());  // a 32-bit write zero-extends
+    }
+    return;
   }
+  if (!wide) a.mov(src.r32(), src.r32());  // zero-extend (mov keeps host flags)
+  a.mov(xmem(i), src.r64());
+}
+
+void Emitter::note_written(Reg r) {
+  if (r.kind == RegKind::kX || r.kind == RegKind::kSP || r.kind == RegKind::kW || r.kind == RegKind::kWSP)
+    dirty |= 1u << gp_index(r);
+}
+
+bool Emitter::gp_operand(Reg r, x86::Gp* out) const {
+  if (r.kind != RegKind::kX && r.kind != RegKind::kSP && r.kind != RegKind::kW && r.kind != RegKind::kWSP)
+    return false;
+  const int8_t k = slot[gp_index(r)];
+  if (k < 0) return false;
+  *out = kCacheHost[k];
+  return true;
 }
 
 void Emitter::store_imm(Reg r, uint64_t value) {
   if (r.kind == RegKind::kXZR || r.kind == RegKind::kWZR) return;
   if (!is64(r)) value &= 0xFFFFFFFFu;
+  x86::Gp h;
+  if (gp_operand(r, &h)) {
+    dirty |= 1u << gp_index(r);
+    if (value <= 0xFFFFFFFFu)
+      a.mov(h.r32(), imm(value));  // zero-extends
+    else
+      a.mov(h, imm(value));
+    return;
+  }
   a.mov(x86::rdx, imm(value));
   store_gp(r, x86::rdx);
 }
@@ -83,13 +132,30 @@ void Emitter::save_flags() {
   a.lahf();
   a.seto(x86::al);
   a.mov(ctx(CAPVM_A64_OFF(flags), 2), x86::ax);
+  flags_in_host_at = a.offset();  // lahf/seto/mov left the host flags alone
 }
 
 void Emitter::save_flags_const(uint32_t bits) {
   a.mov(ctx(CAPVM_A64_OFF(flags), 8), imm(static_cast<int32_t>(canonical_flags(bits))));
 }
 
+void Emitter::emit_deferred() {
+  const Insn* reader = in;
+  const bool live = flags_live;
+  in = deferred;
+  flags_live = deferred_save;
+  deferred = nullptr;
+  lower_int_arith(*this);  // cmp/test, then the capture when it is saved
+  flags_in_host_at = a.offset();
+  in = reader;
+  flags_live = live;
+}
+
 void Emitter::load_flags() {
+  if (deferred != nullptr) emit_deferred();
+  // Nothing emitted since the writer saved them: the host flags still are
+  // the guest's (cmp; b.cond, subs; csel).
+  if (a.offset() == flags_in_host_at) return;
   a.movzx(x86::eax, ctx(CAPVM_A64_OFF(flags), 2));
   a.add(x86::al, 0x7F);  // OF = (al == 1)
   a.sahf();
@@ -106,8 +172,12 @@ x86::CondCode Emitter::cond(unsigned c) {
 }
 
 void Emitter::call(const void* fn) {
+  // Helpers see (and may change) guest registers in the context, and the
+  // SysV ABI lets them clobber r8-r11.
+  writeback();
   a.mov(x86::rax, imm(reinterpret_cast<uint64_t>(fn)));
   a.call(x86::rax);
+  reload_cached();
 }
 
 void Emitter::call_insn_helper(void (*fn)(A64Context*, const Insn*)) {

@@ -16,7 +16,9 @@ bool reads_flags(const Insn& in) {
     case InsnClass::kFpCompare:
       return in.op == Op::FCCMPDrr || in.op == Op::FCCMPSrr;
     case InsnClass::kSystem:
-      return in.op == Op::MRS || in.op == Op::SVC;  // conservative
+      // MRS may read NZCV; at SVC and BRK the dispatcher (and a debugger or
+      // test looking at the state) sees the context.
+      return in.op == Op::MRS || in.op == Op::SVC || in.op == Op::BRK;
     default:
       return false;
   }

@@ -26,7 +26,7 @@ Lowered lower_branch(Emitter& e) {
       } else {
         e.load_flags();
         a.j(Emitter::cond(c), e.exit_label(target));
-        e.direct_exit(next);
+        return e.fall_through(next);
       }
       return Lowered::kEndBlock;
     }
@@ -38,11 +38,14 @@ Lowered lower_branch(Emitter& e) {
         e.direct_exit(nz ? next : in.pc + static_cast<uint64_t>(e.opimm(1) * 4));
         return Lowered::kEndBlock;
       }
-      a.cmp(e.ctx(CAPVM_A64_OFF(x) + 8 * rt.index, x ? 8 : 4), 0);
+      if (x86::Gp h; e.gp_operand(rt, &h)) {
+        if (x) a.test(h, h); else a.test(h.r32(), h.r32());
+      } else {
+        a.cmp(e.ctx(CAPVM_A64_OFF(x) + 8 * rt.index, x ? 8 : 4), 0);
+      }
       a.j(nz ? x86::CondCode::kNE : x86::CondCode::kE,
           e.exit_label(in.pc + static_cast<uint64_t>(e.opimm(1) * 4)));
-      e.direct_exit(next);
-      return Lowered::kEndBlock;
+      return e.fall_through(next);
     }
     case Op::TBZX: case Op::TBZW: case Op::TBNZX: case Op::TBNZW: {
       const bool nz = in.op == Op::TBNZX || in.op == Op::TBNZW;
@@ -54,16 +57,19 @@ Lowered lower_branch(Emitter& e) {
         return Lowered::kEndBlock;
       }
       // test byte [x + bit/8], 1 << bit%8: little-endian register image.
+      if (x86::Gp h; e.gp_operand(rt, &h)) {
+        a.bt(h, bit);  // CF = the bit
+        a.j(nz ? x86::CondCode::kC : x86::CondCode::kNC, e.exit_label(target));
+        return e.fall_through(next);
+      }
       a.test(e.ctx(CAPVM_A64_OFF(x) + 8 * rt.index + static_cast<int32_t>(bit / 8), 1), imm(1u << (bit % 8)));
       a.j(nz ? x86::CondCode::kNE : x86::CondCode::kE, e.exit_label(target));
-      e.direct_exit(next);
-      return Lowered::kEndBlock;
+      return e.fall_through(next);
     }
     case Op::BR: case Op::BLR: case Op::RET:
       e.load_gp(x86::rax, e.reg(0));  // read before BLR writes X30 (blr x30)
       if (in.op == Op::BLR) {
-        a.mov(x86::rcx, imm(next));
-        a.mov(e.xmem(30), x86::rcx);
+        e.store_imm(Reg{RegKind::kX, 30}, next);
       }
       e.indirect_exit();
       return Lowered::kEndBlock;

@@ -15,10 +15,15 @@ Lowered lower_cond(Emitter& e) {
     const bool wide = Emitter::is64(rd);
     const unsigned c = e.opimm(3) & 15;
     const x86::Gp n = wide ? x86::Gp(x86::rcx) : x86::Gp(x86::ecx), m = wide ? x86::Gp(x86::rdx) : x86::Gp(x86::edx);
+    // Flags first where nothing after clobbers them (loads are movs, and
+    // lea/not keep the flags), so a preceding compare's host flags are used
+    // as they are.
+    const bool neg = op == Op::CSNEGXr || op == Op::CSNEGWr;
+    if (c < 14 && !neg) e.load_flags();
     e.load_gp(x86::rcx, e.reg(1));
     e.load_gp(x86::rdx, e.reg(2));
     switch (op) {
-      case Op::CSINCXr: case Op::CSINCWr: a.inc(m); break;
+      case Op::CSINCXr: case Op::CSINCWr: a.lea(m, x86::ptr(x86::rdx, 1)); break;
       case Op::CSINVXr: case Op::CSINVWr: a.not_(m); break;
       case Op::CSNEGXr: case Op::CSNEGWr: a.neg(m); break;
       default: break;
@@ -26,7 +31,7 @@ Lowered lower_cond(Emitter& e) {
     if (c >= 14) {
       a.mov(x86::rdx, x86::rcx);  // AL/NV: always Rn
     } else {
-      e.load_flags();
+      if (neg) e.load_flags();
       a.cmov(Emitter::cond(c), m, n);
     }
     e.store_gp(rd, x86::rdx);
@@ -41,13 +46,11 @@ Lowered lower_cond(Emitter& e) {
   const unsigned c = e.opimm(3) & 15;
   const x86::Gp n = wide ? x86::Gp(x86::rdx) : x86::Gp(x86::edx), m = wide ? x86::Gp(x86::rcx) : x86::Gp(x86::ecx);
   Label skip = a.newLabel(), done = a.newLabel();
+  if (c < 14) e.load_flags();  // first: the movs below keep the flags
   e.load_gp(x86::rdx, rn);
   if (imm_form) a.mov(x86::ecx, imm(e.opimm(1) & 31));
   else e.load_gp(x86::rcx, e.reg(1));
-  if (c < 14) {
-    e.load_flags();
-    a.j(x86::negateCond(Emitter::cond(c)), skip);
-  }
+  if (c < 14) a.j(x86::negateCond(Emitter::cond(c)), skip);
   if (cmn) {
     a.add(n, m);
     a.cmc();

@@ -97,6 +97,127 @@ Lowered lower_move_wide(Emitter& e) {
   return Lowered::kContinue;
 }
 
+// The common forms straight on cached host registers: add/sub/logic with an
+// immediate or an unshifted register, no carry in, no inverted operand.
+// Produces exactly the host flags of the general path below. False when
+// the instruction is not one of them (nothing emitted then).
+bool lower_fast(Emitter& e, const Form& f, bool wide) {
+  const Insn& in = *e.in;
+  const InsnClass cls = in.info().cls;
+  auto& a = e.a;
+  const Reg rd = e.reg(0), rn = e.reg(1);
+  if (f.invert_rm) return false;
+  // Second operand: an immediate or a register as it is.
+  bool is_imm = false;
+  int64_t value = 0;
+  x86::Gp m;
+  switch (cls) {
+    case InsnClass::kAddSubImm:
+      is_imm = true;
+      value = e.opimm(2) << e.opimm(3);
+      break;
+    case InsnClass::kLogicImm: {
+      uint64_t v = 0;
+      if (!decode_logical_imm(static_cast<uint64_t>(e.opimm(2)), wide ? 64 : 32, &v)) return false;
+      if (wide && static_cast<int64_t>(v) != static_cast<int32_t>(v)) return false;
+      is_imm = true;
+      value = wide ? static_cast<int64_t>(v) : static_cast<int32_t>(static_cast<uint32_t>(v));
+      break;
+    }
+    case InsnClass::kAddSubShifted:
+    case InsnClass::kLogicShifted:
+      if ((e.opimm(3) & 63) != 0) return false;
+      if (e.reg(2).kind == RegKind::kXZR || e.reg(2).kind == RegKind::kWZR) {
+        is_imm = true;  // #0
+      } else if (!e.gp_operand(e.reg(2), &m)) {
+        e.load_gp(x86::rcx, e.reg(2));
+        m = x86::rcx;
+      }
+      break;
+    default:
+      return false;
+  }
+  const auto w = [&](const x86::Gp& r) -> x86::Gp { return wide ? x86::Gp(r.r64()) : x86::Gp(r.r32()); };
+  // MOV (ORR rd, zr, rm) and MOV to/from SP (ADD rd, rn, #0).
+  const bool rn_zero = rn.kind == RegKind::kXZR || rn.kind == RegKind::kWZR;
+  x86::Gp hd;
+  const bool d_cached = e.gp_operand(rd, &hd);
+  const bool d_zero = rd.kind == RegKind::kXZR || rd.kind == RegKind::kWZR;
+  // Flag-setting compares into ZR: cmp / test on the operands.
+  if (d_zero) {
+    if (!f.set_flags) return true;  // result and flags discarded (a NOP)
+    if (f.kind != Kind::kSub && f.kind != Kind::kAnd) return false;
+    x86::Gp n;
+    if (!e.gp_operand(rn, &n)) {
+      e.load_gp(x86::rdx, rn);
+      n = x86::rdx;
+    }
+    if (f.kind == Kind::kSub) {
+      if (is_imm) a.cmp(w(n), imm(value)); else a.cmp(w(n), w(m));
+    } else {
+      if (is_imm) a.test(w(n), imm(value)); else a.test(w(n), w(m));
+      a.stc();
+    }
+    e.save_flags();
+    return true;
+  }
+  if (f.kind == Kind::kOrr && rn_zero && !f.set_flags) {
+    if (is_imm) {
+      e.store_imm(rd, static_cast<uint64_t>(value));
+    } else if (d_cached) {
+      a.mov(w(hd), w(m));
+      e.note_written(rd);
+    } else {
+      if (m != x86::rcx) a.mov(x86::rcx, m);
+      e.store_gp(rd, x86::rcx);
+    }
+    return true;
+  }
+  if (!d_cached) return false;  // the general path stores through rdx anyway
+  // Non-flag add/sub of an immediate or register: one lea.
+  x86::Gp n;
+  const bool n_cached = e.gp_operand(rn, &n);
+  if (!f.set_flags && (f.kind == Kind::kAdd || (f.kind == Kind::kSub && is_imm)) && n_cached) {
+    if (is_imm)
+      a.lea(w(hd), x86::ptr(n, static_cast<int32_t>(f.kind == Kind::kSub ? -value : value)));
+    else
+      a.lea(w(hd), x86::ptr(n, m));
+    e.note_written(rd);
+    return true;
+  }
+  // Two-address form in rd's host register (unless rd is the register operand).
+  if (!is_imm && m == hd && rd.index != rn.index) return false;
+  if (rn_zero)
+    a.mov(hd.r32(), 0);
+  else if (!n_cached)
+    e.load_gp(hd, rn);
+  else if (n != hd)
+    a.mov(w(hd), w(n));
+  // (rd == rn: the operation below works in place; a W form zero-extends.)
+  switch (f.kind) {
+    case Kind::kAdd:
+      if (is_imm) a.add(w(hd), imm(value)); else a.add(w(hd), w(m));
+      if (f.set_flags) a.cmc();  // canonical CF = NOT C
+      break;
+    case Kind::kSub:
+      if (is_imm) a.sub(w(hd), imm(value)); else a.sub(w(hd), w(m));
+      break;
+    case Kind::kAnd:
+      if (is_imm) a.and_(w(hd), imm(value)); else a.and_(w(hd), w(m));
+      if (f.set_flags) a.stc();
+      break;
+    case Kind::kOrr:
+      if (is_imm) a.or_(w(hd), imm(value)); else a.or_(w(hd), w(m));
+      break;
+    case Kind::kEor:
+      if (is_imm) a.xor_(w(hd), imm(value)); else a.xor_(w(hd), w(m));
+      break;
+  }
+  e.note_written(rd);
+  if (f.set_flags) e.save_flags();
+  return true;
+}
+
 }  // namespace
 
 Lowered lower_int_arith(Emitter& e) {
@@ -114,6 +235,7 @@ Lowered lower_int_arith(Emitter& e) {
                     (cls == InsnClass::kAddSubImm && e.reg(1).kind == RegKind::kSP) ||
                     rd.kind == RegKind::kSP;
   const Form f = form_of(in.op);
+  if (cls != InsnClass::kAddSubCarry && lower_fast(e, f, wide)) return Lowered::kContinue;
   const x86::Gp d = wide ? x86::Gp(x86::rdx) : x86::Gp(x86::edx);
   const x86::Gp m = wide ? x86::Gp(x86::rcx) : x86::Gp(x86::ecx);
   e.load_gp(x86::rdx, e.reg(1));

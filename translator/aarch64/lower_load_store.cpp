@@ -86,57 +86,101 @@ const MemForm& form(Op op) {
   return forms[static_cast<unsigned>(op)];
 }
 
-// Loads guest [rsi + disp] into register `rt`.
-void load_one(Emitter& e, const MemForm& f, Reg rt, int32_t disp) {
+// gs:[base32 + index32 << shift + disp]: with 32-bit address size the CPU
+// computes the sum modulo 2^32, which is the truncation of the 64-bit guest
+// address (and, for a W index, of its sign or zero extension) to the
+// sandbox.
+struct Addr {
+  x86::Gp base;
+  x86::Gp index;  // invalid: none
+  uint32_t shift = 0;
+  int32_t disp = 0;
+  x86::Mem mem(uint32_t size, int32_t extra = 0) const {
+    x86::Mem m = index.isValid() ? x86::ptr(base.r32(), index.r32(), shift, disp + extra, size)
+                                 : x86::ptr(base.r32(), disp + extra, size);
+    m.setSegment(x86::gs);
+    return m;
+  }
+};
+
+// Loads guest memory at `m` into register `rt`.
+void load_one(Emitter& e, const MemForm& f, Reg rt, const Addr& ad, int32_t extra) {
   auto& a = e.a;
-  const x86::Gp adr = x86::rsi;
   if (f.fp) {
     switch (f.size) {
-      case 16: a.movdqu(x86::xmm0, Emitter::guest(adr, 16, disp)); a.movdqu(e.vmem(rt.index), x86::xmm0); return;
-      case 8: a.mov(x86::rdx, Emitter::guest(adr, 8, disp)); break;
-      case 4: a.mov(x86::edx, Emitter::guest(adr, 4, disp)); break;
-      case 2: a.movzx(x86::edx, Emitter::guest(adr, 2, disp)); break;
-      default: a.movzx(x86::edx, Emitter::guest(adr, 1, disp)); break;
+      case 16: a.movdqu(x86::xmm0, ad.mem(16, extra)); a.movdqu(e.vmem(rt.index), x86::xmm0); return;
+      case 8: a.mov(x86::rdx, ad.mem(8, extra)); break;
+      case 4: a.mov(x86::edx, ad.mem(4, extra)); break;
+      case 2: a.movzx(x86::edx, ad.mem(2, extra)); break;
+      default: a.movzx(x86::edx, ad.mem(1, extra)); break;
     }
     a.mov(e.vmem(rt.index, 0, 8), x86::rdx);  // the rest of V is zeroed
     a.mov(e.vmem(rt.index, 8, 8), 0);
     return;
   }
   const bool to_x = Emitter::is64(rt);
+  x86::Gp d;
+  const bool in_place = e.gp_operand(rt, &d);
+  if (!in_place) d = x86::rdx;  // also the sink for XZR
+  const x86::Mem m = ad.mem(f.size, extra);
   switch (f.size) {
-    case 8: a.mov(x86::rdx, Emitter::guest(adr, 8, disp)); break;
+    case 8: a.mov(d.r64(), m); break;
     case 4:
-      if (f.sign) a.movsxd(x86::rdx, Emitter::guest(adr, 4, disp));
-      else a.mov(x86::edx, Emitter::guest(adr, 4, disp));
+      if (f.sign) a.movsxd(d.r64(), m);  // LDRSW (X only)
+      else a.mov(d.r32(), m);
       break;
-    default: {
-      const x86::Mem m = Emitter::guest(adr, f.size, disp);
-      if (f.sign) a.movsx(to_x ? x86::Gp(x86::rdx) : x86::Gp(x86::edx), m);
-      else a.movzx(x86::edx, m);
-    }
+    default:
+      if (f.sign && to_x) a.movsx(d.r64(), m);
+      else if (f.sign) a.movsx(d.r32(), m);
+      else a.movzx(d.r32(), m);
   }
-  e.store_gp(rt, x86::rdx);
+  if (in_place)
+    e.note_written(rt);
+  else
+    e.store_gp(rt, x86::rdx);
 }
 
-// Stores register `rt` to guest [rsi + disp].
-void store_one(Emitter& e, const MemForm& f, Reg rt, int32_t disp) {
+// Stores register `rt` to guest memory at `m`.
+void store_one(Emitter& e, const MemForm& f, Reg rt, const Addr& ad, int32_t extra) {
   auto& a = e.a;
-  const x86::Gp adr = x86::rsi;
+  const x86::Mem m = ad.mem(f.size, extra);
   if (f.fp) {
     if (f.size == 16) {
       a.movdqu(x86::xmm0, e.vmem(rt.index));
-      a.movdqu(Emitter::guest(adr, 16, disp), x86::xmm0);
+      a.movdqu(m, x86::xmm0);
       return;
     }
     a.mov(x86::rdx, e.vmem(rt.index, 0, 8));
+  } else if (rt.kind == RegKind::kXZR || rt.kind == RegKind::kWZR) {
+    a.mov(m, 0);
+    return;
   } else {
+    x86::Gp h;
+    if (e.gp_operand(rt, &h)) {
+      switch (f.size) {
+        case 8: a.mov(m, h.r64()); break;
+        case 4: a.mov(m, h.r32()); break;
+        case 2: a.mov(m, h.r16()); break;
+        default: a.mov(m, h.r8()); break;
+      }
+      return;
+    }
     e.load_gp(x86::rdx, rt);
   }
   switch (f.size) {
-    case 8: a.mov(Emitter::guest(adr, 8, disp), x86::rdx); break;
-    case 4: a.mov(Emitter::guest(adr, 4, disp), x86::edx); break;
-    case 2: a.mov(Emitter::guest(adr, 2, disp), x86::dx); break;
-    default: a.mov(Emitter::guest(adr, 1, disp), x86::dl); break;
+    case 8: a.mov(m, x86::rdx); break;
+    case 4: a.mov(m, x86::edx); break;
+    case 2: a.mov(m, x86::dx); break;
+    default: a.mov(m, x86::dl); break;
+  }
+}
+
+// Index in x[] of a general register operand (31 = SP), -1 for ZR and V.
+int gp_num(Reg r) {
+  switch (r.kind) {
+    case RegKind::kX: case RegKind::kW: return r.index;
+    case RegKind::kSP: case RegKind::kWSP: return static_cast<int>(kSp);
+    default: return -1;
   }
 }
 
@@ -154,46 +198,78 @@ Lowered lower_load_store(Emitter& e) {
   const unsigned rn_i = rt_i + (f.pair ? 2 : 1);
   const Reg rt = e.reg(rt_i);
   const Reg rt2 = f.pair ? e.reg(rt_i + 1) : Reg{};
+  // The offset added to the base (not for post-index: that one only
+  // updates it).
   int64_t offset = 0;
+  switch (f.mode) {
+    case Mode::kScaled: offset = e.opimm(rn_i + 1) * f.size; break;
+    case Mode::kUnscaled:
+    case Mode::kPre:
+      offset = f.pair ? e.opimm(rn_i + 1) * f.size : e.opimm(rn_i + 1);
+      break;
+    default: break;
+  }
+  Addr ad;
   if (f.mode == Mode::kLiteral) {
     a.mov(x86::rsi, imm(in.pc + static_cast<uint64_t>(e.opimm(1) * 4)));
+    ad.base = x86::rsi;
   } else {
-    e.load_gp(x86::rsi, e.reg(rn_i));
-    switch (f.mode) {
-      case Mode::kScaled: offset = e.opimm(rn_i + 1) * f.size; break;
-      case Mode::kUnscaled:
-      case Mode::kPre:
-        offset = f.pair ? e.opimm(rn_i + 1) * f.size : e.opimm(rn_i + 1);
-        break;
-      case Mode::kPost: break;
-      case Mode::kRegX:
-      case Mode::kRegW: {
-        const bool sext = e.opimm(rn_i + 2) != 0, shift = e.opimm(rn_i + 3) != 0;
-        e.load_gp(x86::rcx, e.reg(rn_i + 1));
-        if (f.mode == Mode::kRegW && sext) a.movsxd(x86::rcx, x86::ecx);
-        // (roX with sext is SXTX: the register is used as is.)
-        if (shift && f.size > 1) a.shl(x86::rcx, __builtin_ctz(f.size));
-        a.add(x86::rsi, x86::rcx);
-        break;
+    const Reg rn = e.reg(rn_i);
+    if (!e.gp_operand(rn, &ad.base)) {
+      e.load_gp(x86::rsi, rn);
+      ad.base = x86::rsi;
+    }
+    if (f.mode == Mode::kRegX || f.mode == Mode::kRegW) {
+      const Reg rm = e.reg(rn_i + 1);
+      if (!e.gp_operand(rm, &ad.index)) {
+        e.load_gp(x86::rcx, rm);
+        ad.index = x86::rcx;
       }
-      default: break;
+      // SXTW/UXTW/SXTX/LSL all agree modulo 2^32: see Addr.
+      if (e.opimm(rn_i + 3) != 0 && f.size > 1) ad.shift = __builtin_ctz(f.size);
+      if (ad.shift > 3) {  // Q: x86 scales stop at 8
+        if (ad.index != x86::rcx) a.mov(x86::rcx, ad.index);
+        a.shl(x86::rcx, ad.shift);
+        ad.index = x86::rcx;
+        ad.shift = 0;
+      }
     }
   }
-  // Fold the offset into the address (64-bit, for writeback) once.
-  if (offset) a.add(x86::rsi, imm(offset));
+  ad.disp = static_cast<int32_t>(offset);
+  // A load that overwrites the base or index register before the pair's
+  // second access (or before writeback) reads the address from rsi.
+  if (f.load && ad.base != x86::rsi) {
+    const int b = gp_num(e.reg(rn_i));
+    const int x = (f.mode == Mode::kRegX || f.mode == Mode::kRegW) ? gp_num(e.reg(rn_i + 1)) : -1;
+    const int t1 = gp_num(rt), t2 = f.pair ? gp_num(rt2) : -1;
+    if ((t1 >= 0 && (t1 == b || t1 == x)) || (t2 >= 0 && (t2 == b || t2 == x))) {
+      if (ad.index.isValid())
+        a.lea(x86::rsi, x86::ptr(ad.base, ad.index, ad.shift));
+      else
+        a.mov(x86::rsi, ad.base);
+      ad.base = x86::rsi;
+      ad.index = x86::Gp();
+      ad.shift = 0;
+    }
+  }
   if (f.load) {
-    load_one(e, f, rt, 0);
-    if (f.pair) load_one(e, f, rt2, f.size);
+    load_one(e, f, rt, ad, 0);
+    if (f.pair) load_one(e, f, rt2, ad, f.size);
   } else {
-    store_one(e, f, rt, 0);
-    if (f.pair) store_one(e, f, rt2, f.size);
+    store_one(e, f, rt, ad, 0);
+    if (f.pair) store_one(e, f, rt2, ad, f.size);
   }
   if (wb) {
-    if (f.mode == Mode::kPost) {
-      const int64_t post = f.pair ? e.opimm(rn_i + 1) * f.size : e.opimm(rn_i + 1);
-      a.add(x86::rsi, imm(post));
+    const int64_t step = f.mode == Mode::kPost ? (f.pair ? e.opimm(rn_i + 1) * f.size : e.opimm(rn_i + 1))
+                                               : offset;
+    x86::Gp nb;
+    if (ad.base != x86::rsi && e.gp_operand(e.reg(rn_i), &nb)) {
+      if (step) a.add(nb, imm(step));
+      e.note_written(e.reg(rn_i));
+    } else {
+      if (step) a.add(x86::rsi, imm(step));
+      e.store_gp(e.reg(rn_i), x86::rsi);
     }
-    e.store_gp(e.reg(rn_i), x86::rsi);
   }
   return Lowered::kContinue;
 }

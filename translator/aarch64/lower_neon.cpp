@@ -43,7 +43,7 @@ Lowered lower_neon(Emitter& e) {
     default:
       break;
   }
-  if (lower_neon_sse(e)) return Lowered::kContinue;
+  if (lower_neon_vshift(e) || lower_neon_sse(e)) return Lowered::kContinue;
   if (!neon_exec_supported(in.op)) return Lowered::kUnsupported;
   e.call_insn_helper(&neon_exec);
   return Lowered::kContinue;

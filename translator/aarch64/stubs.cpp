@@ -1,7 +1,8 @@
 // The two shared run-time stubs: entering translated code from C++ and
-// leaving it for the dispatcher. Guest state is already in the context (it
-// lives there), so the stubs only keep the host's callee-saved registers
-// (SysV ABI) and pin the context pointer in r15.
+// leaving it for the dispatcher. Guest state is in the context at every
+// block boundary (blocks load and store their cached registers themselves),
+// so the stubs only keep the host's callee-saved registers (SysV ABI) and
+// pin the context pointer in r15.
 #include "translator/aarch64/translator_impl.h"
 
 namespace capvm::aarch64 {

@@ -104,7 +104,7 @@ void Translator::invalidate(uint64_t addr, uint64_t len) {
   const uint64_t end = addr + len;
   for (auto it = impl_->blocks.begin(); it != impl_->blocks.end();) {
     Block* b = it->second;
-    if (b->guest_pc < end && b->guest_end > addr) {
+    if (b->peek_lo < end && b->peek_hi > addr) {
       b->valid = false;
       impl_->unlink_locked(b);
       Block*& slot = impl_->table[lookup_index(b->guest_pc)];

@@ -21,6 +21,10 @@ struct Block {
   uint64_t guest_pc = ~uint64_t{0};  // offset 0: compared by the lookup code
   uint64_t host_code = 0;            // offset 8: jumped to by the lookup code
   uint64_t guest_end = 0;
+  // Guest code the translation looked at beyond [guest_pc, guest_end) (the
+  // successors' first instructions, for flag liveness): invalidating any of
+  // it invalidates the block too.
+  uint64_t peek_lo = 0, peek_hi = 0;
   uint8_t* rx = nullptr;
   uint8_t* rw = nullptr;
   size_t size = 0;
@@ -54,15 +58,30 @@ struct Translator::Impl {
 
   bool build_stubs(std::string* error);
   Block* translate_locked(uint64_t pc, int* signal);
+  // Whether NZCV can be read after the block ending in `last` (`next`:
+  // the address after it); widens [lo, hi) by the code it looked at.
+  bool flags_live_out(const Insn& last, uint64_t next, uint64_t* lo, uint64_t* hi);
+  bool flags_dead_at(uint64_t pc, uint64_t* lo, uint64_t* hi);
   bool install(asmjit::CodeHolder& code, Block* block);
   void unlink_locked(Block* b);
 };
 
 // Host registers in translated code: r15 holds the A64Context; rax, rcx,
-// rdx, rsi, rdi, r8-r11 and xmm0-xmm7 are scratch within one guest
-// instruction; nothing is live across guest instructions except r15.
+// rdx, rsi, rdi and xmm0-xmm7 are scratch within one guest instruction.
+// The other nine (kCacheHost) cache guest registers per block: a block's
+// prologue loads the guest registers it uses most into them, every exit
+// stores back the ones it wrote, and a call into C++ stores them before and
+// reloads them after (helpers see and may change the context). Between
+// blocks, and whenever the dispatcher or a helper runs, the context is the
+// truth. A block that branches to its own start loops inside itself,
+// keeping its registers in host registers for the whole loop.
 namespace host = asmjit::x86;
 inline const host::Gp kCtx = host::r15;
+inline constexpr unsigned kCacheCount = 9;
+inline const host::Gp kCacheHost[kCacheCount] = {host::rbx, host::rbp, host::r12, host::r13, host::r14,
+                                                 host::r8,  host::r9,  host::r10, host::r11};
+
+enum class Lowered { kContinue, kEndBlock, kUnsupported };
 
 class Emitter {
  public:
@@ -73,6 +92,16 @@ class Emitter {
   const Insn* in = nullptr;
   Block* block = nullptr;
   bool flags_live = true;  // does a later reader need this insn's NZCV?
+  // Assembler offset at which the host flags hold the guest NZCV in
+  // canonical form (right after save_flags); load_flags there emits nothing.
+  size_t flags_in_host_at = ~size_t{0};
+  // A compare (SUBS/ANDS into ZR) whose only reader comes later in the
+  // block, with nothing between touching its registers or the flags: it is
+  // emitted by the reader's load_flags, right before the jcc/cmov, and
+  // saved to the context only when `deferred_save`.
+  const Insn* deferred = nullptr;
+  bool deferred_save = false;
+  void emit_deferred();
 
   // Context fields.
   host::Mem ctx(int32_t off, uint32_t size) const { return host::ptr(kCtx, off, size); }
@@ -98,6 +127,25 @@ class Emitter {
   // changed (zero-extended in place).
   void store_gp(Reg r, const host::Gp& src);
   void store_imm(Reg r, uint64_t value);
+  // The host register an X/W/SP register is cached in for this block, if
+  // any (for lowerings that can operate on it directly; W views: .r32()).
+  bool gp_operand(Reg r, host::Gp* out) const;
+  // Records that the code just emitted wrote cached register `r` in place
+  // (its host register already holds the architectural value, W views
+  // zero-extended).
+  void note_written(Reg r);
+
+  // Per-block register cache (reg_cache.cpp). begin_block picks the cached
+  // registers from the block's operands and emits the prologue that loads
+  // them; `body` follows it (the target of a branch to the block's start).
+  void begin_block(const std::vector<Insn>& insns);
+  void writeback();       // dirty cached registers -> context
+  void reload_cached();   // context -> every cached register
+  int8_t slot[32];        // guest register (31 = SP) -> kCacheHost index, or -1
+  uint32_t cached = 0;    // bit i: guest register i is cached
+  uint32_t dirty = 0;     // bit i: written by this block (so far)
+  asmjit::Label body;
+  uint64_t block_pc = 0;
   // V registers by view: scalar loads into an xmm, writes zero the rest of V.
   void load_fp(const host::Xmm& dst, Reg r);     // S/D/B/H/Q
   void store_fp(Reg r, const host::Xmm& src);    // zeroes above the view
@@ -120,6 +168,11 @@ class Emitter {
   void direct_exit(uint64_t target);        // ends the block
   asmjit::Label exit_label(uint64_t target);  // stub emitted after the block
   void indirect_exit();                       // target in rax
+  // After a conditional branch's taken exit: the block goes on with the
+  // fall-through path (a superblock) unless the branch is its last
+  // instruction, where the fall-through becomes a direct exit.
+  Lowered fall_through(uint64_t next);
+  bool last_insn = false;
 
   struct PendingExit {
     asmjit::Label label;
@@ -130,7 +183,6 @@ class Emitter {
 };
 
 // Lowerings: one per instruction class family, each in its own file.
-enum class Lowered { kContinue, kEndBlock, kUnsupported };
 Lowered lower_int_arith(Emitter& e);      // add/sub/adc/logic/movewide/adr
 Lowered lower_int_bitfield(Emitter& e);   // bfm/extr/shift by register/bit ops
 Lowered lower_int_muldiv(Emitter& e);
@@ -141,6 +193,7 @@ Lowered lower_system(Emitter& e);
 Lowered lower_exclusive(Emitter& e);
 Lowered lower_fp_scalar(Emitter& e);
 Lowered lower_neon(Emitter& e);
+bool lower_neon_vshift(Emitter& e);      // SSHL/USHL by register with AVX2 (false: not handled)
 bool lower_neon_sse(Emitter& e);         // inline host-vector forms (false: not handled)
 
 // C++ semantics of FP and NEON instructions (fp_semantics.cpp,

@@ -279,9 +279,11 @@ BlockBuilder::Step BlockBuilder::translate_branch(const DecodedInsn& d) {
   }
   if (d.insn.meta.category == ZYDIS_CATEGORY_COND_BR) {
     const auto cc = static_cast<x86::CondCode>(d.insn.opcode & 0x0F);
+    // A side exit: translation goes on with the fall-through path, so a
+    // loop's not-taken branches cost no jump (superblock; the block still
+    // covers one contiguous guest range).
     cond_exit(cc, d.branch_target);
-    direct_exit(next);
-    return Step::kEnd;
+    return Step::kContinue;
   }
   return Step::kIllegal;
 }

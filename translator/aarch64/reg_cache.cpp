@@ -1,0 +1,64 @@
+// The per-block guest-register cache: which guest registers a block keeps
+// in host registers, the prologue that loads them, and the stores that put
+// the written ones back before anything outside the block can look.
+#include <algorithm>
+
+#include "translator/aarch64/translator_impl.h"
+
+namespace capvm::aarch64 {
+
+using namespace asmjit;
+
+namespace {
+
+// x[] index of a general-register operand, or -1 (ZR, V registers, none).
+int gp_slot_index(const Operand& o) {
+  if (!o.is_reg()) return -1;
+  switch (o.reg.kind) {
+    case RegKind::kX:
+    case RegKind::kW: return o.reg.index;
+    case RegKind::kSP:
+    case RegKind::kWSP: return static_cast<int>(kSp);
+    default: return -1;
+  }
+}
+
+x86::Mem xslot(unsigned i) { return x86::ptr(kCtx, CAPVM_A64_OFF(x) + 8 * static_cast<int32_t>(i), 8); }
+
+}  // namespace
+
+void Emitter::begin_block(const std::vector<Insn>& insns) {
+  // Cache the registers the block names most often (operands only: a
+  // register a lowering writes implicitly, like BL's X30, goes through
+  // store_gp and reaches the context when it is not cached).
+  unsigned uses[32] = {};
+  for (const Insn& in : insns) {
+    if (in.op == Op::kInvalid) continue;
+    for (unsigned k = 0; k < in.num_ops; ++k)
+      if (const int i = gp_slot_index(in.ops[k]); i >= 0) ++uses[i];
+  }
+  unsigned order[32];
+  for (unsigned i = 0; i < 32; ++i) order[i] = i;
+  std::stable_sort(order, order + 32, [&](unsigned l, unsigned r) { return uses[l] > uses[r]; });
+  std::fill(slot, slot + 32, int8_t{-1});
+  cached = dirty = 0;
+  for (unsigned k = 0; k < kCacheCount && uses[order[k]] > 0; ++k) {
+    slot[order[k]] = static_cast<int8_t>(k);
+    cached |= 1u << order[k];
+  }
+  reload_cached();
+  body = a.newLabel();
+  a.bind(body);
+}
+
+void Emitter::writeback() {
+  for (unsigned i = 0; i < 32; ++i)
+    if (dirty >> i & 1) a.mov(xslot(i), kCacheHost[slot[i]]);
+}
+
+void Emitter::reload_cached() {
+  for (unsigned i = 0; i < 32; ++i)
+    if (cached >> i & 1) a.mov(kCacheHost[slot[i]], xslot(i));
+}
+
+}  // namespace capvm::aarch64
