@@ -71,45 +71,63 @@ bool is_pidfs_device(dev_t dev) {
 abi::Errno host_filetype(int host_fd, uint8_t* type) {
   struct stat st;
   if (fstat(host_fd, &st) != 0) return from_host_errno(errno);
+  *type = filetype_from_stat(host_fd, st);
+  return abi::E_SUCCESS;
+}
+
+uint8_t filetype_from_stat(int host_fd, const struct stat& st) {
+  uint8_t type = abi::FILETYPE_UNKNOWN;
   switch (st.st_mode & S_IFMT) {
     case S_IFREG: {
-      *type = abi::FILETYPE_REGULAR_FILE;
+      type = abi::FILETYPE_REGULAR_FILE;
       // An unlinked file may be one of our shared memory objects.
       if (st.st_nlink == 0) {
         const std::string link = proc_fd_link(host_fd);
         const std::string want = std::string("/memfd:") + kSharedMemoryName;
-        if (link.compare(0, want.size(), want) == 0) *type = abi::FILETYPE_SHARED_MEMORY;
+        if (link.compare(0, want.size(), want) == 0) type = abi::FILETYPE_SHARED_MEMORY;
       }
       // Newer kernels (pidfs) report pidfds as S_IFREG on their own
       // device: compare devices rather than read /proc for every file.
-      if (is_pidfs_device(st.st_dev)) *type = abi::FILETYPE_PROCESS;
+      if (is_pidfs_device(st.st_dev)) type = abi::FILETYPE_PROCESS;
       break;
     }
-    case S_IFDIR: *type = abi::FILETYPE_DIRECTORY; break;
-    case S_IFCHR: *type = abi::FILETYPE_CHARACTER_DEVICE; break;
-    case S_IFBLK: *type = abi::FILETYPE_BLOCK_DEVICE; break;
+    case S_IFDIR: type = abi::FILETYPE_DIRECTORY; break;
+    case S_IFCHR: type = abi::FILETYPE_CHARACTER_DEVICE; break;
+    case S_IFBLK: type = abi::FILETYPE_BLOCK_DEVICE; break;
     // CloudABI has no pipe type; a pipe is a one-way byte stream.
-    case S_IFIFO: *type = abi::FILETYPE_SOCKET_STREAM; break;
+    case S_IFIFO: type = abi::FILETYPE_SOCKET_STREAM; break;
     case S_IFSOCK: {
       int so_type = 0;
       socklen_t len = sizeof(so_type);
-      if (getsockopt(host_fd, SOL_SOCKET, SO_TYPE, &so_type, &len) != 0) {
-        *type = abi::FILETYPE_UNKNOWN;
-        break;
-      }
+      if (getsockopt(host_fd, SOL_SOCKET, SO_TYPE, &so_type, &len) != 0) break;
       // No seqpacket type in cloudabi.txt: it keeps message boundaries, so
       // it is closest to a datagram socket.
-      if (so_type == SOCK_STREAM) *type = abi::FILETYPE_SOCKET_STREAM;
-      else if (so_type == SOCK_DGRAM || so_type == SOCK_SEQPACKET) *type = abi::FILETYPE_SOCKET_DGRAM;
-      else *type = abi::FILETYPE_UNKNOWN;
+      if (so_type == SOCK_STREAM) type = abi::FILETYPE_SOCKET_STREAM;
+      else if (so_type == SOCK_DGRAM || so_type == SOCK_SEQPACKET) type = abi::FILETYPE_SOCKET_DGRAM;
       break;
     }
     default:
-      *type = proc_fd_link(host_fd) == "anon_inode:[pidfd]" ? abi::FILETYPE_PROCESS
-                                                             : abi::FILETYPE_UNKNOWN;
+      if (proc_fd_link(host_fd) == "anon_inode:[pidfd]") type = abi::FILETYPE_PROCESS;
       break;
   }
-  return abi::E_SUCCESS;
+  return type;
+}
+
+void settle_host_flags(const FdEntry& e) {
+  if (!e.nonblock_clear.pending.load(std::memory_order_acquire)) return;
+  // One settler at a time: a second caller must not read the host flags
+  // between the first one's check and its F_SETFL.
+  static std::mutex settling;
+  std::lock_guard<std::mutex> lock(settling);
+  if (!e.nonblock_clear.pending.load(std::memory_order_relaxed)) return;
+  const int fl = fcntl(e.host_fd(), F_GETFL);
+  if (fl >= 0 && (fl & O_NONBLOCK)) fcntl(e.host_fd(), F_SETFL, fl & ~O_NONBLOCK);
+  e.nonblock_clear.pending.store(false, std::memory_order_release);
+}
+
+void FdTable::lock_for_fork() {
+  mutex_.lock();
+  for (const auto& [fd, e] : entries_) settle_host_flags(*e);
 }
 
 uint16_t host_fdflags(int host_fd) { return fdflags_from_host_flags(fcntl(host_fd, F_GETFL)); }
@@ -169,7 +187,44 @@ abi::Errno FdTable::adopt(const vm::FdGrant& grant) {
   return abi::E_SUCCESS;
 }
 
+namespace {
+// Resolves a DeferredType in place (see fd_table.h); the first caller does
+// the fstat, later ones find it done. Writes only fields that no one reads
+// before this returns: every reader comes through lookup.
+abi::Errno resolve_type(const FdEntry& e, struct stat* st, bool* fresh) {
+  if (!e.deferred.pending.load(std::memory_order_acquire)) return abi::E_SUCCESS;
+  static std::mutex resolving;
+  std::lock_guard<std::mutex> lock(resolving);
+  if (!e.deferred.pending.load(std::memory_order_relaxed)) return abi::E_SUCCESS;
+  if (fstat(e.host_fd(), st) != 0) return from_host_errno(errno);
+  *fresh = true;
+  const uint8_t type = filetype_from_stat(e.host_fd(), *st);
+  rights::RightsPair got;
+  if (abi::Errno err = rights::derive_open(e.deferred.dir_inheriting,
+                                           {e.deferred.base, e.deferred.inheriting}, type, &got))
+    return err;  // not reached: file_open checked what does not depend on the type
+  got.base &= rights::limit_by_access(type, e.deferred.readable, e.deferred.writable);
+  auto& w = const_cast<FdEntry&>(e);  // made non-const by file_open (make_shared<FdEntry>)
+  w.filetype = type;
+  w.rights_base = got.base;
+  w.rights_inheriting = got.inheriting;
+  // FIFOs and devices block for real without O_NONBLOCK: a deferred clear
+  // cannot wait for an observer there (FdEntry::nonblock_clear).
+  if (type != abi::FILETYPE_REGULAR_FILE && type != abi::FILETYPE_DIRECTORY) settle_host_flags(e);
+  e.deferred.pending.store(false, std::memory_order_release);
+  return abi::E_SUCCESS;
+}
+}  // namespace
+
 abi::Errno FdTable::lookup(abi::Fd fd, abi::Rights need, FdEntryPtr* out) const {
+  struct stat st;
+  bool fresh = false;
+  return lookup(fd, need, out, &st, &fresh);
+}
+
+abi::Errno FdTable::lookup(abi::Fd fd, abi::Rights need, FdEntryPtr* out, struct stat* st,
+                           bool* fresh) const {
+  *fresh = false;
   FdEntryPtr e;
   {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -177,6 +232,7 @@ abi::Errno FdTable::lookup(abi::Fd fd, abi::Rights need, FdEntryPtr* out) const 
     if (it == entries_.end()) return abi::E_BADF;
     e = it->second;
   }
+  if (abi::Errno err = resolve_type(*e, st, fresh)) return err;
   if (!rights::satisfies(e->rights_base, need)) return abi::E_NOTCAPABLE;
   *out = std::move(e);
   return abi::E_SUCCESS;
@@ -185,12 +241,11 @@ abi::Errno FdTable::lookup(abi::Fd fd, abi::Rights need, FdEntryPtr* out) const 
 abi::Errno FdTable::insert(FdEntryPtr entry, abi::Fd* out) {
   std::lock_guard<std::mutex> lock(mutex_);
   if (entries_.size() >= limit_) return abi::E_MFILE;
-  abi::Fd n = 0;
-  for (const auto& [fd, e] : entries_) {  // ordered: the first gap is the lowest free
-    if (fd != n) break;
-    ++n;
-  }
+  abi::Fd n = lowest_free_;
+  // Ordered: the first gap from the hint on is the lowest free number.
+  for (auto it = entries_.lower_bound(n); it != entries_.end() && it->first == n; ++it) ++n;
   entries_.emplace(n, std::move(entry));
+  lowest_free_ = n + 1;
   *out = n;
   return abi::E_SUCCESS;
 }
@@ -202,6 +257,7 @@ abi::Errno FdTable::close(abi::Fd fd) {
   if (it == entries_.end()) return abi::E_BADF;
   victim = std::move(it->second);
   entries_.erase(it);
+  if (fd < lowest_free_) lowest_free_ = fd;
   return abi::E_SUCCESS;
 }
 

@@ -5,10 +5,13 @@
 // guest fd meanwhile, so a host fd number is never reused under it.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <map>
 #include <memory>
 #include <mutex>
+
+#include <sys/stat.h>
 
 #include "abi/errno.h"
 #include "abi/types.h"
@@ -38,8 +41,45 @@ class HostFd {
   int owner_pid_ = 0;
 };
 
+// A host O_NONBLOCK the guest did not ask for, still to be cleared. file_open
+// opens with O_NONBLOCK so that a FIFO without a peer cannot hang it; on a
+// regular file or directory the flag changes no I/O on Linux, so the
+// F_SETFL that clears it waits until something reads the host flags or
+// hands the host fd on (settle_host_flags). Copies carry the state.
+struct PendingNonblockClear {
+  mutable std::atomic<bool> pending{false};
+  PendingNonblockClear() = default;
+  PendingNonblockClear(const PendingNonblockClear& o) : pending(o.pending.load()) {}
+  PendingNonblockClear& operator=(const PendingNonblockClear& o) {
+    pending.store(o.pending.load());
+    return *this;
+  }
+};
+
+// file_open leaves learning the type (and with it the type's trim of the
+// rights) to the entry's first lookup: that fstat is then usually the one
+// the guest asked for anyway (file_stat_fget), or takes the place of the one
+// open would have made. Until then `filetype` and `rights_*` are not final;
+// FdTable::lookup resolves the entry (once, in place) before it checks
+// rights or hands it out, so nothing ever sees them unresolved.
+struct DeferredType {
+  mutable std::atomic<bool> pending{false};
+  abi::Rights dir_inheriting = 0;  // rights::derive_open's inputs
+  abi::Rights base = 0;
+  abi::Rights inheriting = 0;
+  bool readable = false;  // the host access mode it was opened with
+  bool writable = false;
+  DeferredType() = default;
+  DeferredType(const DeferredType& o)
+      : pending(o.pending.load()), dir_inheriting(o.dir_inheriting), base(o.base),
+        inheriting(o.inheriting), readable(o.readable), writable(o.writable) {}
+  DeferredType& operator=(const DeferredType&) = delete;
+};
+
 struct FdEntry {
   std::shared_ptr<HostFd> host;
+  PendingNonblockClear nonblock_clear;
+  DeferredType deferred;
   uint8_t filetype = abi::FILETYPE_UNKNOWN;
   abi::Rights rights_base = 0;
   abi::Rights rights_inheriting = 0;
@@ -52,10 +92,16 @@ using FdEntryPtr = std::shared_ptr<const FdEntry>;
 // sockets; pipes and FIFOs are socket_stream). FILETYPE_UNKNOWN when it
 // cannot be classified; EBADF when the descriptor is not open.
 abi::Errno host_filetype(int host_fd, uint8_t* type);
+// The same from an fstat of it already made.
+uint8_t filetype_from_stat(int host_fd, const struct stat& st);
 // The name capvm gives the memfds behind fd_create1(shared_memory), so a
 // shared memory object can be told from a regular file after exec or
 // fd passing (host_filetype reads /proc/self/fd).
 inline constexpr const char* kSharedMemoryName = "capvm-shm";
+// Clears a deferred host O_NONBLOCK (FdEntry::nonblock_clear) before the
+// host flags are read or the host fd leaves this entry (fd_stat_get/put,
+// sock_send, proc_exec, proc_fork). Cheap when nothing is pending.
+void settle_host_flags(const FdEntry& e);
 // CloudABI fdflags matching the host descriptor's status flags.
 uint16_t host_fdflags(int host_fd);
 // The same from flags already read with F_GETFL (negative: none).
@@ -85,6 +131,11 @@ class FdTable {
   // implications of rights::satisfies); EBADF for an unknown fd,
   // ENOTCAPABLE when a right is missing.
   abi::Errno lookup(abi::Fd fd, abi::Rights need, FdEntryPtr* out) const;
+  // The same; when the lookup had to fstat the host fd to resolve a
+  // DeferredType, *st is that result and *fresh true (file_stat_fget then
+  // needs no fstat of its own).
+  abi::Errno lookup(abi::Fd fd, abi::Rights need, FdEntryPtr* out, struct stat* st,
+                    bool* fresh) const;
 
   // Installs `entry` at the lowest free number; EMFILE when full.
   abi::Errno insert(FdEntryPtr entry, abi::Fd* out);
@@ -106,8 +157,9 @@ class FdTable {
   abi::Errno insert_at(abi::Fd fd, FdEntryPtr entry);
 
   // proc_fork: hold the table's lock across fork(2) so the child never
-  // inherits it held by a thread that does not exist there.
-  void lock_for_fork() { mutex_.lock(); }
+  // inherits it held by a thread that does not exist there. Settles every
+  // entry first: parent and child then share no deferred host flag change.
+  void lock_for_fork();
   void unlock_after_fork() { mutex_.unlock(); }
 
   size_t size() const;
@@ -120,6 +172,7 @@ class FdTable {
  private:
   mutable std::mutex mutex_;
   std::map<abi::Fd, FdEntryPtr> entries_;
+  abi::Fd lowest_free_ = 0;  // every fd below it is in use (insert starts here)
   size_t limit_ = kMaxFds;
 };
 

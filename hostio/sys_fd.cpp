@@ -130,6 +130,7 @@ SyscallOutcome fd_stat_put(SyscallContext& ctx, const SyscallRequest& r) {
   for (int attempt = 0; attempt < 64; ++attempt) {
     FdEntryPtr cur;
     if (Errno e = ctx.fds.lookup(number, 0, &cur)) return fail(e);
+    settle_host_flags(*cur);  // the copy below starts settled
     auto next = std::make_shared<FdEntry>(*cur);
     if (which == abi::FDSTAT_RIGHTS) {
       rights::RightsPair out;

@@ -210,42 +210,45 @@ SyscallOutcome file_open(SyscallContext& ctx, const SyscallRequest& r) {
   int access = O_RDONLY;
   if (!(oflags & abi::OFLAG_DIRECTORY)) access = wr ? (rd ? O_RDWR : O_WRONLY) : O_RDONLY;
   // Opened non-blocking so a FIFO without a peer cannot hang the call;
-  // the guest's nonblock flag is restored right after.
+  // the guest's nonblock flag is restored afterwards. `opened` is what the
+  // successful open asked for: F_GETFL would report exactly its access
+  // mode and append/nonblock/sync bits, so it need not be asked.
   int host = -1;
-  Errno e = path::open_beneath(dir->host_fd(), p, flags | access | O_NONBLOCK, 0666, &host);
+  int opened = flags | access | O_NONBLOCK;
+  Errno e = path::open_beneath(dir->host_fd(), p, opened, 0666, &host);
   if (e == abi::E_ISDIR && !(oflags & abi::OFLAG_CREAT) && access != O_RDONLY) {
     // A directory asked for with write rights: open it read-only; the
     // write rights are trimmed as not applying to the type.
-    e = path::open_beneath(dir->host_fd(), p, (flags & ~O_TRUNC) | O_RDONLY | O_NONBLOCK, 0, &host);
+    opened = (flags & ~O_TRUNC) | O_RDONLY | O_NONBLOCK;
+    e = path::open_beneath(dir->host_fd(), p, opened, 0, &host);
   }
   if (e == abi::E_NXIO) {
     // A FIFO opened write-only with no reader: open it read-write instead
     // (Linux allows it), which never blocks.
-    e = path::open_beneath(dir->host_fd(), p, (flags & ~O_TRUNC) | O_RDWR | O_NONBLOCK, 0, &host);
+    opened = (flags & ~O_TRUNC) | O_RDWR | O_NONBLOCK;
+    e = path::open_beneath(dir->host_fd(), p, opened, 0, &host);
   }
   if (e) return fail(e);
   UniqueFd owned(host);
-  // One F_GETFL serves the nonblocking fix-up, the access mode and fdflags.
-  int fl = fcntl(host, F_GETFL);
-  if (!(want.fs_flags & abi::FDFLAG_NONBLOCK) && fl >= 0 && (fl & O_NONBLOCK)) {
-    fl &= ~O_NONBLOCK;
-    fcntl(host, F_SETFL, fl);
-  }
-  uint8_t type = abi::FILETYPE_UNKNOWN;
-  if (Errno te = host_filetype(host, &type)) return fail(te);
-  rights::RightsPair got;
-  if (Errno de = rights::derive_open(dir->rights_inheriting,
-                                     {want.fs_rights_base, want.fs_rights_inheriting}, type, &got))
-    return fail(de);
-  bool readable = false, writable = false;
-  access_from_host_flags(fl, &readable, &writable);
-  got.base &= rights::limit_by_access(type, readable, writable);
+  // The type, and with it the type's trim of the rights, is learnt by the
+  // first lookup of the new fd (DeferredType in fd_table.h); so is whether
+  // the open-time O_NONBLOCK must go at once (FIFOs, devices) or may wait
+  // for an observer (regular files, directories: PendingNonblockClear).
   auto entry = std::make_shared<FdEntry>();
+  entry->deferred.pending.store(true, std::memory_order_relaxed);
+  entry->deferred.dir_inheriting = dir->rights_inheriting;
+  entry->deferred.base = want.fs_rights_base;
+  entry->deferred.inheriting = want.fs_rights_inheriting;
+  access_from_host_flags(opened, &entry->deferred.readable, &entry->deferred.writable);
+  if (!(want.fs_flags & abi::FDFLAG_NONBLOCK)) {
+    opened &= ~O_NONBLOCK;  // what the guest sees from now on
+    entry->nonblock_clear.pending.store(true, std::memory_order_relaxed);
+  }
   entry->host = std::make_shared<HostFd>(owned.release());
-  entry->filetype = type;
-  entry->rights_base = got.base;
-  entry->rights_inheriting = got.inheriting;
-  entry->fdflags = fdflags_from_host_flags(fl);
+  entry->filetype = abi::FILETYPE_UNKNOWN;
+  entry->rights_base = 0;  // until resolved; lookup never shows these
+  entry->rights_inheriting = 0;
+  entry->fdflags = fdflags_from_host_flags(opened);
   Fd out;
   if (Errno ie = ctx.fds.insert(std::move(entry), &out)) return fail(ie);
   return ok(out);
@@ -357,9 +360,11 @@ SyscallOutcome file_rename(SyscallContext& ctx, const SyscallRequest& r) {
 
 SyscallOutcome file_stat_fget(SyscallContext& ctx, const SyscallRequest& r) {
   FdEntryPtr fd;
-  if (Errno e = ctx.fds.lookup(u32(r.args[0]), abi::RIGHT_FILE_STAT_FGET, &fd)) return fail(e);
   struct stat st;
-  if (fstat(fd->host_fd(), &st) != 0) return fail(from_host_errno(errno));
+  bool fresh = false;  // the lookup's own fstat (a just-opened fd) serves
+  if (Errno e = ctx.fds.lookup(u32(r.args[0]), abi::RIGHT_FILE_STAT_FGET, &fd, &st, &fresh))
+    return fail(e);
+  if (!fresh && fstat(fd->host_fd(), &st) != 0) return fail(from_host_errno(errno));
   abi::Filestat f = to_filestat(st);
   f.st_filetype = fd->filetype;  // shared memory, process, sockets: as the fd says
   return fail(ctx.mem.write_obj(r.args[1], f));

@@ -139,6 +139,7 @@ SyscallOutcome sock_send(SyscallContext& ctx, const SyscallRequest& r) {
   for (abi::Fd f : guest_fds) {
     FdEntryPtr e;
     if (Errno err = ctx.fds.lookup(f, 0, &e)) return fail(err);
+    settle_host_flags(*e);  // the receiver reads the host flags
     held.push_back(std::move(e));
   }
   struct msghdr msg;

@@ -36,15 +36,23 @@ using abi::Sys;
 Errno detail::gather_iovecs(vm::GuestMemory& mem, GuestAddr iovs, uint64_t iovcnt, unsigned need,
                             std::vector<struct iovec>* out) {
   if (iovcnt > kMaxIovecs) return abi::E_INVAL;
-  // Ciovec and Iovec share one layout (layouts-64.txt).
-  std::vector<abi::Iovec> guest(iovcnt);
+  // Ciovec and Iovec share one layout (layouts-64.txt). Copied in once;
+  // the usual one or two without a heap allocation.
+  abi::Iovec small[8];
+  std::vector<abi::Iovec> large;
+  abi::Iovec* guest = small;
+  if (iovcnt > sizeof small / sizeof small[0]) {
+    large.resize(iovcnt);
+    guest = large.data();
+  }
   if (iovcnt != 0) {
-    if (Errno e = mem.read(iovs, guest.data(), iovcnt * sizeof(abi::Iovec))) return e;
+    if (Errno e = mem.read(iovs, guest, iovcnt * sizeof(abi::Iovec))) return e;
   }
   out->clear();
   out->reserve(iovcnt);
   uint64_t total = 0;
-  for (const abi::Iovec& v : guest) {
+  for (uint64_t i = 0; i < iovcnt; ++i) {
+    const abi::Iovec& v = guest[i];
     if (v.buf_len == 0) continue;
     vm::GuestMemory::HostSpan s;
     if (Errno e = mem.span(v.buf, v.buf_len, need, &s)) return e;
@@ -65,6 +73,7 @@ Errno detail::copy_path(vm::GuestMemory& mem, GuestAddr p, uint64_t len, std::st
 uint16_t detail::live_fdflags(const FdEntry& e) {
   // append/nonblock live in the host open file description (shared with
   // dups); the sync flags are kept per entry (see sys_fd.cpp fd_stat_put).
+  settle_host_flags(e);
   const uint16_t host = host_fdflags(e.host_fd());
   const uint16_t sync = abi::FDFLAG_DSYNC | abi::FDFLAG_RSYNC | abi::FDFLAG_SYNC;
   return static_cast<uint16_t>((host & ~sync) | ((host | e.fdflags) & sync));
@@ -91,11 +100,14 @@ namespace {
 SyscallOutcome sys_fd_read(SyscallContext& ctx, const SyscallRequest& r) {
   FdEntryPtr fd;
   if (Errno e = ctx.fds.lookup(u32(r.args[0]), abi::RIGHT_FD_READ, &fd)) return fail(e);
-  std::vector<struct iovec> iov;
+  // Reused per thread (handlers do not nest): no allocation per call.
+  thread_local std::vector<struct iovec> iov;
   if (Errno e = gather_iovecs(ctx.mem, r.args[1], r.args[2], vm::kProtWrite, &iov))
     return fail(e);
   if (iov.empty()) return ok(0);
-  const ssize_t n = readv(fd->host_fd(), iov.data(), static_cast<int>(iov.size()));
+  // One buffer (the usual case): read(2) spares the kernel the iovec copy-in.
+  const ssize_t n = iov.size() == 1 ? read(fd->host_fd(), iov[0].iov_base, iov[0].iov_len)
+                                    : readv(fd->host_fd(), iov.data(), static_cast<int>(iov.size()));
   if (n < 0) return fail(from_host_errno(errno));
   return ok(static_cast<uint64_t>(n));
 }
@@ -103,11 +115,13 @@ SyscallOutcome sys_fd_read(SyscallContext& ctx, const SyscallRequest& r) {
 SyscallOutcome sys_fd_write(SyscallContext& ctx, const SyscallRequest& r) {
   FdEntryPtr fd;
   if (Errno e = ctx.fds.lookup(u32(r.args[0]), abi::RIGHT_FD_WRITE, &fd)) return fail(e);
-  std::vector<struct iovec> iov;
+  // Reused per thread (handlers do not nest): no allocation per call.
+  thread_local std::vector<struct iovec> iov;
   if (Errno e = gather_iovecs(ctx.mem, r.args[1], r.args[2], vm::kProtRead, &iov))
     return fail(e);
   if (iov.empty()) return ok(0);
-  const ssize_t n = writev(fd->host_fd(), iov.data(), static_cast<int>(iov.size()));
+  const ssize_t n = iov.size() == 1 ? write(fd->host_fd(), iov[0].iov_base, iov[0].iov_len)
+                                    : writev(fd->host_fd(), iov.data(), static_cast<int>(iov.size()));
   if (n < 0) return fail(from_host_errno(errno));
   sync_after_write(*fd);
   return ok(static_cast<uint64_t>(n));

@@ -163,6 +163,19 @@ TEST_CASE("insert takes the lowest free number") {
   CHECK(n == 1);
   REQUIRE(t.insert(mk(q[1]), &n) == E_SUCCESS);
   CHECK(n == 3);
+  // Numbers freed below the last insert are found again, lowest first;
+  // numbers taken by adopt or insert_at meanwhile are skipped.
+  REQUIRE(t.close(3) == E_SUCCESS);
+  REQUIRE(t.close(0) == E_SUCCESS);
+  int r[2];
+  REQUIRE(pipe(r) == 0);
+  REQUIRE(t.insert_at(4, mk(r[0])) == E_SUCCESS);
+  REQUIRE(t.insert(mk(dup(r[1])), &n) == E_SUCCESS);
+  CHECK(n == 0);
+  REQUIRE(t.insert(mk(dup(r[1])), &n) == E_SUCCESS);
+  CHECK(n == 3);
+  REQUIRE(t.insert(mk(r[1]), &n) == E_SUCCESS);
+  CHECK(n == 5);
 }
 
 TEST_CASE("adopt limits rights by the host access mode (sandbox.fds regression)") {

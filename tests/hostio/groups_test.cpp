@@ -367,6 +367,96 @@ TEST_CASE("file_open: rights derivation, creat/trunc/sync variants, no side effe
   CHECK(b.open_file("fifo", 0, RIGHT_FD_WRITE, 0, &f) == E_SUCCESS);
 }
 
+// file_open learns the fd flags without asking the host (F_GETFL) and leaves
+// the open-time O_NONBLOCK on regular files and directories until the host
+// flags are observed: the guest must never see the difference.
+TEST_CASE("file_open: fdflags as asked, deferred nonblock clear never visible") {
+  Box b;
+  Fd w, f, nb, d;
+  REQUIRE(b.open_file("data", OFLAG_CREAT, RIGHT_FD_WRITE, 0, &w, FDFLAG_APPEND) == E_SUCCESS);
+  CHECK(b.stat_fd(w).fs_flags == FDFLAG_APPEND);
+  REQUIRE(b.open_file("data", 0, RIGHT_FD_READ | RIGHT_FD_WRITE, 0, &f) == E_SUCCESS);
+  auto host_flags = [&](Fd g) {
+    hostio::FdEntryPtr e;
+    REQUIRE(b.fds.lookup(g, 0, &e) == E_SUCCESS);
+    return fcntl(e->host_fd(), F_GETFL);
+  };
+  // Not yet settled: the host still has the open-time O_NONBLOCK ...
+  CHECK((host_flags(f) & O_NONBLOCK) != 0);
+  // ... observed through fd_stat_get: settled, and the host agrees.
+  CHECK(b.stat_fd(f).fs_flags == 0);
+  CHECK(b.stat_fd(f).fs_rights_base == (RIGHT_FD_READ | RIGHT_FD_WRITE));
+  CHECK((host_flags(f) & O_NONBLOCK) == 0);
+  CHECK((host_flags(f) & O_ACCMODE) == O_RDWR);
+  REQUIRE(b.open_file("data", 0, RIGHT_FD_READ, 0, &nb, FDFLAG_NONBLOCK) == E_SUCCESS);
+  CHECK(b.stat_fd(nb).fs_flags == FDFLAG_NONBLOCK);
+  CHECK((host_flags(nb) & O_NONBLOCK) != 0);
+  // A dup shares the entry: settled through either number.
+  REQUIRE(b.open_file(".", OFLAG_DIRECTORY, RIGHT_FILE_READDIR, 0, &d) == E_SUCCESS);
+  SyscallOutcome o = b.call(Sys::fd_dup, {d});
+  REQUIRE(o.error == E_SUCCESS);
+  CHECK(b.stat_fd(static_cast<Fd>(o.out[0])).fs_flags == 0);
+  CHECK((host_flags(d) & O_NONBLOCK) == 0);
+  // fd_stat_put on a not yet settled entry: the guest's choice wins.
+  Fd g;
+  REQUIRE(b.open_file("data", 0, RIGHT_FD_READ | RIGHT_FD_STAT_PUT_FLAGS, 0, &g) == E_SUCCESS);
+  Fdstat put{};
+  put.fs_flags = FDFLAG_NONBLOCK;
+  b.put_obj(kBuf + 0x1000, put);
+  REQUIRE(b.err(Sys::fd_stat_put, {g, kBuf + 0x1000, FDSTAT_FLAGS}) == E_SUCCESS);
+  CHECK(b.stat_fd(g).fs_flags == FDFLAG_NONBLOCK);
+  put.fs_flags = 0;
+  b.put_obj(kBuf + 0x1000, put);
+  REQUIRE(b.err(Sys::fd_stat_put, {g, kBuf + 0x1000, FDSTAT_FLAGS}) == E_SUCCESS);
+  CHECK(b.stat_fd(g).fs_flags == 0);
+  CHECK((host_flags(g) & O_NONBLOCK) == 0);
+  // A FIFO is cleared at once: a read without a writer blocks, not EAGAIN.
+  REQUIRE(mkfifo((b.dir + "/fifo").c_str(), 0644) == 0);
+  Fd fifo;
+  REQUIRE(b.open_file("fifo", 0, RIGHT_FD_READ | RIGHT_FD_WRITE, 0, &fifo) == E_SUCCESS);
+  CHECK((host_flags(fifo) & O_NONBLOCK) == 0);
+  CHECK(b.stat_fd(fifo).fs_flags == 0);
+}
+
+// file_open leaves the type (and the type's trim of the rights) to the
+// fd's first lookup: it must come out the same through dup, replace and
+// close of the other number, and file_stat_fget must report it.
+TEST_CASE("file_open: a type learnt at first use is right through dup, replace, close") {
+  Box b;
+  REQUIRE(b.err(Sys::file_create, {3, kBuf + 0x2000, b.put(kBuf + 0x2000, "d"), FILETYPE_DIRECTORY}) ==
+          E_SUCCESS);
+  Fd d, f, other;
+  // A directory asked for with file rights: only what applies survives.
+  REQUIRE(b.open_file("d", OFLAG_DIRECTORY, RIGHT_FD_READ | RIGHT_FILE_OPEN | RIGHT_FILE_STAT_FGET,
+                      0, &d) == E_SUCCESS);
+  SyscallOutcome o = b.call(Sys::fd_dup, {d});  // before anything looked at it
+  REQUIRE(o.error == E_SUCCESS);
+  const Fd dup = static_cast<Fd>(o.out[0]);
+  REQUIRE(b.open_file("data", OFLAG_CREAT, RIGHT_FD_WRITE | RIGHT_FILE_STAT_FGET, 0, &f) == E_SUCCESS);
+  REQUIRE(b.open_file("data", 0, RIGHT_FD_READ, 0, &other) == E_SUCCESS);
+  REQUIRE(b.err(Sys::fd_replace, {d, other}) == E_SUCCESS);  // still unresolved
+  REQUIRE(b.err(Sys::fd_close, {d}) == E_SUCCESS);
+  for (Fd g : {dup, other}) {
+    const Fdstat st = b.stat_fd(g);
+    CHECK(st.fs_filetype == FILETYPE_DIRECTORY);
+    CHECK(st.fs_rights_base == (RIGHT_FILE_OPEN | RIGHT_FILE_STAT_FGET));
+  }
+  // Rights the type does not hold are refused, the first lookup included.
+  Fd d2;
+  REQUIRE(b.open_file("d", OFLAG_DIRECTORY, RIGHT_FD_READ | RIGHT_FILE_OPEN, 0, &d2) == E_SUCCESS);
+  CHECK(b.err(Sys::fd_read, {d2, kBuf + 0x3800, 0}) == E_NOTCAPABLE);
+  // file_stat_fget on a fresh fd: the resolving fstat is the answer.
+  REQUIRE(b.write_str(f, "12345") == E_SUCCESS);
+  Fd r;
+  REQUIRE(b.open_file("data", 0, RIGHT_FILE_STAT_FGET, 0, &r) == E_SUCCESS);
+  REQUIRE(b.err(Sys::file_stat_fget, {r, kBuf + 0x3000}) == E_SUCCESS);
+  const Filestat fs = b.get_obj<Filestat>(kBuf + 0x3000);
+  CHECK(fs.st_filetype == FILETYPE_REGULAR_FILE);
+  CHECK(fs.st_size == 5);
+  REQUIRE(b.err(Sys::file_stat_fget, {r, kBuf + 0x3000}) == E_SUCCESS);
+  CHECK(b.get_obj<Filestat>(kBuf + 0x3000).st_size == 5);
+}
+
 TEST_CASE("file_*: create, readdir with cookies, link, rename, symlink, readlink, stat, unlink") {
   Box b;
   auto path = [&](const std::string& p, vm::GuestAddr at = kBuf + 0x2000) {

@@ -16,19 +16,8 @@
 
 namespace capvm::aarch64 {
 
-namespace {
-const asmjit::JitAllocator::CreateParams* jit_params() {
-  static asmjit::JitAllocator::CreateParams p{};
-  // Two views of the cache: code is written through one and executed
-  // through the other; no page is ever writable and executable at once.
-  p.options = asmjit::JitAllocatorOptions::kUseDualMapping;
-  p.blockSize = 4 * 1024 * 1024;
-  return &p;
-}
-}  // namespace
-
 Translator::Impl::Impl(vm::GuestMemory& m, const TranslateOptions& o)
-    : mem(m), options(o), jit(jit_params()) {
+    : mem(m), options(o) {
   table = static_cast<Block**>(std::calloc(kLookupEntries, sizeof(Block*)));
   if (table == nullptr) throw std::bad_alloc();
 }

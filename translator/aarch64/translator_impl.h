@@ -13,6 +13,7 @@
 
 #include "translator/aarch64/a64_decoder.h"
 #include "translator/aarch64/translator.h"
+#include "translator/common/code_cache.h"
 
 namespace capvm::aarch64 {
 
@@ -46,7 +47,7 @@ struct Translator::Impl {
 
   vm::GuestMemory& mem;
   TranslateOptions options;
-  asmjit::JitAllocator jit;
+  translator::CodeCache jit;  // W^X, perf-visible (code_cache.h)
   mutable std::mutex mutex;
   std::unordered_map<uint64_t, Block*> blocks;
   std::vector<std::unique_ptr<Block>> owned;

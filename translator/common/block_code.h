@@ -10,6 +10,8 @@
 #include <utility>
 #include <vector>
 
+#include "translator/common/code_cache.h"
+
 namespace capvm::translator {
 
 // Host offset of each guest instruction's first host byte, in order.
@@ -23,7 +25,7 @@ struct InstalledCode {
 
 // Lays out `code`, allocates it in `jit` and copies it in; false when the
 // cache cannot hold it.
-inline bool install_code(asmjit::JitAllocator& jit, asmjit::CodeHolder& code, InstalledCode* out) {
+inline bool install_code(CodeCache& jit, asmjit::CodeHolder& code, InstalledCode* out) {
   code.flatten();
   code.resolveUnresolvedLinks();
   const size_t size = code.codeSize();

@@ -17,19 +17,8 @@
 
 namespace capvm::x86_64 {
 
-namespace {
-const asmjit::JitAllocator::CreateParams* jit_params() {
-  static asmjit::JitAllocator::CreateParams p{};
-  // Two views of the cache: code is written through one and executed
-  // through the other; no page is ever writable and executable at once.
-  p.options = asmjit::JitAllocatorOptions::kUseDualMapping;
-  p.blockSize = 4 * 1024 * 1024;
-  return &p;
-}
-}  // namespace
-
 Translator::Impl::Impl(vm::GuestMemory& m, const TranslateOptions& o)
-    : mem(m), options(o), jit(jit_params()) {
+    : mem(m), options(o) {
   table = static_cast<int64_t*>(std::calloc(kLookupEntries, sizeof(int64_t)));
   if (table == nullptr) throw std::bad_alloc();
   sentinel.guest_pc = 1;
@@ -91,6 +80,14 @@ bool Translator::prepare_thread(std::string* error) {
 }
 
 LookupResult Translator::lookup(uint64_t pc) {
+  // First the indirect-branch table translated code itself trusts: a slot
+  // names a block of exactly that pc, and invalidation clears it. The run
+  // loop comes here after every syscall; this spares it the lock.
+  const int64_t slot = __atomic_load_n(&impl_->table[lookup_index(pc)], __ATOMIC_ACQUIRE);
+  if (slot != 0) {
+    const auto* b = reinterpret_cast<const Block*>(reinterpret_cast<uintptr_t>(&impl_->sentinel) + slot);
+    if (b->guest_pc == pc) return {b, 0};
+  }
   std::lock_guard<std::mutex> lock(impl_->mutex);
   auto it = impl_->blocks.find(pc);
   if (it != impl_->blocks.end()) return {it->second, 0};

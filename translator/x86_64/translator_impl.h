@@ -9,6 +9,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "translator/common/code_cache.h"
 #include "translator/x86_64/translator.h"
 
 namespace capvm::x86_64 {
@@ -38,7 +39,7 @@ struct Translator::Impl {
 
   vm::GuestMemory& mem;
   TranslateOptions options;
-  asmjit::JitAllocator jit;
+  translator::CodeCache jit;  // W^X, perf-visible (code_cache.h)
   mutable std::mutex mutex;
   std::unordered_map<uint64_t, Block*> blocks;   // valid blocks by guest pc
   std::vector<std::unique_ptr<Block>> owned;     // every block ever made

@@ -1,0 +1,55 @@
+// The W^X code cache (see code_cache.h).
+#include "translator/common/code_cache.h"
+
+#include <sys/mman.h>
+#include <unistd.h>
+
+namespace capvm::translator {
+
+CodeCache::~CodeCache() {
+  for (const Chunk& c : chunks_) {
+    munmap(c.rx, c.size);
+    munmap(c.rw, c.size);
+  }
+}
+
+bool CodeCache::add_chunk(size_t at_least) {
+  const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+  size_t size = at_least > kChunkBytes ? at_least : kChunkBytes;
+  size = (size + page - 1) & ~(page - 1);
+  // Shared anonymous pages (shmem): mremap with old_size 0 maps the same
+  // pages a second time (mremap(2)), which private memory cannot do.
+  void* rw = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  if (rw == MAP_FAILED) return false;
+  void* rx = mremap(rw, 0, size, MREMAP_MAYMOVE);
+  if (rx == MAP_FAILED) {
+    munmap(rw, size);
+    return false;
+  }
+  // The second view starts read+write like the first; it becomes
+  // read+execute before any code is handed out, and is never writable again.
+  if (mprotect(rx, size, PROT_READ | PROT_EXEC) != 0) {
+    munmap(rx, size);
+    munmap(rw, size);
+    return false;
+  }
+  chunks_.push_back({static_cast<uint8_t*>(rx), static_cast<uint8_t*>(rw), size});
+  used_ = 0;
+  return true;
+}
+
+asmjit::Error CodeCache::alloc(void** rx, void** rw, size_t size) {
+  if (size == 0 || size > (size_t{1} << 30)) return asmjit::kErrorInvalidArgument;
+  size = (size + kAlign - 1) & ~(kAlign - 1);
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (chunks_.empty() || chunks_.back().size - used_ < size) {
+    if (!add_chunk(size)) return asmjit::kErrorOutOfMemory;
+  }
+  const Chunk& c = chunks_.back();
+  *rx = c.rx + used_;
+  *rw = c.rw + used_;
+  used_ += size;
+  return asmjit::kErrorOk;
+}
+
+}  // namespace capvm::translator
