@@ -94,9 +94,10 @@ void BlockBuilder::direct_exit(uint64_t target) {
 
 void BlockBuilder::cond_exit(x86::CondCode cc, uint64_t target) {
   // jcc rel32 is itself the patchable site: linked, the taken branch goes
-  // straight to the target block. Its rel32 is 4-byte aligned, so the
-  // patch is one atomic store.
-  while ((a_.offset() + 2) % 4 != 0) a_.nop();
+  // straight to the target block. Its rel32 lies within one cache line, so
+  // the patch is one atomic store (rel32_patchable); padding is rarely
+  // needed, and a compare stays next to its jcc (macro-fusion).
+  while (!rel32_patchable(a_.offset() + 2)) a_.nop();
   DirectExit e{a_.newLabel(), target, a_.newLabel(), false};
   a_.long_().j(cc, e.label);
   a_.bind(e.site);  // bound after the 6-byte jcc: the site is 4 bytes back
@@ -106,9 +107,9 @@ void BlockBuilder::cond_exit(x86::CondCode cc, uint64_t target) {
 void BlockBuilder::emit_exit_stub(const DirectExit& e) {
   a_.bind(e.label);
   if (e.inline_jmp) {
-    // A patchable jmp whose rel32 (4-byte aligned) is 0 until linked: it
-    // falls through to the slow path below.
-    while ((a_.offset() + 1) % 4 != 0) a_.nop();
+    // A patchable jmp whose rel32 (within one cache line) is 0 until
+    // linked: it falls through to the slow path below.
+    while (!rel32_patchable(a_.offset() + 1)) a_.nop();
     a_.embed("\xE9\x00\x00\x00\x00", 5);
     a_.bind(e.site);  // just past the jmp: the site is 4 bytes back
   }

@@ -101,10 +101,10 @@ LookupResult Translator::lookup(uint64_t pc) {
 }
 
 void Translator::link(uint64_t site, const Block* target) {
-  // `site`: the rx address of a patchable rel32 field (4-byte aligned).
+  // `site`: the rx address of a patchable rel32 field (within one line).
   std::lock_guard<std::mutex> lock(impl_->mutex);
   Block* t = const_cast<Block*>(target);
-  if (!t->valid || site % 4 != 0) return;
+  if (!t->valid || !rel32_patchable(site)) return;
   // Find the block that owns the site, to write through its writable view.
   auto it = impl_->by_host.upper_bound(static_cast<uintptr_t>(site));
   if (it == impl_->by_host.begin()) return;
@@ -115,9 +115,9 @@ void Translator::link(uint64_t site, const Block* target) {
     return;
   const int64_t rel = static_cast<int64_t>(t->host_code) - static_cast<int64_t>(site + 4);
   if (rel < INT32_MIN || rel > INT32_MAX) return;  // too far: stay unlinked
-  auto* rel_rw = reinterpret_cast<int32_t*>(src->rw + (site - reinterpret_cast<uint64_t>(src->rx)));
-  const int32_t before = __atomic_load_n(rel_rw, __ATOMIC_ACQUIRE);
-  __atomic_store_n(rel_rw, static_cast<int32_t>(rel), __ATOMIC_RELEASE);
+  uint8_t* rel_rw = src->rw + (site - reinterpret_cast<uint64_t>(src->rx));
+  const int32_t before = load_rel32(rel_rw);
+  store_rel32(rel_rw, static_cast<int32_t>(rel));
   t->incoming.emplace_back(site, before);
 }
 
@@ -128,8 +128,7 @@ void Translator::Impl::unlink_locked(Block* b) {
     if (it == by_host.begin()) continue;
     --it;
     Block* src = it->second;
-    auto* rel_rw = reinterpret_cast<int32_t*>(src->rw + (site - reinterpret_cast<uint64_t>(src->rx)));
-    __atomic_store_n(rel_rw, before, __ATOMIC_RELEASE);
+    store_rel32(src->rw + (site - reinterpret_cast<uint64_t>(src->rx)), before);
   }
   b->incoming.clear();
 }

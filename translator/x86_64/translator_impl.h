@@ -14,6 +14,20 @@
 
 namespace capvm::x86_64 {
 
+// Patching a rel32 (jmp/jcc displacement) while other threads may execute
+// it: one 4-byte store is atomic on x86 when it stays within a cache line,
+// aligned or not (Intel SDM vol. 3A 9.1.1; AMD APM vol. 2 7.3.2), and the
+// code cache is 64-byte aligned, so offsets decide it at emission time.
+inline bool rel32_patchable(uint64_t addr) { return addr / 64 == (addr + 3) / 64; }
+inline void store_rel32(uint8_t* p, int32_t v) {
+  asm volatile("movl %1, (%0)" : : "r"(p), "r"(v) : "memory");
+}
+inline int32_t load_rel32(const uint8_t* p) {
+  int32_t v;
+  asm volatile("movl (%1), %0" : "=r"(v) : "r"(p) : "memory");
+  return v;
+}
+
 struct Block {
   uint64_t guest_pc = ~uint64_t{0};  // offset 0: compared by the lookup code
   uint64_t host_code = 0;            // offset 8: jumped to by the lookup code
