@@ -184,8 +184,9 @@ struct UnicornRunner::Impl {
   std::string error;
 };
 
-UnicornRunner::UnicornRunner() : impl_(std::make_unique<Impl>()) {
-  if (uc_open(UC_ARCH_ARM64, UC_MODE_ARM, &impl_->uc) != UC_ERR_OK) {
+UnicornRunner::UnicornRunner(Cpu cpu) : impl_(std::make_unique<Impl>()) {
+  if (uc_open(UC_ARCH_ARM64, UC_MODE_ARM, &impl_->uc) != UC_ERR_OK ||
+      (cpu == Cpu::kMax && uc_ctl_set_cpu_model(impl_->uc, UC_CPU_ARM64_MAX) != UC_ERR_OK)) {
     impl_->error = "uc_open";
     return;
   }

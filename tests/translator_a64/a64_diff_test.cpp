@@ -43,6 +43,7 @@ const std::map<std::string, std::string>& skip_list() {
       {"DSB", "no single-thread effect"},
       {"ISB", "no single-thread effect"},
       {"CLREX", "every case starts with it"},
+      {"SYSxt", "random op1/CRn/CRm/op2 are other SYS operations: DC ZVA and cache maintenance in a64_directed_test"},
   };
   return m;
 }
@@ -179,6 +180,13 @@ bool instance(Gen& gen, const OpGen& g, bool in_sequence, uint32_t* raw, State* 
     if (pair && name[0] == 'L' && rt == rt2) return false;
     if (info.gen == GenHint::kExcl && name.find("STXR") != std::string::npos && (rs == rt || rs == rn)) return false;
     if (info.gen == GenHint::kExcl && name.find("STLXR") != std::string::npos && (rs == rt || rs == rn)) return false;
+    // STXP/STLXP: Ws must differ from Rt, Rt2 and Rn; LDXP/LDAXP: Rt != Rt2.
+    if (info.gen == GenHint::kExcl && (name.find("STXP") != std::string::npos || name.find("STLXP") != std::string::npos) &&
+        (rs == rt || rs == rt2 || rs == rn))
+      return false;
+    if (info.gen == GenHint::kExcl && (name.find("LDXP") != std::string::npos || name.find("LDAXP") != std::string::npos) &&
+        rt == rt2)
+      return false;
     if (in_sequence && reg_offset) return false;
     if (!in_sequence) {
       const uint64_t base = kDataCenter + 16 * gen.below(256);
@@ -186,6 +194,25 @@ bool instance(Gen& gen, const OpGen& g, bool in_sequence, uint32_t* raw, State* 
       if (reg_offset) {
         if (rs == rn) return false;
         if (rs != 31) s->x[rs] = gen.below(0x400);
+      }
+    }
+    // Unicorn 2.0.1 gets LD{S,U}{MAX,MIN}{B,H,W} wrong: it compares the
+    // whole 64-bit Rs with the zero-extended memory value. So Rs is kept
+    // zero-extended from the access size, and for the signed forms given
+    // the sign of the memory operand (same-sign values compare alike
+    // signed and unsigned); mixed signs stay untested against it.
+    if (info.cls == InsnClass::kAtomic && !in_sequence && name.size() > 4 &&
+        (name.compare(0, 4, "LDSM") == 0 || name.compare(0, 4, "LDUM") == 0) && name.back() != 'X') {
+      const unsigned bytes = name.back() == 'W' ? 4 : name.back() == 'H' ? 2 : 1;
+      const uint64_t sign = uint64_t{1} << (8 * bytes - 1);
+      const uint64_t base = rn == 31 ? s->sp : s->x[rn];
+      const bool mem_negative = s->data[base - kDataAddr + bytes - 1] & 0x80;
+      if (rs == 31) {
+        if (name[2] == 'S' && mem_negative) return false;  // zr is non-negative
+      } else {
+        uint64_t v = s->x[rs] & (2 * sign - 1);
+        if (name[2] == 'S') v = mem_negative ? (v | sign) : (v & ~sign);
+        s->x[rs] = v;
       }
     }
   } else if (in_sequence && writes_sp) {
@@ -256,6 +283,7 @@ void report(const Tally& t, const char* what) {
 
 void run_singles(unsigned max_block_insns, unsigned per_op, uint64_t s) {
   UnicornRunner uc;
+  UnicornRunner uc_lse(UnicornRunner::Cpu::kMax);
   CapvmRunner cap(max_block_insns);
   std::string err;
   REQUIRE(uc.ready(&err));
@@ -270,7 +298,7 @@ void run_singles(unsigned max_block_insns, unsigned per_op, uint64_t s) {
       uint32_t raw;
       if (!instance(gen, g, false, &raw, &st)) continue;
       ++made;
-      check(make_case(info.name, {raw}, st, gen), uc, cap, &t, info.name);
+      check(make_case(info.name, {raw}, st, gen), info.cls == InsnClass::kAtomic ? uc_lse : uc, cap, &t, info.name);
     }
   }
   report(t, max_block_insns == 1 ? "single instructions, one-instruction blocks" : "single instructions, large blocks");

@@ -50,6 +50,7 @@ struct alignas(64) A64Context {
   uint64_t monitor_value;
   uint64_t monitor_size;
   uint64_t counter_base;     // cntvct_el0 offset (virtualised counter)
+  uint64_t monitor_value_hi; // ldxp/ldaxp of an X pair: the second doubleword read
 };
 
 #define CAPVM_A64_OFF(field) static_cast<int32_t>(offsetof(::capvm::aarch64::A64Context, field))

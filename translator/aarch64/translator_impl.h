@@ -137,7 +137,8 @@ Lowered lower_cond(Emitter& e);           // csel family, ccmp/ccmn
 Lowered lower_load_store(Emitter& e);     // single, pair, literal, prefetch
 Lowered lower_branch(Emitter& e);
 Lowered lower_system(Emitter& e);
-Lowered lower_exclusive(Emitter& e);
+Lowered lower_exclusive(Emitter& e);      // ldxr/stxr (and pairs), ldar/stlr
+Lowered lower_atomic(Emitter& e);         // LSE: ldadd.., swp, cas, casp
 Lowered lower_fp_scalar(Emitter& e);
 Lowered lower_neon(Emitter& e);
 bool lower_neon_sse(Emitter& e);         // inline host-vector forms (false: not handled)
