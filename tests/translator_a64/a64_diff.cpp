@@ -111,7 +111,8 @@ Result CapvmRunner::run(const Case& c) {
   ctx.pc = kCodeAddr;
   aarch64::set_nzcv(ctx, c.init.nzcv);
   ctx.tpidr_el0 = c.init.tpidr;
-  ctx.fpcr = ctx.fpsr = 0;
+  aarch64::set_fpcr(ctx, 0);
+  ctx.fpsr = 0;
   ctx.monitor_size = 0;
   std::memcpy(ctx.v, c.init.v, sizeof ctx.v);
   const uint64_t end = kCodeAddr + 4 * c.code.size();

@@ -337,6 +337,48 @@ void run_sequences(unsigned max_block_insns, unsigned count, uint64_t s) {
   CHECK(t.failures == 0);
 }
 
+// Every FP instruction under random FPCR settings: RMode (all four),
+// FZ and DN, set by `msr fpcr` in front of it and read back after it.
+void run_fpcr(unsigned max_block_insns, unsigned per_op, uint64_t s) {
+  UnicornRunner uc;
+  CapvmRunner cap(max_block_insns);
+  std::string err;
+  REQUIRE(uc.ready(&err));
+  REQUIRE(cap.ready(&err));
+  Gen gen(s);
+  Tally t;
+  constexpr uint32_t kMsrFpcrX28 = 0xD51B441C, kMrsX27Fpcr = 0xD53B441B;
+  for (const OpGen& g : generated_ops()) {
+    const auto& info = aarch64::op_info(g.op);
+    const std::string name = info.name;
+    const bool fp_scalar = info.cls >= InsnClass::kFpMove && info.cls <= InsnClass::kFpConvert;
+    const bool fp_vector = info.cls == InsnClass::kNeon && name.size() > 1 && name[0] == 'F';
+    const bool int_to_fp = name.find("CVTF") != std::string::npos;
+    if (!fp_scalar && !fp_vector && !int_to_fp) continue;
+    unsigned made = 0;
+    for (unsigned tries = 0; made < per_op && tries < per_op * 20; ++tries) {
+      State st = gen.state();
+      uint32_t raw;
+      if (!instance(gen, g, false, &raw, &st)) continue;
+      const unsigned rd = raw & 31, rn = raw >> 5 & 31, rm = raw >> 16 & 31;
+      if (rd >= 27 || rn >= 27 || rm >= 27) continue;  // x27/x28 carry FPCR
+      ++made;
+      st.x[28] = (gen.below(4) << 22) | (gen.below(2) ? aarch64::kFpcrFz : 0) |
+                 (gen.below(2) ? aarch64::kFpcrDn : 0);
+      // Denormal operands often, so flush-to-zero is exercised.
+      for (auto& v : st.v)
+        if (gen.below(3) == 0) {
+          const uint64_t w = gen.below(2) ? (gen.u64() & 0x800FFFFFFFFFFFFFull) : (gen.u64() & 0x807FFFFF807FFFFFull);
+          std::memcpy(v, &w, 8);
+        }
+      check(make_case(name + " under FPCR", {kMsrFpcrX28, raw, kMrsX27Fpcr}, st, gen), uc, cap, &t, name);
+    }
+  }
+  report(t, max_block_insns == 1 ? "FPCR modes, one-instruction blocks" : "FPCR modes, large blocks");
+  CHECK(t.failures == 0);
+  CHECK(t.no_oracle * 100 <= t.cases);
+}
+
 }  // namespace
 
 TEST_CASE("every table instruction has a decodable sample and a generator or a skip reason", "[a64diff]") {
@@ -366,4 +408,9 @@ TEST_CASE("random sequences against Unicorn with large blocks", "[a64diff]") {
 
 TEST_CASE("random sequences against Unicorn with one-instruction blocks", "[a64diff]") {
   run_sequences(1, 1500 * scale(), seed() + 3);
+}
+
+TEST_CASE("FP instructions against Unicorn under every FPCR rounding mode, FZ and DN", "[a64diff]") {
+  run_fpcr(1, 40 * scale(), seed() + 4);
+  run_fpcr(64, 40 * scale(), seed() + 5);
 }

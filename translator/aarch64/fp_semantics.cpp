@@ -6,8 +6,11 @@
 // quietened) and the default NaN (ARM 0x7FF8..., positive; x86 produces a
 // negative one), both handled here, and saturating conversions.
 //
-// FPCR: round to nearest, no flush-to-zero, DN = 0 (the Linux/CloudABI
-// start state) are assumed; FPSR cumulative exception bits are not kept.
+// FPCR: these helpers run under the MXCSR translated code runs with (the
+// guest's RMode and FZ as rounding control and FTZ/DAZ, see set_fpcr), so
+// host arithmetic and conversions here round and flush as the guest asked;
+// FPCR.DN (default NaN) is applied to the result (with_default_nan).
+// FPSR cumulative exception bits are not kept.
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -99,6 +102,9 @@ template <class F> F mul_add(F addend, F op1, F op2) {
   return fix_invalid<F>(std::fma(op1, op2, addend));
 }
 
+inline double roundeven(double a) { return __builtin_roundeven(a); }
+inline float roundeven(float a) { return __builtin_roundevenf(a); }
+
 template <class F> F round_int(Op op, F a) {
   if (std::isnan(a)) return is_snan(a) ? quiet(a) : a;
   switch (op) {
@@ -106,7 +112,8 @@ template <class F> F round_int(Op op, F a) {
     case Op::FRINTPDr: case Op::FRINTPSr: return std::ceil(a);
     case Op::FRINTZDr: case Op::FRINTZSr: return std::trunc(a);
     case Op::FRINTADr: case Op::FRINTASr: return std::round(a);
-    default: return std::nearbyint(a);  // N, X, I: round to nearest even
+    case Op::FRINTNDr: case Op::FRINTNSr: return roundeven(a);
+    default: return std::nearbyint(a);  // X, I: the FPCR rounding mode (MXCSR.RC)
   }
 }
 
@@ -223,7 +230,42 @@ bool fp_exec_supported(Op op) {
          c == InsnClass::kFpCompare || c == InsnClass::kFpSelect || c == InsnClass::kFpConvert;
 }
 
+namespace {
+
+void fp_exec_ieee(A64Context* c, const Insn* in);
+
+// FPCR.DN: every NaN an FP operation produces is the default NaN (the
+// moves FABS/FNEG/FMOV/FCSEL never reach here with DN effects).
+// FNMUL negates after the multiply made its NaN: the negated default NaN.
+void with_default_nan(A64Context* c, const Insn* in) {
+  const Reg d = in->ops[0].reg;
+  const bool negated = in->op == Op::FNMULDrr || in->op == Op::FNMULSrr;
+  if (d.kind == RegKind::kD) {
+    if (std::isnan(get<double>(c, d)))
+      put<double>(c, d, negated ? neg(default_nan<double>()) : default_nan<double>());
+  } else if (d.kind == RegKind::kS) {
+    if (std::isnan(get<float>(c, d))) put<float>(c, d, negated ? neg(default_nan<float>()) : default_nan<float>());
+  }
+}
+
+}  // namespace
+
 void fp_exec(A64Context* c, const Insn* in) {
+  fp_exec_ieee(c, in);
+  if (!(c->fpcr & kFpcrDn)) return;
+  switch (in->info().cls) {
+    case InsnClass::kFpArith: case InsnClass::kFpFma: case InsnClass::kFpUnary: case InsnClass::kFpConvert:
+      if (in->op != Op::FABSDr && in->op != Op::FABSSr && in->op != Op::FNEGDr && in->op != Op::FNEGSr)
+        with_default_nan(c, in);
+      break;
+    default:
+      break;
+  }
+}
+
+namespace {
+
+void fp_exec_ieee(A64Context* c, const Insn* in) {
   const Op op = in->op;
   const Operand* o = in->ops;
   switch (op) {
@@ -260,5 +302,7 @@ void fp_exec(A64Context* c, const Insn* in) {
   if (o[fi].reg.kind == RegKind::kS) exec_typed<float>(c, in);
   else exec_typed<double>(c, in);
 }
+
+}  // namespace
 
 }  // namespace capvm::aarch64

@@ -5,6 +5,8 @@
 // (C5.3) DC ZVA and the cache maintenance a JIT issues before running new
 // code (DC CVAU/CVAC/CVAP/CIVAC, IC IVAU), which need nothing on a coherent
 // host whose translations follow page protection changes.
+#include <xmmintrin.h>
+
 #include <ctime>
 
 #include "translator/aarch64/translator_impl.h"
@@ -31,6 +33,11 @@ constexpr int64_t kDczidEl0 = sysreg(3, 3, 0, 0, 7);
 
 uint64_t helper_read_nzcv(const A64Context* ctx) { return nzcv(*ctx); }
 void helper_write_nzcv(A64Context* ctx, uint64_t v) { set_nzcv(*ctx, static_cast<uint32_t>(v)); }
+// MSR FPCR: keep it and switch the running MXCSR to it at once.
+void helper_write_fpcr(A64Context* ctx, uint64_t v) {
+  set_fpcr(*ctx, static_cast<uint32_t>(v));
+  _mm_setcsr(guest_mxcsr(*ctx));
+}
 uint64_t helper_monotonic_ns() {
   timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -113,9 +120,13 @@ Lowered lower_system(Emitter& e) {
       e.load_gp(x86::rdx, rt);
       switch (e.opimm(0)) {
         case kTpidrEl0: a.mov(e.ctx(CAPVM_A64_OFF(tpidr_el0), 8), x86::rdx); break;
-        // FPCR is kept but not applied to host arithmetic: only round to
-        // nearest, no flush-to-zero, no default NaN mode is translated.
-        case kFpcr: a.mov(e.ctx(CAPVM_A64_OFF(fpcr), 4), x86::edx); break;
+        // FPCR: RMode and FZ become the MXCSR translated code runs with;
+        // DN is applied where NaNs are made (fp_exec, neon_exec).
+        case kFpcr:
+          a.mov(x86::rdi, kCtx);
+          a.mov(x86::rsi, x86::rdx);
+          e.call(reinterpret_cast<const void*>(&helper_write_fpcr));
+          break;
         case kFpsr: a.mov(e.ctx(CAPVM_A64_OFF(fpsr), 4), x86::edx); break;
         case kNzcv:
           a.mov(x86::rdi, kCtx);

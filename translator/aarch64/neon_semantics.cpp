@@ -440,6 +440,32 @@ bool neon_exec_supported(Op op) {
   return exec(nullptr, &probe, false);
 }
 
-void neon_exec(A64Context* ctx, const Insn* in) { exec(ctx, in, true); }
+namespace {
+
+// FPCR.DN: a NaN lane of an FP arithmetic result is the default NaN.
+void default_nan_lanes(A64Context* c, const Insn* in) {
+  const VForm& f = vform(in->op);
+  static const char* const kFpArith[] = {"FADD", "FSUB", "FMUL", "FDIV", "FMLA", "FMLS", "FMAX",
+                                         "FMIN", "FMAXNM", "FMINNM", "FABD", "FADDP", "FSQRT", "FMULX"};
+  static const std::vector<int> kIds = [] {
+    std::vector<int> ids;
+    for (const char* k : kFpArith) ids.push_back(intern(k));
+    return ids;
+  }();
+  bool fp = false;
+  for (int k : kIds) fp |= f.base == k;
+  if (!fp || (f.bits != 32 && f.bits != 64)) return;
+  Vec v = vget(c, in->ops[0].reg);
+  for (unsigned i = 0; i < 128 / f.bits; ++i)
+    if (std::isnan(fget(v, f.bits, i))) v.set(f.bits, i, f.bits == 64 ? 0x7FF8000000000000ull : 0x7FC00000u);
+  vput(c, in->ops[0].reg, v, 16);
+}
+
+}  // namespace
+
+void neon_exec(A64Context* ctx, const Insn* in) {
+  exec(ctx, in, true);
+  if (ctx->fpcr & kFpcrDn) default_nan_lanes(ctx, in);
+}
 
 }  // namespace capvm::aarch64
