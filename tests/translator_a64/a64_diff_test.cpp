@@ -170,7 +170,9 @@ bool instance(Gen& gen, const OpGen& g, bool in_sequence, uint32_t* raw, State* 
     if (in.ops[i].is_reg() && (in.ops[i].reg.kind == RegKind::kSP || in.ops[i].reg.kind == RegKind::kWSP))
       writes_sp = true;
   const std::string name = info.name;
-  reg_offset = name.find("roX") != std::string::npos || name.find("roW") != std::string::npos;
+  // Post-indexed AdvSIMD structures add Xm (bits 20:16; 31 is the immediate form).
+  reg_offset = name.find("roX") != std::string::npos || name.find("roW") != std::string::npos ||
+               name.find("_POST") != std::string::npos;
   writeback = name.find("pre") != std::string::npos || name.find("post") != std::string::npos;
   if (is_mem(info.gen)) {
     const bool pair = info.cls == InsnClass::kLoadStorePair;

@@ -141,7 +141,8 @@ Lowered lower_exclusive(Emitter& e);      // ldxr/stxr (and pairs), ldar/stlr
 Lowered lower_atomic(Emitter& e);         // LSE: ldadd.., swp, cas, casp
 Lowered lower_fp_scalar(Emitter& e);
 Lowered lower_neon(Emitter& e);
-bool lower_neon_sse(Emitter& e);         // inline host-vector forms (false: not handled)
+bool lower_neon_sse(Emitter& e);
+bool lower_neon_structure(Emitter& e);   // LD1-4/ST1-4/LDnR/lanes (false: not a form it knows)         // inline host-vector forms (false: not handled)
 
 // C++ semantics of FP and NEON instructions (fp_semantics.cpp,
 // neon_semantics.cpp), called from translated code with the context.
