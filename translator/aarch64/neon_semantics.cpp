@@ -146,7 +146,7 @@ bool exec(A64Context* c, const Insn* in, bool run) {
   const Operand* o = in->ops;
   // Instruction-specific forms first.
   switch (op) {
-    case Op::MOVIv2d_ns: case Op::MOVID: case Op::MOVIv16b_ns:
+    case Op::MOVIv2d_ns: case Op::MOVID: case Op::MOVIv16b_ns: case Op::MOVIv8b_ns:
     case Op::MOVIv4i32: case Op::MOVIv4i16: case Op::MOVIv2i32: case Op::MVNIv4i32:
     case Op::FMOVv2f64_ns: case Op::FMOVv4f32_ns: case Op::FMOVv2f32_ns: {
       if (!run) return true;
@@ -157,6 +157,7 @@ bool exec(A64Context* c, const Insn* in, bool run) {
         case Op::MOVIv2d_ns: e = expand_byte_mask(o[1].imm); break;
         case Op::MOVID: e = expand_byte_mask(o[1].imm); bytes = 8; break;
         case Op::MOVIv16b_ns: bits = 8; e = o[1].imm & 0xFF; break;
+        case Op::MOVIv8b_ns: bits = 8; bytes = 8; e = o[1].imm & 0xFF; break;
         case Op::MOVIv4i32: bits = 32; e = shifted_imm(o[1].imm, o[2].imm); break;
         case Op::MVNIv4i32: bits = 32; e = ~shifted_imm(o[1].imm, o[2].imm) & 0xFFFFFFFFu; break;
         case Op::MOVIv4i16: bits = 16; bytes = 8; e = shifted_imm(o[1].imm, o[2].imm); break;
@@ -256,6 +257,8 @@ bool exec(A64Context* c, const Insn* in, bool run) {
     default:
       break;
   }
+  // FP lane operations beyond FADD/FSUB/FMUL/SCVTF (neon_fp.cpp).
+  if (neon_fp_exec(c, in, run)) return true;
   const VForm& f = vform(op);
   if (f.lanes == 0) return false;
   const unsigned bits = f.bits, lanes = f.lanes, bytes = lanes * bits / 8;
@@ -276,6 +279,7 @@ bool exec(A64Context* c, const Insn* in, bool run) {
     return true;
   }
   if (b == NAME_ID("NOT") || b == NAME_ID("REV64") || b == NAME_ID("CNT") || (b == NAME_ID("CMEQ") && f.tail == NAME_ID("rz")) || b == NAME_ID("XTN") ||
+      ((b == NAME_ID("ABS") || b == NAME_ID("NEG")) && f.tail == NAME_ID("")) ||
       (b == NAME_ID("SCVTF") && f.fp)) {
     if (!run) return true;
     const Vec n = vget(c, o[1].reg);
@@ -292,6 +296,8 @@ bool exec(A64Context* c, const Insn* in, bool run) {
       else if (b == NAME_ID("REV64")) r = n.get(bits, (i / (64 / bits)) * (64 / bits) + (64 / bits - 1 - i % (64 / bits)));
       else if (b == NAME_ID("CNT")) r = __builtin_popcountll(n.get(bits, i));
       else if (b == NAME_ID("CMEQ")) r = n.get(bits, i) == 0 ? ~uint64_t{0} : 0;
+      else if (b == NAME_ID("ABS")) r = n.sget(bits, i) < 0 ? 0 - n.get(bits, i) : n.get(bits, i);
+      else if (b == NAME_ID("NEG")) r = 0 - n.get(bits, i);
       else {
         if (bits == 64) {
           const double d = static_cast<double>(n.sget(64, i));
@@ -304,6 +310,51 @@ bool exec(A64Context* c, const Insn* in, bool run) {
         }
       }
       v.set(bits, i, r & mask(bits));
+    }
+    vput(c, o[0].reg, v, bytes);
+    return true;
+  }
+  if (f.tail == NAME_ID("lane") && b == NAME_ID("DUP")) {  // DUP Vd.<T>, Vn.<Ts>[lane]
+    if (!run) return true;
+    Vec v{};
+    const uint64_t e = vget(c, o[1].reg).get(bits, static_cast<unsigned>(o[2].imm));
+    for (unsigned i = 0; i < lanes; ++i) v.set(bits, i, e);
+    vput(c, o[0].reg, v, bytes);
+    return true;
+  }
+  // Widening three-register forms, "UMULLv8i8_v8i16": the name's lanes are
+  // the source's; the "2" forms (16 x 8 bits) read the upper halves. The
+  // accumulating ones (xMLAL) are tied: d, d, n, m.
+  if ((b == NAME_ID("UMULL") || b == NAME_ID("SMULL") || b == NAME_ID("UMLAL") || b == NAME_ID("SMLAL") ||
+       b == NAME_ID("UADDL") || b == NAME_ID("SADDL") || b == NAME_ID("USUBL") || b == NAME_ID("SSUBL")) &&
+      f.tail != NAME_ID("")) {
+    if (!run) return true;
+    const bool acc = b == NAME_ID("UMLAL") || b == NAME_ID("SMLAL");
+    const bool is_signed = b == NAME_ID("SMULL") || b == NAME_ID("SMLAL") || b == NAME_ID("SADDL") || b == NAME_ID("SSUBL");
+    const unsigned out = 64 / bits, first = lanes * bits == 128 ? out : 0;
+    const Vec n = vget(c, o[acc ? 2 : 1].reg), m = vget(c, o[acc ? 3 : 2].reg);
+    Vec v = acc ? vget(c, o[0].reg) : Vec{};
+    for (unsigned i = 0; i < out; ++i) {
+      const uint64_t x = is_signed ? static_cast<uint64_t>(n.sget(bits, first + i)) : n.get(bits, first + i);
+      const uint64_t y = is_signed ? static_cast<uint64_t>(m.sget(bits, first + i)) : m.get(bits, first + i);
+      uint64_t r;
+      if (b == NAME_ID("UADDL") || b == NAME_ID("SADDL")) r = x + y;
+      else if (b == NAME_ID("USUBL") || b == NAME_ID("SSUBL")) r = x - y;
+      else r = x * y;
+      if (acc) r += v.get(bits * 2, i);
+      v.set(bits * 2, i, r & mask(bits * 2));
+    }
+    vput(c, o[0].reg, v, 16);
+    return true;
+  }
+  // MLA/MLS Vd, Vn, Vm (tied: d, d, n, m).
+  if ((b == NAME_ID("MLA") || b == NAME_ID("MLS")) && f.tail == NAME_ID("")) {
+    if (!run) return true;
+    const Vec d = vget(c, o[0].reg), n = vget(c, o[2].reg), m = vget(c, o[3].reg);
+    Vec v{};
+    for (unsigned i = 0; i < lanes; ++i) {
+      const uint64_t p = n.get(bits, i) * m.get(bits, i);
+      v.set(bits, i, (b == NAME_ID("MLA") ? d.get(bits, i) + p : d.get(bits, i) - p) & mask(bits));
     }
     vput(c, o[0].reg, v, bytes);
     return true;
@@ -378,7 +429,7 @@ bool exec(A64Context* c, const Insn* in, bool run) {
   // Three-register same-arrangement forms.
   static const char* const kBinary[] = {"ADD", "SUB", "MUL", "SMAX", "SMIN", "UMAX", "UMIN", "CMEQ",
                                         "CMGT", "CMHI", "CMHS", "CMTST", "ADDP", "UZP1", "UZP2", "SSHL",
-                                        "ZIP1", "ZIP2", "FADD", "FSUB", "FMUL"};
+                                        "ZIP1", "ZIP2", "TRN1", "TRN2", "FADD", "FSUB", "FMUL"};
   static const std::vector<int> kBinaryIds = [] {
     std::vector<int> ids;
     for (const char* k : kBinary) ids.push_back(intern(k));
@@ -420,6 +471,11 @@ bool exec(A64Context* c, const Insn* in, bool run) {
     } else if (b == NAME_ID("UZP1") || b == NAME_ID("UZP2")) {
       const unsigned k = 2 * i + (b == NAME_ID("UZP2"));
       r = k < lanes ? n.get(bits, k) : m.get(bits, k - lanes);
+    } else if (b == NAME_ID("TRN1") || b == NAME_ID("TRN2")) {
+      // Even result lanes from n, odd from m, at the pair's first (TRN1)
+      // or second (TRN2) element.
+      const unsigned k = (i & ~1u) + (b == NAME_ID("TRN2"));
+      r = (i & 1) ? m.get(bits, k) : n.get(bits, k);
     } else if (b == NAME_ID("ZIP1") || b == NAME_ID("ZIP2")) {
       const unsigned k = i / 2 + (b == NAME_ID("ZIP2") ? lanes / 2 : 0);
       r = (i & 1) ? m.get(bits, k) : n.get(bits, k);

@@ -150,6 +150,8 @@ void fp_exec(A64Context* ctx, const Insn* in);
 bool fp_exec_supported(Op op);
 void neon_exec(A64Context* ctx, const Insn* in);
 bool neon_exec_supported(Op op);
+// The FP lane forms neon_exec delegates (neon_fp.cpp); false: not one of them.
+bool neon_fp_exec(A64Context* ctx, const Insn* in, bool run);
 bool cond_holds(uint32_t nzcv_bits, unsigned cond);
 
 // True when the instruction reads / writes NZCV (flag liveness in a block).
