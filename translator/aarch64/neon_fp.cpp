@@ -21,6 +21,8 @@ using namespace fprules;
 enum class K : uint8_t {
   kNone, kMla, kMls, kMulIdx, kMlaIdx, kMlsIdx, kDiv, kMax, kMin, kMaxNm, kMinNm, kAbd, kAddp, kAddpScalar,
   kNeg, kAbs, kSqrt, kRint, kCvtzs, kCvtzu, kUcvtf, kCvtl, kCvtn,
+  kCmEq, kCmGe, kCmGt, kCmEqZ, kCmGeZ, kCmGtZ, kCmLeZ, kCmLtZ,  // masks
+  kScvtfScalar, kUcvtfScalar,  // SCVTF/UCVTF Sd, Sn / Dd, Dn
 };
 
 struct Form {
@@ -54,6 +56,18 @@ Form parse(const std::string& name) {
     f.k = K::kAddpScalar;
     return f;
   }
+  if (type == 'i' && tail == "rz") {
+    static const std::pair<const char*, K> kZ[] = {{"FCMEQ", K::kCmEqZ}, {"FCMGE", K::kCmGeZ}, {"FCMGT", K::kCmGtZ},
+                                                   {"FCMLE", K::kCmLeZ}, {"FCMLT", K::kCmLtZ}};
+    for (const auto& [b, k] : kZ)
+      if (base == b) f.k = k;
+    return f;
+  }
+  if (type == 'i' && tail.empty() && f.lanes == 1) {
+    if (base == "SCVTF") f.k = K::kScvtfScalar;
+    if (base == "UCVTF") f.k = K::kUcvtfScalar;
+    return f;
+  }
   if (type == 'i' && tail.empty()) {
     // FCVTLv2i32 (fcvtl: 2s -> 2d), FCVTLv4i32 (fcvtl2), FCVTNv2i32
     // (fcvtn: 2d -> 2s), FCVTNv4i32 (fcvtn2): the name's lanes are the
@@ -67,7 +81,8 @@ Form parse(const std::string& name) {
       {"FMLA", K::kMla},   {"FMLS", K::kMls},     {"FDIV", K::kDiv},   {"FMAX", K::kMax},
       {"FMIN", K::kMin},   {"FMAXNM", K::kMaxNm}, {"FMINNM", K::kMinNm}, {"FABD", K::kAbd},
       {"FADDP", K::kAddp}, {"FNEG", K::kNeg},     {"FABS", K::kAbs},   {"FSQRT", K::kSqrt},
-      {"FCVTZS", K::kCvtzs}, {"FCVTZU", K::kCvtzu}, {"UCVTF", K::kUcvtf}};
+      {"FCVTZS", K::kCvtzs}, {"FCVTZU", K::kCvtzu}, {"UCVTF", K::kUcvtf}, {"FCMEQ", K::kCmEq},
+      {"FCMGE", K::kCmGe}, {"FCMGT", K::kCmGt}};
   for (const auto& [b, k] : kBases)
     if (base == b) f.k = k;
   if (base.size() == 6 && base.compare(0, 5, "FRINT") == 0) {
@@ -196,6 +211,31 @@ template <class F, class I, class U> void exec_typed(A64Context* c, const Insn* 
       }
       break;
     }
+    case K::kCmEq: case K::kCmGe: case K::kCmGt:
+    case K::kCmEqZ: case K::kCmGeZ: case K::kCmGtZ: case K::kCmLeZ: case K::kCmLtZ: {
+      // FPCompareEQ/GE/GT: false when unordered; all ones or zero.
+      const bool zero = f.k >= K::kCmEqZ;
+      const Lanes n = load(c, o[1].reg), m = zero ? Lanes{} : load(c, o[2].reg);
+      for (unsigned i = 0; i < lanes; ++i) {
+        const F a = n.get<F>(i), b = zero ? F(0) : m.get<F>(i);
+        bool t;
+        switch (f.k) {
+          case K::kCmEq: case K::kCmEqZ: t = a == b; break;
+          case K::kCmGe: case K::kCmGeZ: t = a >= b; break;
+          case K::kCmGt: case K::kCmGtZ: t = a > b; break;
+          case K::kCmLeZ: t = a <= b; break;
+          default: t = a < b; break;
+        }
+        r.set<U>(i, t ? ~U{0} : U{0});
+      }
+      break;
+    }
+    case K::kScvtfScalar:
+      r.set<F>(0, static_cast<F>(load(c, o[1].reg).get<I>(0)));
+      break;
+    case K::kUcvtfScalar:
+      r.set<F>(0, static_cast<F>(load(c, o[1].reg).get<U>(0)));
+      break;
     default:
       return;
   }

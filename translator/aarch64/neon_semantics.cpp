@@ -278,7 +278,7 @@ bool exec(A64Context* c, const Insn* in, bool run) {
     vput(c, o[0].reg, v, bytes);
     return true;
   }
-  if (b == NAME_ID("NOT") || b == NAME_ID("REV64") || b == NAME_ID("CNT") || (b == NAME_ID("CMEQ") && f.tail == NAME_ID("rz")) || b == NAME_ID("XTN") ||
+  if (b == NAME_ID("NOT") || b == NAME_ID("REV64") || b == NAME_ID("REV32") || b == NAME_ID("REV16") || b == NAME_ID("CNT") || (b == NAME_ID("CMEQ") && f.tail == NAME_ID("rz")) || b == NAME_ID("XTN") ||
       ((b == NAME_ID("ABS") || b == NAME_ID("NEG")) && f.tail == NAME_ID("")) ||
       (b == NAME_ID("SCVTF") && f.fp)) {
     if (!run) return true;
@@ -294,6 +294,8 @@ bool exec(A64Context* c, const Insn* in, bool run) {
       uint64_t r;
       if (b == NAME_ID("NOT")) r = ~n.get(bits, i);
       else if (b == NAME_ID("REV64")) r = n.get(bits, (i / (64 / bits)) * (64 / bits) + (64 / bits - 1 - i % (64 / bits)));
+      else if (b == NAME_ID("REV32")) r = n.get(bits, (i / (32 / bits)) * (32 / bits) + (32 / bits - 1 - i % (32 / bits)));
+      else if (b == NAME_ID("REV16")) r = n.get(bits, i ^ 1);  // bytes within halfwords
       else if (b == NAME_ID("CNT")) r = __builtin_popcountll(n.get(bits, i));
       else if (b == NAME_ID("CMEQ")) r = n.get(bits, i) == 0 ? ~uint64_t{0} : 0;
       else if (b == NAME_ID("ABS")) r = n.sget(bits, i) < 0 ? 0 - n.get(bits, i) : n.get(bits, i);
@@ -367,6 +369,29 @@ bool exec(A64Context* c, const Insn* in, bool run) {
     vput(c, o[0].reg, v, bytes);
     return true;
   }
+  // SHRN Vd.<T>, Vn.<2T>, #sh: the name's lanes are the narrow result's.
+  if (f.tail == NAME_ID("_shift") && b == NAME_ID("SHRN")) {
+    if (!run) return true;
+    const Vec n = vget(c, o[1].reg);
+    const unsigned sh = static_cast<unsigned>(o[2].imm);
+    Vec v{};
+    for (unsigned i = 0; i < lanes; ++i) v.set(bits, i, (n.get(bits * 2, i) >> sh) & mask(bits));
+    vput(c, o[0].reg, v, 8);
+    return true;
+  }
+  // ADDHN/SUBHN Vd.<T>, Vn.<2T>, Vm.<2T> ("ADDHNv8i16_v8i8": the name's
+  // lanes and bits are the wide sources'): the high half of each sum.
+  if ((b == NAME_ID("ADDHN") || b == NAME_ID("SUBHN")) && f.tail != NAME_ID("")) {
+    if (!run) return true;
+    const Vec n = vget(c, o[1].reg), m = vget(c, o[2].reg);
+    Vec v{};
+    for (unsigned i = 0; i < lanes; ++i) {
+      const uint64_t t = b == NAME_ID("ADDHN") ? n.get(bits, i) + m.get(bits, i) : n.get(bits, i) - m.get(bits, i);
+      v.set(bits / 2, i, (t & mask(bits)) >> (bits / 2));
+    }
+    vput(c, o[0].reg, v, 8);
+    return true;
+  }
   if (f.tail == NAME_ID("_shift")) {
     if (!run) return true;
     const unsigned sh = static_cast<unsigned>(o[b == NAME_ID("USRA") ? 3 : 2].imm);
@@ -429,7 +454,9 @@ bool exec(A64Context* c, const Insn* in, bool run) {
   // Three-register same-arrangement forms.
   static const char* const kBinary[] = {"ADD", "SUB", "MUL", "SMAX", "SMIN", "UMAX", "UMIN", "CMEQ",
                                         "CMGT", "CMHI", "CMHS", "CMTST", "ADDP", "UZP1", "UZP2", "SSHL",
-                                        "ZIP1", "ZIP2", "TRN1", "TRN2", "FADD", "FSUB", "FMUL"};
+                                        "ZIP1", "ZIP2", "TRN1", "TRN2", "FADD", "FSUB", "FMUL",
+                                        "URHADD", "SRHADD", "UHADD", "SHADD", "UQADD", "SQADD",
+                                        "UQSUB", "SQSUB", "UABD", "SABD", "USHL"};
   static const std::vector<int> kBinaryIds = [] {
     std::vector<int> ids;
     for (const char* k : kBinary) ids.push_back(intern(k));
@@ -457,6 +484,27 @@ bool exec(A64Context* c, const Insn* in, bool run) {
     else if (b == NAME_ID("CMHI")) r = x > y ? ~uint64_t{0} : 0;
     else if (b == NAME_ID("CMHS")) r = x >= y ? ~uint64_t{0} : 0;
     else if (b == NAME_ID("CMTST")) r = (x & y) ? ~uint64_t{0} : 0;
+    else if (b == NAME_ID("URHADD") || b == NAME_ID("UHADD"))
+      r = static_cast<uint64_t>((static_cast<unsigned __int128>(x) + y + (b == NAME_ID("URHADD"))) >> 1);
+    else if (b == NAME_ID("SRHADD") || b == NAME_ID("SHADD"))
+      r = static_cast<uint64_t>((static_cast<__int128>(sx) + sy + (b == NAME_ID("SRHADD"))) >> 1);
+    else if (b == NAME_ID("UQADD")) {
+      const unsigned __int128 t = static_cast<unsigned __int128>(x) + y;
+      r = t > mask(bits) ? mask(bits) : static_cast<uint64_t>(t);
+    } else if (b == NAME_ID("UQSUB")) r = x > y ? x - y : 0;
+    else if (b == NAME_ID("SQADD") || b == NAME_ID("SQSUB")) {
+      // Saturate to the signed range of the lane.
+      const __int128 t = b == NAME_ID("SQADD") ? static_cast<__int128>(sx) + sy : static_cast<__int128>(sx) - sy;
+      const __int128 hi = static_cast<__int128>(mask(bits) >> 1), lo = -hi - 1;
+      r = static_cast<uint64_t>(static_cast<int64_t>(t > hi ? hi : t < lo ? lo : t));
+    } else if (b == NAME_ID("UABD")) r = x > y ? x - y : y - x;
+    else if (b == NAME_ID("SABD")) r = sx > sy ? static_cast<uint64_t>(sx - sy) : static_cast<uint64_t>(sy - sx);
+    else if (b == NAME_ID("USHL")) {
+      // Shift by the signed low byte of each m lane, logical right if negative.
+      const int sh = static_cast<int8_t>(y & 0xFF);
+      if (sh >= 0) r = sh >= static_cast<int>(bits) ? 0 : x << sh;
+      else r = -sh >= static_cast<int>(bits) ? 0 : x >> -sh;
+    }
     else if (b == NAME_ID("SSHL")) {
       // Shift by the signed low byte of each m lane: left if positive,
       // arithmetic right if negative (ARM ARM SSHL, non-rounding).
