@@ -339,13 +339,15 @@ bool lower_neon_sse(Emitter& e) {
       a.mov(x86::rax, e.vmem(s.v(1), 8 * static_cast<int32_t>(o[2].imm), 8));
       s.st_scalar_gp(0);
       return true;
-    case Op::UMOVvi8: case Op::UMOVvi16: case Op::UMOVvi32: case Op::UMOVvi64: {
+    case Op::UMOVvi8: case Op::UMOVvi16: case Op::UMOVvi32: case Op::UMOVvi64:
+    case Op::UMOVvi8_idx0: case Op::UMOVvi16_idx0: case Op::UMOVvi32_idx0: case Op::UMOVvi64_idx0: {
+      // The _idx0 opcodes are lane 0 (LLVM still gives the 0 as operand 2).
       const unsigned n = s.v(1);
       const int32_t lane = static_cast<int32_t>(o[2].imm);
       switch (in.op) {
-        case Op::UMOVvi8: a.movzx(x86::eax, e.vmem(n, lane, 1)); break;
-        case Op::UMOVvi16: a.movzx(x86::eax, e.vmem(n, 2 * lane, 2)); break;
-        case Op::UMOVvi32: a.mov(x86::eax, e.vmem(n, 4 * lane, 4)); break;
+        case Op::UMOVvi8: case Op::UMOVvi8_idx0: a.movzx(x86::eax, e.vmem(n, lane, 1)); break;
+        case Op::UMOVvi16: case Op::UMOVvi16_idx0: a.movzx(x86::eax, e.vmem(n, 2 * lane, 2)); break;
+        case Op::UMOVvi32: case Op::UMOVvi32_idx0: a.mov(x86::eax, e.vmem(n, 4 * lane, 4)); break;
         default: a.mov(x86::rax, e.vmem(n, 8 * lane, 8)); break;
       }
       e.store_gp(o[0].reg, x86::rax);

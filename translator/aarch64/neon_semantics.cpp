@@ -285,7 +285,15 @@ bool exec(A64Context* c, const Insn* in, bool run) {
     const Vec n = vget(c, o[1].reg);
     Vec v{};
     if (b == NAME_ID("XTN")) {
-      // XTN Vd.<T>, Vn.<2T>: lanes of the name are the narrow destination.
+      // XTN Vd.<T>, Vn.<2T>: lanes of the name are the narrow destination;
+      // XTN2 (16 x 8 bits..., tied d, d, n) fills the upper half.
+      if (lanes * bits == 128) {
+        const Vec wide = vget(c, o[2].reg);
+        v = vget(c, o[0].reg);
+        for (unsigned i = 0; i < lanes / 2; ++i) v.set(bits, lanes / 2 + i, wide.get(bits * 2, i));
+        vput(c, o[0].reg, v, 16);
+        return true;
+      }
       for (unsigned i = 0; i < lanes; ++i) v.set(bits, i, n.get(bits * 2, i));
       vput(c, o[0].reg, v, 8);
       return true;
@@ -370,26 +378,30 @@ bool exec(A64Context* c, const Insn* in, bool run) {
     return true;
   }
   // SHRN Vd.<T>, Vn.<2T>, #sh: the name's lanes are the narrow result's.
+  // SHRN2 (16 x 8 bits..., tied d, d, n, #sh) fills the upper half.
   if (f.tail == NAME_ID("_shift") && b == NAME_ID("SHRN")) {
     if (!run) return true;
-    const Vec n = vget(c, o[1].reg);
-    const unsigned sh = static_cast<unsigned>(o[2].imm);
-    Vec v{};
-    for (unsigned i = 0; i < lanes; ++i) v.set(bits, i, (n.get(bits * 2, i) >> sh) & mask(bits));
-    vput(c, o[0].reg, v, 8);
+    const bool upper = lanes * bits == 128;
+    const Vec n = vget(c, o[upper ? 2 : 1].reg);
+    const unsigned sh = static_cast<unsigned>(o[upper ? 3 : 2].imm), count = upper ? lanes / 2 : lanes;
+    Vec v = upper ? vget(c, o[0].reg) : Vec{};
+    for (unsigned i = 0; i < count; ++i) v.set(bits, (upper ? count : 0) + i, (n.get(bits * 2, i) >> sh) & mask(bits));
+    vput(c, o[0].reg, v, upper ? 16 : 8);
     return true;
   }
   // ADDHN/SUBHN Vd.<T>, Vn.<2T>, Vm.<2T> ("ADDHNv8i16_v8i8": the name's
   // lanes and bits are the wide sources'): the high half of each sum.
+  // ADDHN2/SUBHN2 are tied (d, d, n, m) and fill the upper half.
   if ((b == NAME_ID("ADDHN") || b == NAME_ID("SUBHN")) && f.tail != NAME_ID("")) {
     if (!run) return true;
-    const Vec n = vget(c, o[1].reg), m = vget(c, o[2].reg);
-    Vec v{};
+    const bool upper = in->num_ops == 4;
+    const Vec n = vget(c, o[upper ? 2 : 1].reg), m = vget(c, o[upper ? 3 : 2].reg);
+    Vec v = upper ? vget(c, o[0].reg) : Vec{};
     for (unsigned i = 0; i < lanes; ++i) {
       const uint64_t t = b == NAME_ID("ADDHN") ? n.get(bits, i) + m.get(bits, i) : n.get(bits, i) - m.get(bits, i);
-      v.set(bits / 2, i, (t & mask(bits)) >> (bits / 2));
+      v.set(bits / 2, (upper ? lanes : 0) + i, (t & mask(bits)) >> (bits / 2));
     }
-    vput(c, o[0].reg, v, 8);
+    vput(c, o[0].reg, v, upper ? 16 : 8);
     return true;
   }
   if (f.tail == NAME_ID("_shift")) {
