@@ -23,6 +23,7 @@ enum class K : uint8_t {
   kNeg, kAbs, kSqrt, kRint, kCvtzs, kCvtzu, kUcvtf, kCvtl, kCvtn,
   kCmEq, kCmGe, kCmGt, kCmEqZ, kCmGeZ, kCmGtZ, kCmLeZ, kCmLtZ,  // masks
   kScvtfScalar, kUcvtfScalar,  // SCVTF/UCVTF Sd, Sn / Dd, Dn
+  kMaxNmV, kMinNmV, kMaxV, kMinV,  // across lanes, "FMAXNMVv4i32v"
 };
 
 struct Form {
@@ -50,6 +51,13 @@ Form parse(const std::string& name) {
     if (base == "FMUL") f.k = K::kMulIdx;
     else if (base == "FMLA") f.k = K::kMlaIdx;
     else if (base == "FMLS") f.k = K::kMlsIdx;
+    return f;
+  }
+  if (tail == "v" && type == 'i') {
+    static const std::pair<const char*, K> kV[] = {
+        {"FMAXNMV", K::kMaxNmV}, {"FMINNMV", K::kMinNmV}, {"FMAXV", K::kMaxV}, {"FMINV", K::kMinV}};
+    for (const auto& [b, k] : kV)
+      if (base == b) f.k = k;
     return f;
   }
   if (tail == "p" && type == 'i' && base == "FADDP") {
@@ -229,6 +237,16 @@ template <class F, class I, class U> void exec_typed(A64Context* c, const Insn* 
         r.set<U>(i, t ? ~U{0} : U{0});
       }
       break;
+    }
+    case K::kMaxNmV: case K::kMinNmV: case K::kMaxV: case K::kMinV: {
+      // Reduce() halves recursively: op(op(e0, e1), op(e2, e3)).
+      const bool is_max = f.k == K::kMaxNmV || f.k == K::kMaxV, nm = f.k == K::kMaxNmV || f.k == K::kMinNmV;
+      const Lanes n = load(c, o[1].reg);
+      const F lo = min_max(is_max, nm, n.get<F>(0), n.get<F>(1));
+      const F hi = min_max(is_max, nm, n.get<F>(2), n.get<F>(3));
+      r.set<F>(0, dn(c, min_max(is_max, nm, lo, hi)));
+      store(c, o[0].reg, r, sizeof(F));
+      return;
     }
     case K::kScvtfScalar:
       r.set<F>(0, static_cast<F>(load(c, o[1].reg).get<I>(0)));

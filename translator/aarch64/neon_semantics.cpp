@@ -357,6 +357,23 @@ bool exec(A64Context* c, const Insn* in, bool run) {
     vput(c, o[0].reg, v, 16);
     return true;
   }
+  // Pairwise add long, "UADDLPv16i8_v8i16" (source arrangement in the
+  // name); xADALP accumulate (tied: d, d, n).
+  if ((b == NAME_ID("UADDLP") || b == NAME_ID("SADDLP") || b == NAME_ID("UADALP") || b == NAME_ID("SADALP")) &&
+      f.tail != NAME_ID("")) {
+    if (!run) return true;
+    const bool acc = b == NAME_ID("UADALP") || b == NAME_ID("SADALP");
+    const bool is_signed = b == NAME_ID("SADDLP") || b == NAME_ID("SADALP");
+    const Vec n = vget(c, o[acc ? 2 : 1].reg);
+    Vec v = acc ? vget(c, o[0].reg) : Vec{};
+    for (unsigned i = 0; i < lanes / 2; ++i) {
+      const uint64_t x = is_signed ? static_cast<uint64_t>(n.sget(bits, 2 * i)) : n.get(bits, 2 * i);
+      const uint64_t y = is_signed ? static_cast<uint64_t>(n.sget(bits, 2 * i + 1)) : n.get(bits, 2 * i + 1);
+      v.set(bits * 2, i, (x + y + (acc ? v.get(bits * 2, i) : 0)) & mask(bits * 2));
+    }
+    vput(c, o[0].reg, v, bytes);
+    return true;
+  }
   // MLA/MLS Vd, Vn, Vm (tied: d, d, n, m).
   if ((b == NAME_ID("MLA") || b == NAME_ID("MLS")) && f.tail == NAME_ID("")) {
     if (!run) return true;
@@ -408,11 +425,13 @@ bool exec(A64Context* c, const Insn* in, bool run) {
     if (!run) return true;
     const unsigned sh = static_cast<unsigned>(o[b == NAME_ID("USRA") ? 3 : 2].imm);
     if (b == NAME_ID("USHLL") || b == NAME_ID("SSHLL")) {
-      // Source lanes are the name's arrangement (8i8 -> 8h).
+      // Source lanes are the name's arrangement (8i8 -> 8h); the "2" forms
+      // (16i8 -> 8h) widen the upper half.
       const Vec n = vget(c, o[1].reg);
+      const unsigned out = lanes * bits == 128 ? lanes / 2 : lanes, first = lanes - out;
       Vec v{};
-      for (unsigned i = 0; i < lanes; ++i) {
-        const uint64_t x = b == NAME_ID("USHLL") ? n.get(bits, i) : static_cast<uint64_t>(n.sget(bits, i));
+      for (unsigned i = 0; i < out; ++i) {
+        const uint64_t x = b == NAME_ID("USHLL") ? n.get(bits, first + i) : static_cast<uint64_t>(n.sget(bits, first + i));
         v.set(bits * 2, i, (x << sh) & mask(bits * 2));
       }
       vput(c, o[0].reg, v, 16);
