@@ -211,7 +211,7 @@ void Process::init_thread_registers(uint64_t entry, uint64_t sp_top, uint64_t tl
     ctx.x[aarch64::kSp] = sp_top & ~uint64_t{15};
     ctx.pc = entry;
     ctx.tpidr_el0 = tls + 8;
-    ctx.fpcr = 0;
+    aarch64::set_fpcr(ctx, 0);
     ctx.fpsr = 0;
     ctx.monitor_size = 0;
     aarch64::set_nzcv(ctx, 0);

@@ -76,11 +76,12 @@ TEST_CASE("svc exits with the next pc and brk traps at its pc", "[a64api]") {
 TEST_CASE("an instruction outside the table is SIGILL with pc and encoding", "[a64api]") {
   Fixture f;
   A64Context& ctx = this_thread_context();
-  // nop; then ldadd x0, x1, [x2] (valid LSE, not in the table yet); then udf.
-  f.code({0xD503201F, 0xF8200041});
+  // nop; then sqdmulh v0.4s, v1.4s, v2.4s (valid AdvSIMD, not in the
+  // table); then udf.
+  f.code({0xD503201F, 0x4EA2B420});
   CHECK(f.run() == ExitReason::kIllegal);
   CHECK(ctx.pc == kCode + 4);
-  CHECK(ctx.illegal_encoding == 0xF8200041);
+  CHECK(ctx.illegal_encoding == 0x4EA2B420);
   f.code({0x00000000});  // udf #0
   CHECK(f.run() == ExitReason::kIllegal);
   CHECK(ctx.illegal_encoding == 0);

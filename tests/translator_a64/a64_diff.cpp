@@ -111,7 +111,8 @@ Result CapvmRunner::run(const Case& c) {
   ctx.pc = kCodeAddr;
   aarch64::set_nzcv(ctx, c.init.nzcv);
   ctx.tpidr_el0 = c.init.tpidr;
-  ctx.fpcr = ctx.fpsr = 0;
+  aarch64::set_fpcr(ctx, 0);
+  ctx.fpsr = 0;
   ctx.monitor_size = 0;
   std::memcpy(ctx.v, c.init.v, sizeof ctx.v);
   const uint64_t end = kCodeAddr + 4 * c.code.size();
@@ -184,8 +185,9 @@ struct UnicornRunner::Impl {
   std::string error;
 };
 
-UnicornRunner::UnicornRunner() : impl_(std::make_unique<Impl>()) {
-  if (uc_open(UC_ARCH_ARM64, UC_MODE_ARM, &impl_->uc) != UC_ERR_OK) {
+UnicornRunner::UnicornRunner(Cpu cpu) : impl_(std::make_unique<Impl>()) {
+  if (uc_open(UC_ARCH_ARM64, UC_MODE_ARM, &impl_->uc) != UC_ERR_OK ||
+      (cpu == Cpu::kMax && uc_ctl_set_cpu_model(impl_->uc, UC_CPU_ARM64_MAX) != UC_ERR_OK)) {
     impl_->error = "uc_open";
     return;
   }

@@ -29,4 +29,14 @@ uint32_t nzcv(const A64Context& ctx) {
 
 void set_nzcv(A64Context& ctx, uint32_t bits) { ctx.flags = canonical_flags(bits); }
 
+void set_fpcr(A64Context& ctx, uint32_t value) {
+  ctx.fpcr = value & kFpcrMask;
+  // FPCR.RMode 0 RN, 1 RP, 2 RM, 3 RZ -> MXCSR.RC 0 RN, 2 up, 1 down, 3 RZ.
+  static constexpr uint32_t kRc[4] = {0, 2, 1, 3};
+  uint32_t bits = kRc[ctx.fpcr >> kFpcrRModeShift & 3] << 13;
+  // FZ flushes denormal inputs (DAZ, bit 6) and outputs (FTZ, bit 15).
+  if (ctx.fpcr & kFpcrFz) bits |= 1u << 15 | 1u << 6;
+  ctx.mxcsr_bits = bits;
+}
+
 }  // namespace capvm::aarch64

@@ -50,6 +50,13 @@ struct alignas(64) A64Context {
   uint64_t monitor_value;
   uint64_t monitor_size;
   uint64_t counter_base;     // cntvct_el0 offset (virtualised counter)
+  uint64_t monitor_value_hi; // ldxp/ldaxp of an X pair: the second doubleword read
+  // FPCR as host MXCSR bits (rounding control, FTZ, DAZ): translated code
+  // runs with MXCSR = 0x1F80 | mxcsr_bits (all exceptions masked), loaded
+  // by the entry stub, the host's own MXCSR (host_mxcsr) put back on exit.
+  // Zero (FPCR = 0) is the host default. Written only by set_fpcr().
+  uint32_t mxcsr_bits;
+  uint32_t host_mxcsr;
 };
 
 #define CAPVM_A64_OFF(field) static_cast<int32_t>(offsetof(::capvm::aarch64::A64Context, field))
@@ -60,5 +67,15 @@ A64Context& this_thread_context();
 uint32_t nzcv(const A64Context& ctx);
 void set_nzcv(A64Context& ctx, uint32_t nzcv_bits);
 uint64_t canonical_flags(uint32_t nzcv_bits);
+
+// FPCR bits capvm keeps (the rest read as zero, as on a core without
+// trapped FP exceptions): AHP, DN, FZ, RMode, FZ16.
+inline constexpr uint32_t kFpcrAhp = 1u << 26, kFpcrDn = 1u << 25, kFpcrFz = 1u << 24,
+                          kFpcrRModeShift = 22, kFpcrFz16 = 1u << 19;
+inline constexpr uint32_t kFpcrMask = kFpcrAhp | kFpcrDn | kFpcrFz | (3u << kFpcrRModeShift) | kFpcrFz16;
+// Sets FPCR and its host MXCSR form (does not touch the host's MXCSR).
+void set_fpcr(A64Context& ctx, uint32_t value);
+// MXCSR for guest code with this context's FPCR.
+inline uint32_t guest_mxcsr(const A64Context& ctx) { return 0x1F80u | ctx.mxcsr_bits; }
 
 }  // namespace capvm::aarch64

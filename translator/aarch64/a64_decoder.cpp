@@ -47,6 +47,14 @@ Reg reg_from_llvm_name(const std::string& n) {
   if (n == "LR") return {RegKind::kX, 30};
   int v = 0;
   // Lists: "Q0_Q1", "D3_D4_D5".
+  if (n.find('_') != std::string::npos && (n[0] == 'X' || n[0] == 'W')) {
+    // Sequential pairs: "X4_X5", "W30_WZR".
+    const size_t us = n.find('_');
+    if (n.find('_', us + 1) != std::string::npos) return {};
+    v = std::atoi(n.substr(1, us - 1).c_str());
+    if (v > 30) return {};
+    return {n[0] == 'X' ? RegKind::kXPair : RegKind::kWPair, static_cast<uint8_t>(v), 2};
+  }
   if (n.find('_') != std::string::npos && (n[0] == 'Q' || n[0] == 'D')) {
     unsigned count = 1;
     for (char c : n) count += c == '_';
@@ -171,11 +179,12 @@ std::string Decoder::llvm_name(uint32_t raw) const {
 }
 
 const char* reg_name(Reg r, char* buf, size_t len) {
-  static const char* const kPrefix[] = {"?", "X", "W", "SP", "WSP", "XZR", "WZR", "B", "H", "S", "D", "Q", "D", "Q"};
+  static const char* const kPrefix[] = {"?", "X", "W", "SP", "WSP", "XZR", "WZR", "B", "H", "S", "D", "Q", "D", "Q", "X", "W"};
   const unsigned k = static_cast<unsigned>(r.kind);
   if (r.kind == RegKind::kSP || r.kind == RegKind::kWSP || r.kind == RegKind::kXZR || r.kind == RegKind::kWZR) {
     std::snprintf(buf, len, "%s", kPrefix[k]);
-  } else if (r.kind == RegKind::kDList || r.kind == RegKind::kQList) {
+  } else if (r.kind == RegKind::kDList || r.kind == RegKind::kQList || r.kind == RegKind::kXPair ||
+             r.kind == RegKind::kWPair) {
     std::snprintf(buf, len, "{%s%u x%u}", kPrefix[k], r.index, r.count);
   } else {
     std::snprintf(buf, len, "%s%u", kPrefix[k], r.index);

@@ -23,6 +23,8 @@ enum class RegKind : uint8_t {
   kXZR, kWZR,    // zero register
   kB, kH, kS, kD, kQ,  // V register views, index 0..31
   kDList, kQList,      // consecutive V registers (ld1/st1/tbl): index first, count
+  kXPair, kWPair,      // consecutive general registers (casp): even index first, count 2;
+                       // the second of 30 is the zero register
 };
 
 struct Reg {

@@ -17,7 +17,7 @@ enum class InsnClass : uint8_t {
   kMoveWide, kBitfield, kExtract, kShiftVar, kMulAdd, kDiv, kCondSel, kCondCmp,
   kBitOps, kPcRel, kLoadStore, kLoadLiteral, kPrefetch, kLoadStorePair,
   kBranchImm, kBranchCond, kBranchReg, kCompareBranch, kTestBranch, kSystem,
-  kExclusive, kFpMove, kFpArith, kFpUnary, kFpFma, kFpCompare, kFpSelect,
+  kExclusive, kAtomic, kFpMove, kFpArith, kFpUnary, kFpFma, kFpCompare, kFpSelect,
   kFpConvert, kNeonLoadStore, kNeon,
 };
 

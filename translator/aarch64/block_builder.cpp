@@ -148,6 +148,8 @@ Lowered lower(Emitter& e) {
       return lower_system(e);
     case InsnClass::kExclusive:
       return lower_exclusive(e);
+    case InsnClass::kAtomic:
+      return lower_atomic(e);
     case InsnClass::kFpMove:
     case InsnClass::kFpArith:
     case InsnClass::kFpUnary:

@@ -6,120 +6,23 @@
 // quietened) and the default NaN (ARM 0x7FF8..., positive; x86 produces a
 // negative one), both handled here, and saturating conversions.
 //
-// FPCR: round to nearest, no flush-to-zero, DN = 0 (the Linux/CloudABI
-// start state) are assumed; FPSR cumulative exception bits are not kept.
+// FPCR: these helpers run under the MXCSR translated code runs with (the
+// guest's RMode and FZ as rounding control and FTZ/DAZ, see set_fpcr), so
+// host arithmetic and conversions here round and flush as the guest asked;
+// FPCR.DN (default NaN) is applied to the result (with_default_nan).
+// FPSR cumulative exception bits are not kept.
 #include <cmath>
 #include <cstring>
 #include <limits>
 
+#include "translator/aarch64/fp_rules.h"
 #include "translator/aarch64/translator_impl.h"
 
 namespace capvm::aarch64 {
 
 namespace {
 
-template <class F> struct Bits;
-template <> struct Bits<double> {
-  using U = uint64_t;
-  static constexpr U kQuiet = U{1} << 51, kDefaultNaN = 0x7FF8000000000000ull, kSign = U{1} << 63;
-};
-template <> struct Bits<float> {
-  using U = uint32_t;
-  static constexpr U kQuiet = U{1} << 22, kDefaultNaN = 0x7FC00000u, kSign = U{1} << 31;
-};
-
-template <class F> typename Bits<F>::U to_bits(F f) {
-  typename Bits<F>::U u;
-  std::memcpy(&u, &f, sizeof f);
-  return u;
-}
-template <class F> F from_bits(typename Bits<F>::U u) {
-  F f;
-  std::memcpy(&f, &u, sizeof f);
-  return f;
-}
-template <class F> bool is_snan(F f) { return std::isnan(f) && !(to_bits(f) & Bits<F>::kQuiet); }
-template <class F> F quiet(F f) { return from_bits<F>(to_bits(f) | Bits<F>::kQuiet); }
-template <class F> F default_nan() { return from_bits<F>(Bits<F>::kDefaultNaN); }
-template <class F> F neg(F f) { return from_bits<F>(to_bits(f) ^ Bits<F>::kSign); }
-template <class F> F fabs_bits(F f) { return from_bits<F>(to_bits(f) & ~Bits<F>::kSign); }
-
-// FPProcessNaNs: true with *out set when an operand is a NaN.
-template <class F> bool process_nans(F a, F b, F* out) {
-  if (is_snan(a)) { *out = quiet(a); return true; }
-  if (is_snan(b)) { *out = quiet(b); return true; }
-  if (std::isnan(a)) { *out = a; return true; }
-  if (std::isnan(b)) { *out = b; return true; }
-  return false;
-}
-template <class F> bool process_nans3(F a, F b, F c, F* out) {
-  if (is_snan(a)) { *out = quiet(a); return true; }
-  if (is_snan(b)) { *out = quiet(b); return true; }
-  if (is_snan(c)) { *out = quiet(c); return true; }
-  if (std::isnan(a)) { *out = a; return true; }
-  if (std::isnan(b)) { *out = b; return true; }
-  if (std::isnan(c)) { *out = c; return true; }
-  return false;
-}
-template <class F> F fix_invalid(F r) { return std::isnan(r) ? default_nan<F>() : r; }
-
-template <class F> F arith(Op op, F a, F b) {
-  F r;
-  if (process_nans(a, b, &r)) return r;
-  switch (op) {
-    case Op::FADDDrr: case Op::FADDSrr: return fix_invalid<F>(a + b);
-    case Op::FSUBDrr: case Op::FSUBSrr: return fix_invalid<F>(a - b);
-    case Op::FMULDrr: case Op::FMULSrr: return fix_invalid<F>(a * b);
-    case Op::FDIVDrr: case Op::FDIVSrr: return fix_invalid<F>(a / b);
-    default: return default_nan<F>();
-  }
-}
-
-template <class F> F min_max(bool is_max, bool nm, F a, F b) {
-  if (nm) {
-    // FMINNM/FMAXNM: a quiet NaN loses against a number.
-    const bool qa = std::isnan(a) && !is_snan(a), qb = std::isnan(b) && !is_snan(b);
-    if (qa && !std::isnan(b)) a = is_max ? -std::numeric_limits<F>::infinity() : std::numeric_limits<F>::infinity();
-    else if (qb && !std::isnan(a)) b = is_max ? -std::numeric_limits<F>::infinity() : std::numeric_limits<F>::infinity();
-  }
-  F r;
-  if (process_nans(a, b, &r)) return r;
-  if (a == 0 && b == 0 && std::signbit(a) != std::signbit(b))
-    return is_max ? F(0) : neg(F(0));  // max(-0, +0) = +0, min = -0
-  return is_max ? (a > b ? a : b) : (a < b ? a : b);
-}
-
-template <class F> F mul_add(F addend, F op1, F op2) {
-  // FPMulAdd: addend + op1 * op2, one rounding.
-  const bool inf_zero = (std::isinf(op1) && op2 == 0) || (op1 == 0 && std::isinf(op2));
-  if (std::isnan(addend) && !is_snan(addend) && inf_zero && !std::isnan(op1) && !std::isnan(op2))
-    return default_nan<F>();
-  F r;
-  if (process_nans3(addend, op1, op2, &r)) return r;
-  return fix_invalid<F>(std::fma(op1, op2, addend));
-}
-
-template <class F> F round_int(Op op, F a) {
-  if (std::isnan(a)) return is_snan(a) ? quiet(a) : a;
-  switch (op) {
-    case Op::FRINTMDr: case Op::FRINTMSr: return std::floor(a);
-    case Op::FRINTPDr: case Op::FRINTPSr: return std::ceil(a);
-    case Op::FRINTZDr: case Op::FRINTZSr: return std::trunc(a);
-    case Op::FRINTADr: case Op::FRINTASr: return std::round(a);
-    default: return std::nearbyint(a);  // N, X, I: round to nearest even
-  }
-}
-
-template <class I, class F> I to_int(F a) {
-  // FPToFixed with round toward zero: NaN -> 0, saturating.
-  if (std::isnan(a)) return 0;
-  const F t = std::trunc(a);
-  if (t <= static_cast<F>(std::numeric_limits<I>::min())) return std::numeric_limits<I>::min();
-  // max+1 is exactly representable (a power of two): compare against it.
-  const F lim = static_cast<F>(std::numeric_limits<I>::max() / 2 + 1) * 2;
-  if (t >= lim) return std::numeric_limits<I>::max();
-  return static_cast<I>(t);
-}
+using namespace fprules;
 
 // FPCompare -> NZCV (equal 0110, less 1000, greater 0010, unordered 0011).
 template <class F> uint32_t compare(F a, F b) {
@@ -223,7 +126,42 @@ bool fp_exec_supported(Op op) {
          c == InsnClass::kFpCompare || c == InsnClass::kFpSelect || c == InsnClass::kFpConvert;
 }
 
+namespace {
+
+void fp_exec_ieee(A64Context* c, const Insn* in);
+
+// FPCR.DN: every NaN an FP operation produces is the default NaN (the
+// moves FABS/FNEG/FMOV/FCSEL never reach here with DN effects).
+// FNMUL negates after the multiply made its NaN: the negated default NaN.
+void with_default_nan(A64Context* c, const Insn* in) {
+  const Reg d = in->ops[0].reg;
+  const bool negated = in->op == Op::FNMULDrr || in->op == Op::FNMULSrr;
+  if (d.kind == RegKind::kD) {
+    if (std::isnan(get<double>(c, d)))
+      put<double>(c, d, negated ? neg(default_nan<double>()) : default_nan<double>());
+  } else if (d.kind == RegKind::kS) {
+    if (std::isnan(get<float>(c, d))) put<float>(c, d, negated ? neg(default_nan<float>()) : default_nan<float>());
+  }
+}
+
+}  // namespace
+
 void fp_exec(A64Context* c, const Insn* in) {
+  fp_exec_ieee(c, in);
+  if (!(c->fpcr & kFpcrDn)) return;
+  switch (in->info().cls) {
+    case InsnClass::kFpArith: case InsnClass::kFpFma: case InsnClass::kFpUnary: case InsnClass::kFpConvert:
+      if (in->op != Op::FABSDr && in->op != Op::FABSSr && in->op != Op::FNEGDr && in->op != Op::FNEGSr)
+        with_default_nan(c, in);
+      break;
+    default:
+      break;
+  }
+}
+
+namespace {
+
+void fp_exec_ieee(A64Context* c, const Insn* in) {
   const Op op = in->op;
   const Operand* o = in->ops;
   switch (op) {
@@ -260,5 +198,7 @@ void fp_exec(A64Context* c, const Insn* in) {
   if (o[fi].reg.kind == RegKind::kS) exec_typed<float>(c, in);
   else exec_typed<double>(c, in);
 }
+
+}  // namespace
 
 }  // namespace capvm::aarch64

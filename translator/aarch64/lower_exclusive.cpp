@@ -39,11 +39,77 @@ void load_sized(Emitter& e, unsigned size) {
   else e.a.movzx(x86::edx, m);
 }
 
+// LDXP/LDAXP Rt, Rt2, [Xn] and STXP/STLXP Ws, Rt, Rt2, [Xn].
+Lowered lower_exclusive_pair(Emitter& e) {
+  auto& a = e.a;
+  const Op op = e.in->op;
+  const bool x = op == Op::LDXPX || op == Op::LDAXPX || op == Op::STXPX || op == Op::STLXPX;
+  const bool load = op == Op::LDXPX || op == Op::LDAXPX || op == Op::LDXPW || op == Op::LDAXPW;
+  if (load) {
+    e.load_gp(x86::rsi, e.reg(2));
+    if (x) {
+      a.mov(x86::rax, Emitter::guest(x86::rsi, 8));
+      a.mov(x86::rdx, Emitter::guest(x86::rsi, 8, 8));
+      a.mov(e.ctx(CAPVM_A64_OFF(monitor_value_hi), 8), x86::rdx);
+    } else {
+      a.mov(x86::rax, Emitter::guest(x86::rsi, 8));
+      a.mov(x86::rdx, x86::rax);
+      a.shr(x86::rdx, 32);
+    }
+    a.mov(e.ctx(CAPVM_A64_OFF(monitor_addr), 8), x86::rsi);
+    a.mov(e.ctx(CAPVM_A64_OFF(monitor_value), 8), x86::rax);
+    a.mov(e.ctx(CAPVM_A64_OFF(monitor_size), 8), x ? 16 : 8);
+    e.store_gp(e.reg(0), x86::rax);
+    e.store_gp(e.reg(1), x86::rdx);
+    return Lowered::kContinue;
+  }
+  Label fail = a.newLabel(), done = a.newLabel();
+  e.load_gp(x86::rsi, e.reg(3));
+  a.cmp(e.ctx(CAPVM_A64_OFF(monitor_size), 8), x ? 16 : 8);
+  a.jne(fail);
+  a.cmp(e.ctx(CAPVM_A64_OFF(monitor_addr), 8), x86::rsi);
+  a.jne(fail);
+  a.mov(x86::rax, e.ctx(CAPVM_A64_OFF(monitor_value), 8));
+  if (x) {
+    // cmpxchg16b: compare rdx:rax, store rcx:rbx. rbx may hold a guest
+    // register: saved around the instruction, after every operand is read.
+    a.mov(x86::rdx, e.ctx(CAPVM_A64_OFF(monitor_value_hi), 8));
+    e.load_gp(x86::rdi, e.reg(1));
+    e.load_gp(x86::rcx, e.reg(2));
+    a.push(x86::rbx);
+    a.mov(x86::rbx, x86::rdi);
+    a.lock().cmpxchg16b(Emitter::guest(x86::rsi, 16));
+    a.pop(x86::rbx);
+  } else {
+    e.load_gp(x86::rcx, e.reg(1));
+    e.load_gp(x86::rdx, e.reg(2));
+    a.shl(x86::rdx, 32);
+    a.or_(x86::rcx, x86::rdx);
+    a.lock().cmpxchg(Emitter::guest(x86::rsi, 8), x86::rcx);
+  }
+  a.jne(fail);
+  a.xor_(x86::edi, x86::edi);
+  a.jmp(done);
+  a.bind(fail);
+  a.mov(x86::edi, 1);
+  a.bind(done);
+  a.mov(e.ctx(CAPVM_A64_OFF(monitor_size), 8), 0);  // the reservation is used up either way
+  e.store_gp(e.reg(0), x86::rdi);
+  return Lowered::kContinue;
+}
+
 }  // namespace
 
 Lowered lower_exclusive(Emitter& e) {
   auto& a = e.a;
   const Op op = e.in->op;
+  switch (op) {
+    case Op::LDXPX: case Op::LDXPW: case Op::LDAXPX: case Op::LDAXPW:
+    case Op::STXPX: case Op::STXPW: case Op::STLXPX: case Op::STLXPW:
+      return lower_exclusive_pair(e);
+    default:
+      break;
+  }
   const unsigned size = size_of(op);
   switch (op) {
     case Op::LDXRX: case Op::LDXRW: case Op::LDXRH: case Op::LDXRB:

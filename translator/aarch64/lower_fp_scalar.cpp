@@ -3,7 +3,9 @@
 // hosts) and integer conversions inline on a fast path that calls fp_exec
 // (fp_semantics.cpp: A64 NaN selection, default NaN, saturation) only when
 // the host result is a NaN or an out-of-range conversion, before anything is
-// stored. Min/max, rounding and the rest call fp_exec.
+// stored. FMIN/FMAX/FMINNM/FMAXNM and FRINT* are inline too (NaN operands
+// or results go to fp_exec); the rest calls fp_exec. Rounding control and
+// flush-to-zero come from MXCSR, which holds the guest's FPCR (set_fpcr).
 #include "translator/aarch64/translator_impl.h"
 
 namespace capvm::aarch64 {
@@ -105,6 +107,96 @@ bool lower_fp_sse(Emitter& e) {
         case Op::FMSUBSrrr: a.vfnmadd231ss(x0, x1, vm(2, sz)); break;
         case Op::FNMADDSrrr: a.vfnmsub231ss(x0, x1, vm(2, sz)); break;
         default: a.vfmsub231ss(x0, x1, vm(2, sz)); break;
+      }
+      return nan_check_store(dbl);
+    }
+    case Op::FMINDrr: case Op::FMAXDrr: case Op::FMINNMDrr: case Op::FMAXNMDrr:
+    case Op::FMINSrr: case Op::FMAXSrr: case Op::FMINNMSrr: case Op::FMAXNMSrr: {
+      // FPMin/FPMax(NM) without NaN operands (a NaN goes to fp_exec: the
+      // propagating and the number-preferring forms differ only there).
+      // x86 min/max return the second operand on equality, so both orders
+      // are taken and combined: OR for min (-0 < +0), AND for max; equal
+      // non-zero values have equal bits.
+      const bool dbl = o[0].reg.kind == RegKind::kD;
+      const bool is_max = in.op == Op::FMAXDrr || in.op == Op::FMAXNMDrr || in.op == Op::FMAXSrr ||
+                          in.op == Op::FMAXNMSrr;
+      if (dbl) { a.movq(x0, vm(1, 8)); a.movq(x1, vm(2, 8)); a.ucomisd(x0, x1); }
+      else { a.movd(x0, vm(1, 4)); a.movd(x1, vm(2, 4)); a.ucomiss(x0, x1); }
+      a.jp(slow);
+      a.movaps(x2, x0);
+      if (dbl) {
+        if (is_max) { a.maxsd(x0, x1); a.maxsd(x1, x2); a.andpd(x0, x1); }
+        else { a.minsd(x0, x1); a.minsd(x1, x2); a.orpd(x0, x1); }
+      } else {
+        if (is_max) { a.maxss(x0, x1); a.maxss(x1, x2); a.andps(x0, x1); }
+        else { a.minss(x0, x1); a.minss(x1, x2); a.orps(x0, x1); }
+      }
+      e.store_fp(o[0].reg, x0);
+      a.jmp(done);
+      a.bind(slow);
+      e.call_insn_helper(&fp_exec);
+      a.bind(done);
+      return true;
+    }
+    case Op::FRINTNDr: case Op::FRINTPDr: case Op::FRINTMDr: case Op::FRINTZDr: case Op::FRINTIDr: case Op::FRINTXDr:
+    case Op::FRINTNSr: case Op::FRINTPSr: case Op::FRINTMSr: case Op::FRINTZSr: case Op::FRINTISr: case Op::FRINTXSr: {
+      // FPRoundInt as SSE4.1 roundsd/roundss: imm bits 1:0 the mode (0
+      // nearest even, 1 down, 2 up, 3 toward zero), bit 2 "MXCSR.RC
+      // instead" (the FPCR mode: FRINTI, FRINTX), bit 3 no inexact.
+      const bool dbl = o[0].reg.kind == RegKind::kD;
+      uint32_t mode;
+      switch (in.op) {
+        case Op::FRINTNDr: case Op::FRINTNSr: mode = 8; break;
+        case Op::FRINTMDr: case Op::FRINTMSr: mode = 9; break;
+        case Op::FRINTPDr: case Op::FRINTPSr: mode = 10; break;
+        case Op::FRINTZDr: case Op::FRINTZSr: mode = 11; break;
+        case Op::FRINTIDr: case Op::FRINTISr: mode = 12; break;
+        default: mode = 4; break;  // FRINTX: inexact signalled
+      }
+      if (dbl) a.roundsd(x0, vm(1, 8), mode); else a.roundss(x0, vm(1, 4), mode);
+      return nan_check_store(dbl);
+    }
+    case Op::FRINTADr: case Op::FRINTASr: {
+      // Ties away from zero on the magnitude: t = trunc(|x|), one more when
+      // |x| - t >= 0.5 (exact: both below 2^53), then x's sign put back
+      // (FRINTA(-0.3) = -0.0). An infinity gives inf - inf = NaN, which
+      // fails the compare; a NaN input goes to fp_exec.
+      const bool dbl = in.op == Op::FRINTADr;
+      const x86::Xmm x3 = x86::xmm3, x4 = x86::xmm4;
+      if (dbl) {
+        a.movq(x0, vm(1, 8));
+        a.mov(x86::rax, imm(uint64_t{1} << 63));
+        a.movq(x3, x86::rax);              // sign mask
+        a.movaps(x4, x3);
+        a.andnpd(x4, x0);                  // |x|
+        a.roundsd(x1, x4, 11);             // t
+        a.subsd(x4, x1);                   // |x| - t
+        a.mov(x86::rax, imm(uint64_t{0x3FE0000000000000}));
+        a.movq(x2, x86::rax);              // 0.5
+        a.cmpsd(x2, x4, 2);                // 0.5 <= |x| - t: all ones
+        a.mov(x86::rax, imm(uint64_t{0x3FF0000000000000}));
+        a.movq(x4, x86::rax);
+        a.andpd(x2, x4);                   // 1.0 or +0.0
+        a.addsd(x1, x2);
+        a.andpd(x0, x3);
+        a.orpd(x0, x1);
+      } else {
+        a.movd(x0, vm(1, 4));
+        a.mov(x86::eax, 0x80000000u);
+        a.movd(x3, x86::eax);
+        a.movaps(x4, x3);
+        a.andnps(x4, x0);
+        a.roundss(x1, x4, 11);
+        a.subss(x4, x1);
+        a.mov(x86::eax, 0x3F000000u);
+        a.movd(x2, x86::eax);
+        a.cmpss(x2, x4, 2);  // LE
+        a.mov(x86::eax, 0x3F800000u);
+        a.movd(x4, x86::eax);
+        a.andps(x2, x4);
+        a.addss(x1, x2);
+        a.andps(x0, x3);
+        a.orps(x0, x1);
       }
       return nan_check_store(dbl);
     }

@@ -37,8 +37,9 @@ MemForm parse(std::string_view n) {
     rest = n.substr(p.size());
     return true;
   };
-  if (starts("LDP")) { f.load = f.pair = true; }
-  else if (starts("STP")) { f.pair = true; }
+  // LDNP/STNP: the non-temporal hint changes nothing here.
+  if (starts("LDP") || starts("LDNP")) { f.load = f.pair = true; }
+  else if (starts("STP") || starts("STNP")) { f.pair = true; }
   else if (starts("LDUR") || starts("LDR")) { f.load = true; }
   else if (starts("STUR") || starts("STR")) {}
   else return f;

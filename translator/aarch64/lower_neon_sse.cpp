@@ -50,6 +50,11 @@ struct V {
 
 using Bin = Error (x86::Assembler::*)(const x86::Xmm&, const x86::Xmm&);
 
+bool host_has_fma() {
+  static const bool fma = CpuInfo::host().features().x86().hasFMA() && CpuInfo::host().features().x86().hasAVX();
+  return fma;
+}
+
 uint64_t replicate(uint64_t e, unsigned bits) {
   uint64_t r = 0;
   for (unsigned i = 0; i < 64; i += bits) r |= (e & (bits == 64 ? ~uint64_t{0} : (uint64_t{1} << bits) - 1)) << i;
@@ -74,13 +79,11 @@ bool lower_neon_sse(Emitter& e) {
     return true;
   };
 
-  // FP three-register forms with the NaN fallback.
-  auto fp_binary = [&](Bin fn, bool dbl, bool half) {
+  // Ends an FP fast path: a NaN lane in x (of the lanes the form has)
+  // leaves it for neon_exec (A64 NaN rules, FPCR.DN), nothing stored yet.
+  auto nan_fallback_store = [&](const x86::Xmm& x, bool dbl, bool half) {
     Label slow = a.newLabel(), done = a.newLabel();
-    s.ld(x0, 1);
-    s.ld(x1, 2);
-    (a.*fn)(x0, x1);
-    a.movdqa(x2, x0);
+    a.movdqa(x2, x);
     if (dbl) {
       a.cmppd(x2, x2, 3);  // unordered
       a.movmskpd(x86::eax, x2);
@@ -88,13 +91,77 @@ bool lower_neon_sse(Emitter& e) {
       a.cmpps(x2, x2, 3);
       a.movmskps(x86::eax, x2);
     }
-    a.test(x86::eax, half ? 3 : 0xF);
+    a.test(x86::eax, dbl ? 3 : half ? 3 : 0xF);
     a.jnz(slow);
+    s.st(0, x, half);
+    a.jmp(done);
+    a.bind(slow);
+    e.call_insn_helper(&neon_exec);
+    a.bind(done);
+    return true;
+  };
+
+  // FP three-register forms with the NaN fallback.
+  auto fp_binary = [&](Bin fn, bool dbl, bool half) {
+    s.ld(x0, 1);
+    s.ld(x1, 2);
+    (a.*fn)(x0, x1);
+    return nan_fallback_store(x0, dbl, half);
+  };
+
+  // FMLA/FMLS (vector: d, d, n, m; by element: d, d, n, m, lane) as one
+  // FMA3 per vector: d + n*m, d - n*m (= d + (-n)*m, the same rounding).
+  auto fp_fma = [&](bool dbl, bool half, bool sub, bool indexed) {
+    if (!host_has_fma()) return false;
+    const x86::Xmm x3 = x86::xmm3;
+    s.ld(x0, 0);
+    s.ld(x1, 2);
+    s.ld(x3, 3);
+    if (indexed) {
+      const unsigned lane = static_cast<unsigned>(o[4].imm);
+      if (dbl) a.pshufd(x3, x3, lane ? 0xEE : 0x44);
+      else a.pshufd(x3, x3, lane * 0x55);
+    }
+    if (dbl) { if (sub) a.vfnmadd231pd(x0, x1, x3); else a.vfmadd231pd(x0, x1, x3); }
+    else { if (sub) a.vfnmadd231ps(x0, x1, x3); else a.vfmadd231ps(x0, x1, x3); }
+    return nan_fallback_store(x0, dbl, half);
+  };
+
+  // FMAX/FMIN/FMAXNM/FMINNM without NaN operands (else neon_exec): both
+  // operand orders of max/min combined, AND for max, OR for min (the
+  // -0 < +0 order; equal non-zero values have equal bits).
+  auto fp_minmax = [&](bool dbl, bool half, bool is_max) {
+    Label slow = a.newLabel(), done = a.newLabel();
+    s.ld(x0, 1);
+    s.ld(x1, 2);
+    a.movdqa(x2, x0);
+    if (dbl) { a.cmppd(x2, x1, 3); a.movmskpd(x86::eax, x2); }
+    else { a.cmpps(x2, x1, 3); a.movmskps(x86::eax, x2); }
+    a.test(x86::eax, dbl ? 3 : half ? 3 : 0xF);
+    a.jnz(slow);
+    a.movdqa(x2, x0);
+    if (dbl) {
+      if (is_max) { a.maxpd(x0, x1); a.maxpd(x1, x2); a.andpd(x0, x1); }
+      else { a.minpd(x0, x1); a.minpd(x1, x2); a.orpd(x0, x1); }
+    } else {
+      if (is_max) { a.maxps(x0, x1); a.maxps(x1, x2); a.andps(x0, x1); }
+      else { a.minps(x0, x1); a.minps(x1, x2); a.orps(x0, x1); }
+    }
     s.st(0, x0, half);
     a.jmp(done);
     a.bind(slow);
     e.call_insn_helper(&neon_exec);
     a.bind(done);
+    return true;
+  };
+
+  // FNEG/FABS: the sign bits flipped or cleared.
+  auto fp_sign = [&](bool dbl, bool half, bool is_abs) {
+    s.ld(x0, 1);
+    a.pcmpeqd(x1, x1);
+    if (is_abs) { if (dbl) a.psrlq(x1, 1); else a.psrld(x1, 1); a.pand(x0, x1); }
+    else { if (dbl) a.psllq(x1, 63); else a.pslld(x1, 31); a.pxor(x0, x1); }
+    s.st(0, x0, half);
     return true;
   };
 
@@ -272,13 +339,15 @@ bool lower_neon_sse(Emitter& e) {
       a.mov(x86::rax, e.vmem(s.v(1), 8 * static_cast<int32_t>(o[2].imm), 8));
       s.st_scalar_gp(0);
       return true;
-    case Op::UMOVvi8: case Op::UMOVvi16: case Op::UMOVvi32: case Op::UMOVvi64: {
+    case Op::UMOVvi8: case Op::UMOVvi16: case Op::UMOVvi32: case Op::UMOVvi64:
+    case Op::UMOVvi8_idx0: case Op::UMOVvi16_idx0: case Op::UMOVvi32_idx0: case Op::UMOVvi64_idx0: {
+      // The _idx0 opcodes are lane 0 (LLVM still gives the 0 as operand 2).
       const unsigned n = s.v(1);
       const int32_t lane = static_cast<int32_t>(o[2].imm);
       switch (in.op) {
-        case Op::UMOVvi8: a.movzx(x86::eax, e.vmem(n, lane, 1)); break;
-        case Op::UMOVvi16: a.movzx(x86::eax, e.vmem(n, 2 * lane, 2)); break;
-        case Op::UMOVvi32: a.mov(x86::eax, e.vmem(n, 4 * lane, 4)); break;
+        case Op::UMOVvi8: case Op::UMOVvi8_idx0: a.movzx(x86::eax, e.vmem(n, lane, 1)); break;
+        case Op::UMOVvi16: case Op::UMOVvi16_idx0: a.movzx(x86::eax, e.vmem(n, 2 * lane, 2)); break;
+        case Op::UMOVvi32: case Op::UMOVvi32_idx0: a.mov(x86::eax, e.vmem(n, 4 * lane, 4)); break;
         default: a.mov(x86::rax, e.vmem(n, 8 * lane, 8)); break;
       }
       e.store_gp(o[0].reg, x86::rax);
@@ -451,6 +520,36 @@ bool lower_neon_sse(Emitter& e) {
     case Op::FMULv4f32: return fp_binary(&x86::Assembler::mulps, false, false);
     case Op::FMULv2f64: return fp_binary(&x86::Assembler::mulpd, true, false);
     case Op::FMULv2f32: return fp_binary(&x86::Assembler::mulps, false, true);
+    case Op::FADDv2f32: return fp_binary(&x86::Assembler::addps, false, true);
+    case Op::FSUBv4f32: return fp_binary(&x86::Assembler::subps, false, false);
+    case Op::FSUBv2f32: return fp_binary(&x86::Assembler::subps, false, true);
+    case Op::FDIVv4f32: return fp_binary(&x86::Assembler::divps, false, false);
+    case Op::FDIVv2f32: return fp_binary(&x86::Assembler::divps, false, true);
+    case Op::FDIVv2f64: return fp_binary(&x86::Assembler::divpd, true, false);
+    case Op::FMLAv4f32: return fp_fma(false, false, false, false);
+    case Op::FMLAv2f32: return fp_fma(false, true, false, false);
+    case Op::FMLAv2f64: return fp_fma(true, false, false, false);
+    case Op::FMLSv4f32: return fp_fma(false, false, true, false);
+    case Op::FMLSv2f32: return fp_fma(false, true, true, false);
+    case Op::FMLSv2f64: return fp_fma(true, false, true, false);
+    case Op::FMLAv4i32_indexed: return fp_fma(false, false, false, true);
+    case Op::FMLAv2i32_indexed: return fp_fma(false, true, false, true);
+    case Op::FMLAv2i64_indexed: return fp_fma(true, false, false, true);
+    case Op::FMLSv4i32_indexed: return fp_fma(false, false, true, true);
+    case Op::FMLSv2i32_indexed: return fp_fma(false, true, true, true);
+    case Op::FMLSv2i64_indexed: return fp_fma(true, false, true, true);
+    case Op::FMAXv4f32: case Op::FMAXNMv4f32: return fp_minmax(false, false, true);
+    case Op::FMAXv2f32: case Op::FMAXNMv2f32: return fp_minmax(false, true, true);
+    case Op::FMAXv2f64: case Op::FMAXNMv2f64: return fp_minmax(true, false, true);
+    case Op::FMINv4f32: case Op::FMINNMv4f32: return fp_minmax(false, false, false);
+    case Op::FMINv2f32: case Op::FMINNMv2f32: return fp_minmax(false, true, false);
+    case Op::FMINv2f64: case Op::FMINNMv2f64: return fp_minmax(true, false, false);
+    case Op::FNEGv4f32: return fp_sign(false, false, false);
+    case Op::FNEGv2f32: return fp_sign(false, true, false);
+    case Op::FNEGv2f64: return fp_sign(true, false, false);
+    case Op::FABSv4f32: return fp_sign(false, false, true);
+    case Op::FABSv2f32: return fp_sign(false, true, true);
+    case Op::FABSv2f64: return fp_sign(true, false, true);
     default:
       return false;
   }

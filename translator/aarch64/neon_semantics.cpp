@@ -146,7 +146,7 @@ bool exec(A64Context* c, const Insn* in, bool run) {
   const Operand* o = in->ops;
   // Instruction-specific forms first.
   switch (op) {
-    case Op::MOVIv2d_ns: case Op::MOVID: case Op::MOVIv16b_ns:
+    case Op::MOVIv2d_ns: case Op::MOVID: case Op::MOVIv16b_ns: case Op::MOVIv8b_ns:
     case Op::MOVIv4i32: case Op::MOVIv4i16: case Op::MOVIv2i32: case Op::MVNIv4i32:
     case Op::FMOVv2f64_ns: case Op::FMOVv4f32_ns: case Op::FMOVv2f32_ns: {
       if (!run) return true;
@@ -157,6 +157,7 @@ bool exec(A64Context* c, const Insn* in, bool run) {
         case Op::MOVIv2d_ns: e = expand_byte_mask(o[1].imm); break;
         case Op::MOVID: e = expand_byte_mask(o[1].imm); bytes = 8; break;
         case Op::MOVIv16b_ns: bits = 8; e = o[1].imm & 0xFF; break;
+        case Op::MOVIv8b_ns: bits = 8; bytes = 8; e = o[1].imm & 0xFF; break;
         case Op::MOVIv4i32: bits = 32; e = shifted_imm(o[1].imm, o[2].imm); break;
         case Op::MVNIv4i32: bits = 32; e = ~shifted_imm(o[1].imm, o[2].imm) & 0xFFFFFFFFu; break;
         case Op::MOVIv4i16: bits = 16; bytes = 8; e = shifted_imm(o[1].imm, o[2].imm); break;
@@ -256,6 +257,8 @@ bool exec(A64Context* c, const Insn* in, bool run) {
     default:
       break;
   }
+  // FP lane operations beyond FADD/FSUB/FMUL/SCVTF (neon_fp.cpp).
+  if (neon_fp_exec(c, in, run)) return true;
   const VForm& f = vform(op);
   if (f.lanes == 0) return false;
   const unsigned bits = f.bits, lanes = f.lanes, bytes = lanes * bits / 8;
@@ -275,13 +278,22 @@ bool exec(A64Context* c, const Insn* in, bool run) {
     vput(c, o[0].reg, v, bytes);
     return true;
   }
-  if (b == NAME_ID("NOT") || b == NAME_ID("REV64") || b == NAME_ID("CNT") || (b == NAME_ID("CMEQ") && f.tail == NAME_ID("rz")) || b == NAME_ID("XTN") ||
+  if (b == NAME_ID("NOT") || b == NAME_ID("REV64") || b == NAME_ID("REV32") || b == NAME_ID("REV16") || b == NAME_ID("CNT") || (b == NAME_ID("CMEQ") && f.tail == NAME_ID("rz")) || b == NAME_ID("XTN") ||
+      ((b == NAME_ID("ABS") || b == NAME_ID("NEG")) && f.tail == NAME_ID("")) ||
       (b == NAME_ID("SCVTF") && f.fp)) {
     if (!run) return true;
     const Vec n = vget(c, o[1].reg);
     Vec v{};
     if (b == NAME_ID("XTN")) {
-      // XTN Vd.<T>, Vn.<2T>: lanes of the name are the narrow destination.
+      // XTN Vd.<T>, Vn.<2T>: lanes of the name are the narrow destination;
+      // XTN2 (16 x 8 bits..., tied d, d, n) fills the upper half.
+      if (lanes * bits == 128) {
+        const Vec wide = vget(c, o[2].reg);
+        v = vget(c, o[0].reg);
+        for (unsigned i = 0; i < lanes / 2; ++i) v.set(bits, lanes / 2 + i, wide.get(bits * 2, i));
+        vput(c, o[0].reg, v, 16);
+        return true;
+      }
       for (unsigned i = 0; i < lanes; ++i) v.set(bits, i, n.get(bits * 2, i));
       vput(c, o[0].reg, v, 8);
       return true;
@@ -290,8 +302,12 @@ bool exec(A64Context* c, const Insn* in, bool run) {
       uint64_t r;
       if (b == NAME_ID("NOT")) r = ~n.get(bits, i);
       else if (b == NAME_ID("REV64")) r = n.get(bits, (i / (64 / bits)) * (64 / bits) + (64 / bits - 1 - i % (64 / bits)));
+      else if (b == NAME_ID("REV32")) r = n.get(bits, (i / (32 / bits)) * (32 / bits) + (32 / bits - 1 - i % (32 / bits)));
+      else if (b == NAME_ID("REV16")) r = n.get(bits, i ^ 1);  // bytes within halfwords
       else if (b == NAME_ID("CNT")) r = __builtin_popcountll(n.get(bits, i));
       else if (b == NAME_ID("CMEQ")) r = n.get(bits, i) == 0 ? ~uint64_t{0} : 0;
+      else if (b == NAME_ID("ABS")) r = n.sget(bits, i) < 0 ? 0 - n.get(bits, i) : n.get(bits, i);
+      else if (b == NAME_ID("NEG")) r = 0 - n.get(bits, i);
       else {
         if (bits == 64) {
           const double d = static_cast<double>(n.sget(64, i));
@@ -308,6 +324,68 @@ bool exec(A64Context* c, const Insn* in, bool run) {
     vput(c, o[0].reg, v, bytes);
     return true;
   }
+  if (f.tail == NAME_ID("lane") && b == NAME_ID("DUP")) {  // DUP Vd.<T>, Vn.<Ts>[lane]
+    if (!run) return true;
+    Vec v{};
+    const uint64_t e = vget(c, o[1].reg).get(bits, static_cast<unsigned>(o[2].imm));
+    for (unsigned i = 0; i < lanes; ++i) v.set(bits, i, e);
+    vput(c, o[0].reg, v, bytes);
+    return true;
+  }
+  // Widening three-register forms, "UMULLv8i8_v8i16": the name's lanes are
+  // the source's; the "2" forms (16 x 8 bits) read the upper halves. The
+  // accumulating ones (xMLAL) are tied: d, d, n, m.
+  if ((b == NAME_ID("UMULL") || b == NAME_ID("SMULL") || b == NAME_ID("UMLAL") || b == NAME_ID("SMLAL") ||
+       b == NAME_ID("UADDL") || b == NAME_ID("SADDL") || b == NAME_ID("USUBL") || b == NAME_ID("SSUBL")) &&
+      f.tail != NAME_ID("")) {
+    if (!run) return true;
+    const bool acc = b == NAME_ID("UMLAL") || b == NAME_ID("SMLAL");
+    const bool is_signed = b == NAME_ID("SMULL") || b == NAME_ID("SMLAL") || b == NAME_ID("SADDL") || b == NAME_ID("SSUBL");
+    const unsigned out = 64 / bits, first = lanes * bits == 128 ? out : 0;
+    const Vec n = vget(c, o[acc ? 2 : 1].reg), m = vget(c, o[acc ? 3 : 2].reg);
+    Vec v = acc ? vget(c, o[0].reg) : Vec{};
+    for (unsigned i = 0; i < out; ++i) {
+      const uint64_t x = is_signed ? static_cast<uint64_t>(n.sget(bits, first + i)) : n.get(bits, first + i);
+      const uint64_t y = is_signed ? static_cast<uint64_t>(m.sget(bits, first + i)) : m.get(bits, first + i);
+      uint64_t r;
+      if (b == NAME_ID("UADDL") || b == NAME_ID("SADDL")) r = x + y;
+      else if (b == NAME_ID("USUBL") || b == NAME_ID("SSUBL")) r = x - y;
+      else r = x * y;
+      if (acc) r += v.get(bits * 2, i);
+      v.set(bits * 2, i, r & mask(bits * 2));
+    }
+    vput(c, o[0].reg, v, 16);
+    return true;
+  }
+  // Pairwise add long, "UADDLPv16i8_v8i16" (source arrangement in the
+  // name); xADALP accumulate (tied: d, d, n).
+  if ((b == NAME_ID("UADDLP") || b == NAME_ID("SADDLP") || b == NAME_ID("UADALP") || b == NAME_ID("SADALP")) &&
+      f.tail != NAME_ID("")) {
+    if (!run) return true;
+    const bool acc = b == NAME_ID("UADALP") || b == NAME_ID("SADALP");
+    const bool is_signed = b == NAME_ID("SADDLP") || b == NAME_ID("SADALP");
+    const Vec n = vget(c, o[acc ? 2 : 1].reg);
+    Vec v = acc ? vget(c, o[0].reg) : Vec{};
+    for (unsigned i = 0; i < lanes / 2; ++i) {
+      const uint64_t x = is_signed ? static_cast<uint64_t>(n.sget(bits, 2 * i)) : n.get(bits, 2 * i);
+      const uint64_t y = is_signed ? static_cast<uint64_t>(n.sget(bits, 2 * i + 1)) : n.get(bits, 2 * i + 1);
+      v.set(bits * 2, i, (x + y + (acc ? v.get(bits * 2, i) : 0)) & mask(bits * 2));
+    }
+    vput(c, o[0].reg, v, bytes);
+    return true;
+  }
+  // MLA/MLS Vd, Vn, Vm (tied: d, d, n, m).
+  if ((b == NAME_ID("MLA") || b == NAME_ID("MLS")) && f.tail == NAME_ID("")) {
+    if (!run) return true;
+    const Vec d = vget(c, o[0].reg), n = vget(c, o[2].reg), m = vget(c, o[3].reg);
+    Vec v{};
+    for (unsigned i = 0; i < lanes; ++i) {
+      const uint64_t p = n.get(bits, i) * m.get(bits, i);
+      v.set(bits, i, (b == NAME_ID("MLA") ? d.get(bits, i) + p : d.get(bits, i) - p) & mask(bits));
+    }
+    vput(c, o[0].reg, v, bytes);
+    return true;
+  }
   if (f.tail == NAME_ID("gpr") && b == NAME_ID("DUP")) {
     if (!run) return true;
     Vec v{};
@@ -316,15 +394,44 @@ bool exec(A64Context* c, const Insn* in, bool run) {
     vput(c, o[0].reg, v, bytes);
     return true;
   }
+  // SHRN Vd.<T>, Vn.<2T>, #sh: the name's lanes are the narrow result's.
+  // SHRN2 (16 x 8 bits..., tied d, d, n, #sh) fills the upper half.
+  if (f.tail == NAME_ID("_shift") && b == NAME_ID("SHRN")) {
+    if (!run) return true;
+    const bool upper = lanes * bits == 128;
+    const Vec n = vget(c, o[upper ? 2 : 1].reg);
+    const unsigned sh = static_cast<unsigned>(o[upper ? 3 : 2].imm), count = upper ? lanes / 2 : lanes;
+    Vec v = upper ? vget(c, o[0].reg) : Vec{};
+    for (unsigned i = 0; i < count; ++i) v.set(bits, (upper ? count : 0) + i, (n.get(bits * 2, i) >> sh) & mask(bits));
+    vput(c, o[0].reg, v, upper ? 16 : 8);
+    return true;
+  }
+  // ADDHN/SUBHN Vd.<T>, Vn.<2T>, Vm.<2T> ("ADDHNv8i16_v8i8": the name's
+  // lanes and bits are the wide sources'): the high half of each sum.
+  // ADDHN2/SUBHN2 are tied (d, d, n, m) and fill the upper half.
+  if ((b == NAME_ID("ADDHN") || b == NAME_ID("SUBHN")) && f.tail != NAME_ID("")) {
+    if (!run) return true;
+    const bool upper = in->num_ops == 4;
+    const Vec n = vget(c, o[upper ? 2 : 1].reg), m = vget(c, o[upper ? 3 : 2].reg);
+    Vec v = upper ? vget(c, o[0].reg) : Vec{};
+    for (unsigned i = 0; i < lanes; ++i) {
+      const uint64_t t = b == NAME_ID("ADDHN") ? n.get(bits, i) + m.get(bits, i) : n.get(bits, i) - m.get(bits, i);
+      v.set(bits / 2, (upper ? lanes : 0) + i, (t & mask(bits)) >> (bits / 2));
+    }
+    vput(c, o[0].reg, v, upper ? 16 : 8);
+    return true;
+  }
   if (f.tail == NAME_ID("_shift")) {
     if (!run) return true;
     const unsigned sh = static_cast<unsigned>(o[b == NAME_ID("USRA") ? 3 : 2].imm);
     if (b == NAME_ID("USHLL") || b == NAME_ID("SSHLL")) {
-      // Source lanes are the name's arrangement (8i8 -> 8h).
+      // Source lanes are the name's arrangement (8i8 -> 8h); the "2" forms
+      // (16i8 -> 8h) widen the upper half.
       const Vec n = vget(c, o[1].reg);
+      const unsigned out = lanes * bits == 128 ? lanes / 2 : lanes, first = lanes - out;
       Vec v{};
-      for (unsigned i = 0; i < lanes; ++i) {
-        const uint64_t x = b == NAME_ID("USHLL") ? n.get(bits, i) : static_cast<uint64_t>(n.sget(bits, i));
+      for (unsigned i = 0; i < out; ++i) {
+        const uint64_t x = b == NAME_ID("USHLL") ? n.get(bits, first + i) : static_cast<uint64_t>(n.sget(bits, first + i));
         v.set(bits * 2, i, (x << sh) & mask(bits * 2));
       }
       vput(c, o[0].reg, v, 16);
@@ -378,7 +485,9 @@ bool exec(A64Context* c, const Insn* in, bool run) {
   // Three-register same-arrangement forms.
   static const char* const kBinary[] = {"ADD", "SUB", "MUL", "SMAX", "SMIN", "UMAX", "UMIN", "CMEQ",
                                         "CMGT", "CMHI", "CMHS", "CMTST", "ADDP", "UZP1", "UZP2", "SSHL",
-                                        "ZIP1", "ZIP2", "FADD", "FSUB", "FMUL"};
+                                        "ZIP1", "ZIP2", "TRN1", "TRN2", "FADD", "FSUB", "FMUL",
+                                        "URHADD", "SRHADD", "UHADD", "SHADD", "UQADD", "SQADD",
+                                        "UQSUB", "SQSUB", "UABD", "SABD", "USHL"};
   static const std::vector<int> kBinaryIds = [] {
     std::vector<int> ids;
     for (const char* k : kBinary) ids.push_back(intern(k));
@@ -406,6 +515,27 @@ bool exec(A64Context* c, const Insn* in, bool run) {
     else if (b == NAME_ID("CMHI")) r = x > y ? ~uint64_t{0} : 0;
     else if (b == NAME_ID("CMHS")) r = x >= y ? ~uint64_t{0} : 0;
     else if (b == NAME_ID("CMTST")) r = (x & y) ? ~uint64_t{0} : 0;
+    else if (b == NAME_ID("URHADD") || b == NAME_ID("UHADD"))
+      r = static_cast<uint64_t>((static_cast<unsigned __int128>(x) + y + (b == NAME_ID("URHADD"))) >> 1);
+    else if (b == NAME_ID("SRHADD") || b == NAME_ID("SHADD"))
+      r = static_cast<uint64_t>((static_cast<__int128>(sx) + sy + (b == NAME_ID("SRHADD"))) >> 1);
+    else if (b == NAME_ID("UQADD")) {
+      const unsigned __int128 t = static_cast<unsigned __int128>(x) + y;
+      r = t > mask(bits) ? mask(bits) : static_cast<uint64_t>(t);
+    } else if (b == NAME_ID("UQSUB")) r = x > y ? x - y : 0;
+    else if (b == NAME_ID("SQADD") || b == NAME_ID("SQSUB")) {
+      // Saturate to the signed range of the lane.
+      const __int128 t = b == NAME_ID("SQADD") ? static_cast<__int128>(sx) + sy : static_cast<__int128>(sx) - sy;
+      const __int128 hi = static_cast<__int128>(mask(bits) >> 1), lo = -hi - 1;
+      r = static_cast<uint64_t>(static_cast<int64_t>(t > hi ? hi : t < lo ? lo : t));
+    } else if (b == NAME_ID("UABD")) r = x > y ? x - y : y - x;
+    else if (b == NAME_ID("SABD")) r = sx > sy ? static_cast<uint64_t>(sx - sy) : static_cast<uint64_t>(sy - sx);
+    else if (b == NAME_ID("USHL")) {
+      // Shift by the signed low byte of each m lane, logical right if negative.
+      const int sh = static_cast<int8_t>(y & 0xFF);
+      if (sh >= 0) r = sh >= static_cast<int>(bits) ? 0 : x << sh;
+      else r = -sh >= static_cast<int>(bits) ? 0 : x >> -sh;
+    }
     else if (b == NAME_ID("SSHL")) {
       // Shift by the signed low byte of each m lane: left if positive,
       // arithmetic right if negative (ARM ARM SSHL, non-rounding).
@@ -420,6 +550,11 @@ bool exec(A64Context* c, const Insn* in, bool run) {
     } else if (b == NAME_ID("UZP1") || b == NAME_ID("UZP2")) {
       const unsigned k = 2 * i + (b == NAME_ID("UZP2"));
       r = k < lanes ? n.get(bits, k) : m.get(bits, k - lanes);
+    } else if (b == NAME_ID("TRN1") || b == NAME_ID("TRN2")) {
+      // Even result lanes from n, odd from m, at the pair's first (TRN1)
+      // or second (TRN2) element.
+      const unsigned k = (i & ~1u) + (b == NAME_ID("TRN2"));
+      r = (i & 1) ? m.get(bits, k) : n.get(bits, k);
     } else if (b == NAME_ID("ZIP1") || b == NAME_ID("ZIP2")) {
       const unsigned k = i / 2 + (b == NAME_ID("ZIP2") ? lanes / 2 : 0);
       r = (i & 1) ? m.get(bits, k) : n.get(bits, k);
@@ -440,6 +575,32 @@ bool neon_exec_supported(Op op) {
   return exec(nullptr, &probe, false);
 }
 
-void neon_exec(A64Context* ctx, const Insn* in) { exec(ctx, in, true); }
+namespace {
+
+// FPCR.DN: a NaN lane of an FP arithmetic result is the default NaN.
+void default_nan_lanes(A64Context* c, const Insn* in) {
+  const VForm& f = vform(in->op);
+  static const char* const kFpArith[] = {"FADD", "FSUB", "FMUL", "FDIV", "FMLA", "FMLS", "FMAX",
+                                         "FMIN", "FMAXNM", "FMINNM", "FABD", "FADDP", "FSQRT", "FMULX"};
+  static const std::vector<int> kIds = [] {
+    std::vector<int> ids;
+    for (const char* k : kFpArith) ids.push_back(intern(k));
+    return ids;
+  }();
+  bool fp = false;
+  for (int k : kIds) fp |= f.base == k;
+  if (!fp || (f.bits != 32 && f.bits != 64)) return;
+  Vec v = vget(c, in->ops[0].reg);
+  for (unsigned i = 0; i < 128 / f.bits; ++i)
+    if (std::isnan(fget(v, f.bits, i))) v.set(f.bits, i, f.bits == 64 ? 0x7FF8000000000000ull : 0x7FC00000u);
+  vput(c, in->ops[0].reg, v, 16);
+}
+
+}  // namespace
+
+void neon_exec(A64Context* ctx, const Insn* in) {
+  exec(ctx, in, true);
+  if (ctx->fpcr & kFpcrDn) default_nan_lanes(ctx, in);
+}
 
 }  // namespace capvm::aarch64

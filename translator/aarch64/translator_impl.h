@@ -190,11 +190,13 @@ Lowered lower_cond(Emitter& e);           // csel family, ccmp/ccmn
 Lowered lower_load_store(Emitter& e);     // single, pair, literal, prefetch
 Lowered lower_branch(Emitter& e);
 Lowered lower_system(Emitter& e);
-Lowered lower_exclusive(Emitter& e);
+Lowered lower_exclusive(Emitter& e);      // ldxr/stxr (and pairs), ldar/stlr
+Lowered lower_atomic(Emitter& e);         // LSE: ldadd.., swp, cas, casp
 Lowered lower_fp_scalar(Emitter& e);
 Lowered lower_neon(Emitter& e);
 bool lower_neon_vshift(Emitter& e);      // SSHL/USHL by register with AVX2 (false: not handled)
 bool lower_neon_sse(Emitter& e);         // inline host-vector forms (false: not handled)
+bool lower_neon_structure(Emitter& e);   // LD1-4/ST1-4/LDnR/lanes (false: not a form it knows)
 
 // C++ semantics of FP and NEON instructions (fp_semantics.cpp,
 // neon_semantics.cpp), called from translated code with the context.
@@ -202,6 +204,8 @@ void fp_exec(A64Context* ctx, const Insn* in);
 bool fp_exec_supported(Op op);
 void neon_exec(A64Context* ctx, const Insn* in);
 bool neon_exec_supported(Op op);
+// The FP lane forms neon_exec delegates (neon_fp.cpp); false: not one of them.
+bool neon_fp_exec(A64Context* ctx, const Insn* in, bool run);
 bool cond_holds(uint32_t nzcv_bits, unsigned cond);
 
 // True when the instruction reads / writes NZCV (flag liveness in a block).
