@@ -215,3 +215,18 @@ TEST_CASE("flags reach the target of a side exit inside a superblock", "[a64api]
   CHECK(ctx.pc == kCode + 0x14);
   CHECK(ctx.x[2] == 1);
 }
+
+TEST_CASE("a block that loops on itself keeps registers written after a helper call", "[a64api]") {
+  // sub x2, x2, #1; movi v0.8b, #77 (a C++ helper); add x1, x1, #1;
+  // cbnz x2, start; brk. The cbnz re-enters the block past its prologue:
+  // x1, written after the helper call in the previous iteration, must be
+  // stored before the next call (which reloads every cached register).
+  Fixture f;
+  A64Context& ctx = this_thread_context();
+  f.code({0xD1000442, 0x0F02E5A0, 0x91000421, 0xB5FFFFA2, 0xD4200020});
+  ctx.x[1] = 0;
+  ctx.x[2] = 10;
+  REQUIRE(f.run() == ExitReason::kTrap);
+  CHECK(ctx.x[1] == 10);
+  CHECK(ctx.x[2] == 0);
+}

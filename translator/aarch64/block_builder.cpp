@@ -376,7 +376,13 @@ Block* Translator::Impl::translate_locked(uint64_t pc, int* signal) {
   Emitter e(*this, a);
   e.block = block.get();
   e.block_pc = pc;
-  e.begin_block(insns);
+  // Does a direct branch of the block lead back to its start (a loop)?
+  bool loops = false;
+  for (const Insn& in : insns) {
+    if (in.op == Op::B || in.op == Op::BL) loops |= in.pc + static_cast<uint64_t>(in.ops[0].imm * 4) == pc;
+    else if (is_side_exit(in) || in.op == Op::Bcc) loops |= side_exit_target(in) == pc;
+  }
+  e.begin_block(insns, loops);
   uint64_t end_pc = pc;
   bool ended = false;
   size_t deferred_reader = 0;

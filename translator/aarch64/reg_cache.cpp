@@ -27,7 +27,7 @@ x86::Mem xslot(unsigned i) { return x86::ptr(kCtx, CAPVM_A64_OFF(x) + 8 * static
 
 }  // namespace
 
-void Emitter::begin_block(const std::vector<Insn>& insns) {
+void Emitter::begin_block(const std::vector<Insn>& insns, bool loops) {
   // Cache the registers the block names most often (operands only: a
   // register a lowering writes implicitly, like BL's X30, goes through
   // store_gp and reaches the context when it is not cached).
@@ -49,6 +49,11 @@ void Emitter::begin_block(const std::vector<Insn>& insns) {
   reload_cached();
   body = a.newLabel();
   a.bind(body);
+  // A branch back to `body` arrives with whatever the loop wrote still in
+  // host registers only; code emitted for the first iteration cannot know
+  // that, so in a looping block every cached register counts as written
+  // (helper calls and exits store them all).
+  if (loops) dirty = cached;
 }
 
 void Emitter::writeback() {
