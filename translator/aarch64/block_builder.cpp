@@ -377,12 +377,20 @@ Block* Translator::Impl::translate_locked(uint64_t pc, int* signal) {
   e.block = block.get();
   e.block_pc = pc;
   // Does a direct branch of the block lead back to its start (a loop)?
+  // (loop_end: the last such branch; the loop body is insns[0..loop_end].)
+  size_t loop_end = 0;
   bool loops = false;
-  for (const Insn& in : insns) {
-    if (in.op == Op::B || in.op == Op::BL) loops |= in.pc + static_cast<uint64_t>(in.ops[0].imm * 4) == pc;
-    else if (is_side_exit(in) || in.op == Op::Bcc) loops |= side_exit_target(in) == pc;
+  for (size_t k = 0; k < insns.size(); ++k) {
+    const Insn& in = insns[k];
+    bool back = false;
+    if (in.op == Op::B || in.op == Op::BL) back = in.pc + static_cast<uint64_t>(in.ops[0].imm * 4) == pc;
+    else if (is_side_exit(in) || in.op == Op::Bcc) back = side_exit_target(in) == pc;
+    if (back) {
+      loops = true;
+      loop_end = k;
+    }
   }
-  e.begin_block(insns, loops);
+  e.begin_block(insns, loops, loop_end);
   uint64_t end_pc = pc;
   bool ended = false;
   size_t deferred_reader = 0;

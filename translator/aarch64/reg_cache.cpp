@@ -27,15 +27,19 @@ x86::Mem xslot(unsigned i) { return x86::ptr(kCtx, CAPVM_A64_OFF(x) + 8 * static
 
 }  // namespace
 
-void Emitter::begin_block(const std::vector<Insn>& insns, bool loops) {
+void Emitter::begin_block(const std::vector<Insn>& insns, bool loops, size_t loop_end) {
   // Cache the registers the block names most often (operands only: a
   // register a lowering writes implicitly, like BL's X30, goes through
-  // store_gp and reaches the context when it is not cached).
+  // store_gp and reaches the context when it is not cached). A use inside
+  // the loop of a block that loops on itself counts many times over: the
+  // code after the loop runs once per loop exit.
   unsigned uses[32] = {};
-  for (const Insn& in : insns) {
+  for (size_t n = 0; n < insns.size(); ++n) {
+    const Insn& in = insns[n];
     if (in.op == Op::kInvalid) continue;
+    const unsigned weight = loops && n <= loop_end ? 16 : 1;
     for (unsigned k = 0; k < in.num_ops; ++k)
-      if (const int i = gp_slot_index(in.ops[k]); i >= 0) ++uses[i];
+      if (const int i = gp_slot_index(in.ops[k]); i >= 0) uses[i] += weight;
   }
   unsigned order[32];
   for (unsigned i = 0; i < 32; ++i) order[i] = i;

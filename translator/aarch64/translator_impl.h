@@ -138,7 +138,7 @@ class Emitter {
   // Per-block register cache (reg_cache.cpp). begin_block picks the cached
   // registers from the block's operands and emits the prologue that loads
   // them; `body` follows it (the target of a branch to the block's start).
-  void begin_block(const std::vector<Insn>& insns, bool loops);
+  void begin_block(const std::vector<Insn>& insns, bool loops, size_t loop_end);
   void writeback();       // dirty cached registers -> context
   void reload_cached();   // context -> every cached register
   int8_t slot[32];        // guest register (31 = SP) -> kCacheHost index, or -1
