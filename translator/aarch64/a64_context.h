@@ -1,9 +1,10 @@
-// Per-thread state of an aarch64 guest. Guest registers live here while
-// translated code runs too: generated code addresses this struct from a
-// pinned host register (r15), loads operands into scratch host registers,
-// and stores results back. The host rsp stays a real host stack, so
-// translated code can call C++ helpers. Guest memory is reached through the
-// gs segment (base = sandbox) with 32-bit addressing, as for x86-64 guests.
+// Per-thread state of an aarch64 guest. It is the truth at every block
+// boundary and whenever C++ runs: generated code addresses it from a pinned
+// host register (r15), and a block caches the general registers it uses
+// most in host registers only between its prologue and its exits
+// (reg_cache.cpp). The host rsp stays a real host stack, so translated
+// code can call C++ helpers. Guest memory is reached through the gs segment
+// (base = sandbox) with 32-bit addressing, as for x86-64 guests.
 #pragma once
 
 #include <cstddef>
