@@ -56,6 +56,16 @@ void Emitter::emit_exit_stub(const PendingExit& e) {
   dirty = written;
 }
 
+void Emitter::emit_cold() {
+  // After the last instruction: nothing falls into this code. Each path
+  // jumps back into the block; the register cache's dirty set is the
+  // block's final one, a superset that stores values still current then.
+  const Insn* last = in;
+  for (auto& path : cold) path();
+  cold.clear();
+  in = last;
+}
+
 Lowered Emitter::fall_through(uint64_t next) {
   if (!last_insn) return Lowered::kContinue;
   direct_exit(next);
@@ -411,13 +421,14 @@ Block* Translator::Impl::translate_locked(uint64_t pc, int* signal) {
       e.last_insn = i + 1 == insns.size();
       const size_t start = a.offset();
       const bool in_host = e.flags_in_host_at == start;
+      e.cold_call = false;
       r = lower(e);
       // Guest flags that were in the host flags stay there across host code
       // that leaves them alone (checked on the code itself), so the next
       // reader need not reload them. Not across an instruction that changes
       // the guest flags some other way (a constant, a helper, MSR).
       if (in_host && r == Lowered::kContinue && e.flags_in_host_at != a.offset() && !writes_flags(in) &&
-          in.info().cls != InsnClass::kSystem &&
+          in.info().cls != InsnClass::kSystem && !e.cold_call &&
           !clobbers_host_flags(code.textSection()->buffer().data(), start, a.offset()))
         e.flags_in_host_at = a.offset();
       if (i == deferred_reader && e.deferred != nullptr) {
@@ -439,6 +450,7 @@ Block* Translator::Impl::translate_locked(uint64_t pc, int* signal) {
   block->guest_end = end_pc;
   block->peek_lo = std::min(peek_lo, pc);
   block->peek_hi = std::max(peek_hi, end_pc);
+  e.emit_cold();
   for (const Emitter::PendingExit& p : e.pending) e.emit_exit_stub(p);
   if (!install(code, block.get())) {
     *signal = SIGKILL;

@@ -109,7 +109,11 @@ void load_one(Emitter& e, const MemForm& f, Reg rt, const Addr& ad, int32_t extr
   auto& a = e.a;
   if (f.fp) {
     switch (f.size) {
-      case 16: a.movdqu(x86::xmm0, ad.mem(16, extra)); a.movdqu(e.vmem(rt.index), x86::xmm0); return;
+      case 16:
+        a.movdqu(x86::xmm0, ad.mem(16, extra));
+        a.movdqu(e.vmem(rt.index), x86::xmm0);
+        e.note_v_in_xmm0(rt.index);  // the next vector op takes it from xmm0
+        return;
       case 8: a.mov(x86::rdx, ad.mem(8, extra)); break;
       case 4: a.mov(x86::edx, ad.mem(4, extra)); break;
       case 2: a.movzx(x86::edx, ad.mem(2, extra)); break;
@@ -147,7 +151,7 @@ void store_one(Emitter& e, const MemForm& f, Reg rt, const Addr& ad, int32_t ext
   const x86::Mem m = ad.mem(f.size, extra);
   if (f.fp) {
     if (f.size == 16) {
-      a.movdqu(x86::xmm0, e.vmem(rt.index));
+      if (!e.v_in_xmm0(rt.index)) a.movdqu(x86::xmm0, e.vmem(rt.index));
       a.movdqu(m, x86::xmm0);
       return;
     }

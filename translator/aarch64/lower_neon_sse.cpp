@@ -17,11 +17,18 @@ struct V {
   x86::Assembler& a;
   const Insn& in;
   unsigned v(unsigned i) const { return in.ops[i].reg.index; }
-  void ld(const x86::Xmm& x, unsigned op) { a.movdqu(x, e.vmem(v(op))); }
+  void ld(const x86::Xmm& x, unsigned op) {
+    if (e.v_in_xmm0(v(op))) {  // the previous instruction's result
+      if (x.id() != 0) a.movdqa(x, x86::xmm0);
+      return;
+    }
+    a.movdqu(x, e.vmem(v(op)));
+  }
   // Writes x to V[op]; `half`: a 64-bit arrangement, upper half zeroed.
   void st(unsigned op, const x86::Xmm& x, bool half) {
     if (half) a.movq(x, x);
     a.movdqu(e.vmem(v(op)), x);
+    if (x.id() == 0) e.note_v_in_xmm0(v(op));
   }
   void ones(const x86::Xmm& x) { a.pcmpeqd(x, x); }
   void splat32(const x86::Xmm& x, uint32_t value) {
@@ -71,9 +78,19 @@ bool lower_neon_sse(Emitter& e) {
   const Operand* o = in.ops;
 
   // Three-register forms: x0 = n op m.
+  // Loads n into x0 and m into x1; m first when it is the value xmm0 still
+  // holds (V::ld), which loading n would overwrite.
+  auto ld_nm = [&]() {
+    if (e.v_in_xmm0(s.v(2)) && !e.v_in_xmm0(s.v(1))) {
+      s.ld(x1, 2);
+      s.ld(x0, 1);
+    } else {
+      s.ld(x0, 1);
+      s.ld(x1, 2);
+    }
+  };
   auto binary = [&](Bin fn, bool half) {
-    s.ld(x0, 1);
-    s.ld(x1, 2);
+    ld_nm();
     (a.*fn)(x0, x1);
     s.st(0, x0, half);
     return true;
@@ -81,6 +98,8 @@ bool lower_neon_sse(Emitter& e) {
 
   // Ends an FP fast path: a NaN lane in x (of the lanes the form has)
   // leaves it for neon_exec (A64 NaN rules, FPCR.DN), nothing stored yet.
+  // The fallback is cold code after the block, which leaves V[d] in xmm0
+  // like the fast path's store does.
   auto nan_fallback_store = [&](const x86::Xmm& x, bool dbl, bool half) {
     Label slow = a.newLabel(), done = a.newLabel();
     a.movdqa(x2, x);
@@ -94,17 +113,25 @@ bool lower_neon_sse(Emitter& e) {
     a.test(x86::eax, dbl ? 3 : half ? 3 : 0xF);
     a.jnz(slow);
     s.st(0, x, half);
-    a.jmp(done);
-    a.bind(slow);
-    e.call_insn_helper(&neon_exec);
     a.bind(done);
+    e.cold_call = true;
+    Emitter* em = &e;
+    const Insn* insn = e.in;
+    const unsigned d = s.v(0);
+    const bool in_xmm0 = x.id() == 0;
+    e.cold.push_back([em, insn, slow, done, d, in_xmm0] {
+      em->in = insn;
+      em->a.bind(slow);
+      em->call_insn_helper(&neon_exec);
+      if (in_xmm0) em->a.movdqu(x86::xmm0, em->vmem(d));
+      em->a.jmp(done);
+    });
     return true;
   };
 
   // FP three-register forms with the NaN fallback.
   auto fp_binary = [&](Bin fn, bool dbl, bool half) {
-    s.ld(x0, 1);
-    s.ld(x1, 2);
+    ld_nm();
     (a.*fn)(x0, x1);
     return nan_fallback_store(x0, dbl, half);
   };

@@ -5,6 +5,7 @@
 #include <asmjit/x86.h>
 
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -99,6 +100,19 @@ class Emitter {
   // block, with nothing between touching its registers or the flags: it is
   // emitted by the reader's load_flags, right before the jcc/cmov, and
   // saved to the context only when `deferred_save`.
+  // Rare paths (NaN fallbacks into C++) placed after the block's last
+  // instruction, so the common path falls straight through; cold_call: the
+  // current instruction has one (its host code may not keep host flags).
+  std::vector<std::function<void()>> cold;
+  bool cold_call = false;
+  void emit_cold();
+  // xmm0 holds V[v_xmm0_reg] at assembler offset v_xmm0_at (set right after
+  // a vector store from xmm0, e.g. ldr q1; fmul v1.2d, ...): a load of that
+  // register at that offset is a register move, not a store-forwarded load.
+  size_t v_xmm0_at = ~size_t{0};
+  unsigned v_xmm0_reg = 0;
+  void note_v_in_xmm0(unsigned v) { v_xmm0_at = a.offset(); v_xmm0_reg = v; }
+  bool v_in_xmm0(unsigned v) const { return a.offset() == v_xmm0_at && v_xmm0_reg == v; }
   const Insn* deferred = nullptr;
   bool deferred_save = false;
   void emit_deferred();
