@@ -106,14 +106,18 @@ bool is_side_exit(const Insn& in) {
   }
 }
 
-// Taken target of a conditional branch.
-uint64_t side_exit_target(const Insn& in) {
+// Target of a direct branch (B, BL, B.cond, CBZ/CBNZ, TBZ/TBNZ); false for
+// anything else.
+bool direct_target(const Insn& in, uint64_t* target) {
+  unsigned op;
   switch (in.op) {
-    case Op::TBZX: case Op::TBZW: case Op::TBNZX: case Op::TBNZW:
-      return in.pc + static_cast<uint64_t>(in.ops[2].imm * 4);
-    default:
-      return in.pc + static_cast<uint64_t>(in.ops[1].imm * 4);
+    case Op::B: case Op::BL: op = 0; break;
+    case Op::Bcc: case Op::CBZX: case Op::CBZW: case Op::CBNZX: case Op::CBNZW: op = 1; break;
+    case Op::TBZX: case Op::TBZW: case Op::TBNZX: case Op::TBNZW: op = 2; break;
+    default: return false;
   }
+  *target = in.pc + static_cast<uint64_t>(in.ops[op].imm * 4);
+  return true;
 }
 
 bool is_control_flow(InsnClass c) {
@@ -214,15 +218,6 @@ int first_load_cond(const Insn& in) {
   }
 }
 
-int gp_index_of(const Operand& o) {
-  if (!o.is_reg()) return -1;
-  switch (o.reg.kind) {
-    case RegKind::kX: case RegKind::kW: return o.reg.index;
-    case RegKind::kSP: case RegKind::kWSP: return static_cast<int>(kSp);
-    default: return -1;
-  }
-}
-
 // If insns[i] is a compare into ZR (SUBS/ANDS, immediate or register) whose
 // flags are read first by a later instruction j of the block that loads
 // them first, and nothing in between reads or writes the flags or names the
@@ -236,7 +231,7 @@ size_t deferrable_compare(const std::vector<Insn>& insns, size_t i) {
     default: return 0;
   }
   if (w.ops[0].reg.kind != RegKind::kXZR && w.ops[0].reg.kind != RegKind::kWZR) return 0;
-  const int n = gp_index_of(w.ops[1]), m = gp_index_of(w.ops[2]);
+  const int n = gp_index(w.ops[1]), m = gp_index(w.ops[2]);
   for (size_t j = i + 1; j < insns.size(); ++j) {
     const Insn& x = insns[j];
     if (x.op == Op::kInvalid) return 0;
@@ -246,7 +241,7 @@ size_t deferrable_compare(const std::vector<Insn>& insns, size_t i) {
     }
     if (writes_flags(x) || x.info().cls == InsnClass::kSystem || is_control_flow(x.info().cls)) return 0;
     for (unsigned k = 0; k < x.num_ops; ++k) {
-      const int r = gp_index_of(x.ops[k]);
+      const int r = gp_index(x.ops[k]);
       if (r >= 0 && (r == n || r == m)) return 0;
     }
   }
@@ -277,27 +272,17 @@ bool clobbers_host_flags(const uint8_t* code, size_t from, size_t to) {
 }  // namespace
 
 bool Translator::Impl::flags_live_out(const Insn& last, uint64_t next, uint64_t* lo, uint64_t* hi) {
-  // The successors a direct branch (or the fall-through) leads to.
+  // The successors: a direct branch's target, and the fall-through of a
+  // conditional branch or of a block that stopped at its size limit.
   uint64_t succ[2];
   unsigned count = 0;
-  const uint64_t pc = last.pc;
-  switch (last.op) {
-    case Op::B: case Op::BL: succ[count++] = pc + static_cast<uint64_t>(last.ops[0].imm * 4); break;
-    case Op::Bcc:
-      succ[count++] = pc + static_cast<uint64_t>(last.ops[1].imm * 4);
-      if ((last.ops[0].imm & 15) < 14) succ[count++] = next;
-      break;
-    case Op::CBZX: case Op::CBZW: case Op::CBNZX: case Op::CBNZW:
-      succ[count++] = pc + static_cast<uint64_t>(last.ops[1].imm * 4);
-      succ[count++] = next;
-      break;
-    case Op::TBZX: case Op::TBZW: case Op::TBNZX: case Op::TBNZW:
-      succ[count++] = pc + static_cast<uint64_t>(last.ops[2].imm * 4);
-      succ[count++] = next;
-      break;
-    default:
-      if (is_control_flow(last.info().cls)) return true;  // BR/BLR/RET: unknown target
-      succ[count++] = next;  // the block stopped at its size limit
+  if (direct_target(last, &succ[0])) {
+    count = 1;
+    if (is_side_exit(last)) succ[count++] = next;
+  } else if (is_control_flow(last.info().cls)) {
+    return true;  // BR/BLR/RET: unknown target
+  } else {
+    succ[count++] = next;
   }
   for (unsigned s = 0; s < count; ++s)
     if (!flags_dead_at(succ[s], lo, hi)) return true;
@@ -366,8 +351,9 @@ Block* Translator::Impl::translate_locked(uint64_t pc, int* signal) {
   for (size_t i = insns.size(); i-- > 0;) {
     // A side exit that is not the block's last instruction: after it the
     // flags are also live if its target may read them.
-    if (i + 1 < insns.size() && is_side_exit(insns[i]) && !need)
-      need = !flags_dead_at(side_exit_target(insns[i]), &peek_lo, &peek_hi);
+    uint64_t target;
+    if (i + 1 < insns.size() && is_side_exit(insns[i]) && !need && direct_target(insns[i], &target))
+      need = !flags_dead_at(target, &peek_lo, &peek_hi);
     after[i] = need;
     if (insns[i].op == Op::kInvalid) {
       need = true;  // SIGILL: the state is reported as it is
@@ -391,11 +377,8 @@ Block* Translator::Impl::translate_locked(uint64_t pc, int* signal) {
   size_t loop_end = 0;
   bool loops = false;
   for (size_t k = 0; k < insns.size(); ++k) {
-    const Insn& in = insns[k];
-    bool back = false;
-    if (in.op == Op::B || in.op == Op::BL) back = in.pc + static_cast<uint64_t>(in.ops[0].imm * 4) == pc;
-    else if (is_side_exit(in) || in.op == Op::Bcc) back = side_exit_target(in) == pc;
-    if (back) {
+    uint64_t target;
+    if (direct_target(insns[k], &target) && target == pc) {
       loops = true;
       loop_end = k;
     }

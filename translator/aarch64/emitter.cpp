@@ -12,18 +12,13 @@ bool Emitter::is64(Reg r) {
   return r.kind == RegKind::kX || r.kind == RegKind::kSP || r.kind == RegKind::kXZR;
 }
 
-namespace {
-// Index into x[] of an X/W/SP/WSP register (ZR has none).
-unsigned gp_index(Reg r) { return (r.kind == RegKind::kSP || r.kind == RegKind::kWSP) ? kSp : r.index; }
-}  // namespace
-
 void Emitter::load_gp(const x86::Gp& dst, Reg r) {
   if (r.kind == RegKind::kXZR || r.kind == RegKind::kWZR) {
     a.mov(dst.r32(), 0);  // mov, not xor: keeps host flags
     return;
   }
   const bool wide = r.kind == RegKind::kX || r.kind == RegKind::kSP;
-  const unsigned i = gp_index(r);
+  const unsigned i = static_cast<unsigned>(gp_index(r));
   x86::Gp h;
   if (slot[i] >= 0) {
     h = kCacheHost[slot[i]];
@@ -43,7 +38,7 @@ void Emitter::load_gp(const x86::Gp& dst, Reg r) {
 void Emitter::store_gp(Reg r, const x86::Gp& src) {
   if (r.kind == RegKind::kXZR || r.kind == RegKind::kWZR) return;  // discarded
   const bool wide = r.kind == RegKind::kX || r.kind == RegKind::kSP;
-  const unsigned i = gp_index(r);
+  const unsigned i = static_cast<unsigned>(gp_index(r));
   x86::Gp h;
   if (slot[i] >= 0) {
     h = kCacheHost[slot[i]];
@@ -60,14 +55,13 @@ void Emitter::store_gp(Reg r, const x86::Gp& src) {
 }
 
 void Emitter::note_written(Reg r) {
-  if (r.kind == RegKind::kX || r.kind == RegKind::kSP || r.kind == RegKind::kW || r.kind == RegKind::kWSP)
-    dirty |= 1u << gp_index(r);
+  if (const int i = gp_index(r); i >= 0) dirty |= 1u << i;
 }
 
 bool Emitter::gp_operand(Reg r, x86::Gp* out) const {
-  if (r.kind != RegKind::kX && r.kind != RegKind::kSP && r.kind != RegKind::kW && r.kind != RegKind::kWSP)
-    return false;
-  const int8_t k = slot[gp_index(r)];
+  const int i = gp_index(r);
+  if (i < 0) return false;
+  const int8_t k = slot[i];
   if (k < 0) return false;
   *out = kCacheHost[k];
   return true;

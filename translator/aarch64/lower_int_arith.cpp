@@ -97,6 +97,17 @@ Lowered lower_move_wide(Emitter& e) {
   return Lowered::kContinue;
 }
 
+// dst op= src (an immediate or a register of dst's width), with the carry
+// of the canonical flags: ADDS inverts CF (canonical CF = NOT C), ANDS sets
+// it (C = 0).
+void emit_op(x86::Assembler& a, const Form& f, const asmjit::Operand_& dst, const asmjit::Operand_& src) {
+  static constexpr InstId kIds[] = {x86::Inst::kIdAdd, x86::Inst::kIdSub, x86::Inst::kIdAnd, x86::Inst::kIdOr,
+                                    x86::Inst::kIdXor};
+  a.emit(kIds[static_cast<int>(f.kind)], dst, src);
+  if (f.set_flags && f.kind == Kind::kAdd) a.cmc();
+  if (f.set_flags && f.kind == Kind::kAnd) a.stc();
+}
+
 // The common forms straight on cached host registers: add/sub/logic with an
 // immediate or an unshifted register, no carry in, no inverted operand.
 // Produces exactly the host flags of the general path below. False when
@@ -175,43 +186,21 @@ bool lower_fast(Emitter& e, const Form& f, bool wide) {
   }
   x86::Gp n;
   const bool n_cached = e.gp_operand(rn, &n);
+  const auto src = [&]() -> asmjit::Operand_ {
+    if (is_imm) return imm(value);
+    return w(m);
+  };
   if (!d_cached) {
-    // The result goes to the context: X op= operand in place when rd is rn,
-    // else through rdx (W results must be zero-extended: through rdx).
-    if (!wide || f.kind == Kind::kAnd) {
-      if (!wide && !rn_zero) {
-        e.load_gp(x86::rdx, rn);
-        hd = x86::rdx;
-      } else {
-        return false;
-      }
-    } else if (rd.kind == rn.kind && rd.index == rn.index && (is_imm || m != x86::rdx)) {
-      const x86::Mem dm = e.ctx(CAPVM_A64_OFF(x) + 8 * (rd.kind == RegKind::kSP ? kSp : rd.index), 8);
-      switch (f.kind) {
-        case Kind::kAdd: if (is_imm) a.add(dm, imm(value)); else a.add(dm, m.r64()); break;
-        case Kind::kSub: if (is_imm) a.sub(dm, imm(value)); else a.sub(dm, m.r64()); break;
-        case Kind::kOrr: if (is_imm) a.or_(dm, imm(value)); else a.or_(dm, m.r64()); break;
-        default: if (is_imm) a.xor_(dm, imm(value)); else a.xor_(dm, m.r64()); break;
-      }
-      if (f.set_flags) {
-        if (f.kind == Kind::kAdd) a.cmc();
-        e.save_flags();
-      }
-      return true;
-    } else if (!rn_zero) {
-      e.load_gp(x86::rdx, rn);
-      hd = x86::rdx;
+    if (rn_zero) return false;
+    if (wide && rd.kind == rn.kind && rd.index == rn.index) {
+      // X op= operand on the context in place.
+      emit_op(a, f, e.xmem(static_cast<unsigned>(gp_index(rd))), src());
     } else {
-      return false;
+      // Through rdx (a W result is zero-extended by store_gp's mov).
+      e.load_gp(x86::rdx, rn);
+      emit_op(a, f, w(x86::rdx), src());
+      e.store_gp(rd, x86::rdx);  // movs: the host flags stay
     }
-    switch (f.kind) {
-      case Kind::kAdd: if (is_imm) a.add(w(hd), imm(value)); else a.add(w(hd), w(m)); if (f.set_flags) a.cmc(); break;
-      case Kind::kSub: if (is_imm) a.sub(w(hd), imm(value)); else a.sub(w(hd), w(m)); break;
-      case Kind::kAnd: if (is_imm) a.and_(w(hd), imm(value)); else a.and_(w(hd), w(m)); if (f.set_flags) a.stc(); break;
-      case Kind::kOrr: if (is_imm) a.or_(w(hd), imm(value)); else a.or_(w(hd), w(m)); break;
-      case Kind::kEor: if (is_imm) a.xor_(w(hd), imm(value)); else a.xor_(w(hd), w(m)); break;
-    }
-    e.store_gp(rd, x86::rdx);  // movs: the host flags stay
     if (f.set_flags) e.save_flags();
     return true;
   }
@@ -233,25 +222,7 @@ bool lower_fast(Emitter& e, const Form& f, bool wide) {
   else if (n != hd)
     a.mov(w(hd), w(n));
   // (rd == rn: the operation below works in place; a W form zero-extends.)
-  switch (f.kind) {
-    case Kind::kAdd:
-      if (is_imm) a.add(w(hd), imm(value)); else a.add(w(hd), w(m));
-      if (f.set_flags) a.cmc();  // canonical CF = NOT C
-      break;
-    case Kind::kSub:
-      if (is_imm) a.sub(w(hd), imm(value)); else a.sub(w(hd), w(m));
-      break;
-    case Kind::kAnd:
-      if (is_imm) a.and_(w(hd), imm(value)); else a.and_(w(hd), w(m));
-      if (f.set_flags) a.stc();
-      break;
-    case Kind::kOrr:
-      if (is_imm) a.or_(w(hd), imm(value)); else a.or_(w(hd), w(m));
-      break;
-    case Kind::kEor:
-      if (is_imm) a.xor_(w(hd), imm(value)); else a.xor_(w(hd), w(m));
-      break;
-  }
+  emit_op(a, f, w(hd), src());
   e.note_written(rd);
   if (f.set_flags) e.save_flags();
   return true;

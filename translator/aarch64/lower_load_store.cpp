@@ -180,15 +180,6 @@ void store_one(Emitter& e, const MemForm& f, Reg rt, const Addr& ad, int32_t ext
   }
 }
 
-// Index in x[] of a general register operand (31 = SP), -1 for ZR and V.
-int gp_num(Reg r) {
-  switch (r.kind) {
-    case RegKind::kX: case RegKind::kW: return r.index;
-    case RegKind::kSP: case RegKind::kWSP: return static_cast<int>(kSp);
-    default: return -1;
-  }
-}
-
 }  // namespace
 
 Lowered lower_load_store(Emitter& e) {
@@ -244,9 +235,9 @@ Lowered lower_load_store(Emitter& e) {
   // A load that overwrites the base or index register before the pair's
   // second access (or before writeback) reads the address from rsi.
   if (f.load && ad.base != x86::rsi) {
-    const int b = gp_num(e.reg(rn_i));
-    const int x = (f.mode == Mode::kRegX || f.mode == Mode::kRegW) ? gp_num(e.reg(rn_i + 1)) : -1;
-    const int t1 = gp_num(rt), t2 = f.pair ? gp_num(rt2) : -1;
+    const int b = gp_index(e.reg(rn_i));
+    const int x = (f.mode == Mode::kRegX || f.mode == Mode::kRegW) ? gp_index(e.reg(rn_i + 1)) : -1;
+    const int t1 = gp_index(rt), t2 = f.pair ? gp_index(rt2) : -1;
     if ((t1 >= 0 && (t1 == b || t1 == x)) || (t2 >= 0 && (t2 == b || t2 == x))) {
       if (ad.index.isValid())
         a.lea(x86::rsi, x86::ptr(ad.base, ad.index, ad.shift));

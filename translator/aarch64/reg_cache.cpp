@@ -11,18 +11,6 @@ using namespace asmjit;
 
 namespace {
 
-// x[] index of a general-register operand, or -1 (ZR, V registers, none).
-int gp_slot_index(const Operand& o) {
-  if (!o.is_reg()) return -1;
-  switch (o.reg.kind) {
-    case RegKind::kX:
-    case RegKind::kW: return o.reg.index;
-    case RegKind::kSP:
-    case RegKind::kWSP: return static_cast<int>(kSp);
-    default: return -1;
-  }
-}
-
 x86::Mem xslot(unsigned i) { return x86::ptr(kCtx, CAPVM_A64_OFF(x) + 8 * static_cast<int32_t>(i), 8); }
 
 }  // namespace
@@ -39,7 +27,7 @@ void Emitter::begin_block(const std::vector<Insn>& insns, bool loops, size_t loo
     if (in.op == Op::kInvalid) continue;
     const unsigned weight = loops && n <= loop_end ? 16 : 1;
     for (unsigned k = 0; k < in.num_ops; ++k)
-      if (const int i = gp_slot_index(in.ops[k]); i >= 0) uses[i] += weight;
+      if (const int i = gp_index(in.ops[k]); i >= 0) uses[i] += weight;
   }
   unsigned order[32];
   for (unsigned i = 0; i < 32; ++i) order[i] = i;

@@ -84,6 +84,17 @@ inline const host::Gp kCacheHost[kCacheCount] = {host::rbx, host::rbp, host::r12
 
 enum class Lowered { kContinue, kEndBlock, kUnsupported };
 
+// Index in A64Context::x of a general register (31 = SP), or -1 for the
+// zero register and everything that is not a general register.
+inline int gp_index(Reg r) {
+  switch (r.kind) {
+    case RegKind::kX: case RegKind::kW: return r.index;
+    case RegKind::kSP: case RegKind::kWSP: return static_cast<int>(kSp);
+    default: return -1;
+  }
+}
+inline int gp_index(const Operand& o) { return o.is_reg() ? gp_index(o.reg) : -1; }
+
 class Emitter {
  public:
   Emitter(Translator::Impl& t, host::Assembler& a) : t(t), a(a) {}
