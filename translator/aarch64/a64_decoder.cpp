@@ -1,181 +1,146 @@
-// LLVM MC -> Insn. The only file that includes LLVM headers.
+// Decoder: loads libcapvm-a64-llvm.so, the LLVM MC adapter, the first time
+// an aarch64 guest needs it (a64_decoder_abi.h), and formats instructions.
 #include "translator/aarch64/a64_decoder.h"
 
-#include <llvm/MC/MCAsmInfo.h>
-#include <llvm/MC/MCContext.h>
-#include <llvm/MC/MCDisassembler/MCDisassembler.h>
-#include <llvm/MC/MCInst.h>
-#include <llvm/MC/MCInstrInfo.h>
-#include <llvm/MC/MCRegisterInfo.h>
-#include <llvm/MC/MCSubtargetInfo.h>
-#include <llvm/MC/MCTargetOptions.h>
-#include <llvm/MC/TargetRegistry.h>
-#include <llvm/Support/raw_ostream.h>
+#include <dlfcn.h>
+#include <unistd.h>
 
+#include <atomic>
 #include <cstdio>
-#include <cstring>
+#include <mutex>
 #include <memory>
 #include <stdexcept>
 #include <vector>
 
-extern "C" void LLVMInitializeAArch64TargetInfo();
-extern "C" void LLVMInitializeAArch64TargetMC();
-extern "C" void LLVMInitializeAArch64Disassembler();
+#include "translator/aarch64/a64_decoder_abi.h"
 
 namespace capvm::aarch64 {
 
-namespace {
-constexpr const char* kTriple = "aarch64-unknown-linux-gnu";
-
-// Parses an LLVM AArch64 register name into our id; kNone when unmodelled.
-Reg reg_from_llvm_name(const std::string& n) {
-  auto num = [&](size_t from, int* out) {
-    if (from >= n.size()) return false;
-    int v = 0;
-    for (size_t i = from; i < n.size(); ++i) {
-      if (n[i] < '0' || n[i] > '9') return false;
-      v = v * 10 + (n[i] - '0');
-    }
-    *out = v;
-    return true;
-  };
-  if (n == "SP") return {RegKind::kSP, 31};
-  if (n == "WSP") return {RegKind::kWSP, 31};
-  if (n == "XZR") return {RegKind::kXZR, 31};
-  if (n == "WZR") return {RegKind::kWZR, 31};
-  if (n == "FP") return {RegKind::kX, 29};
-  if (n == "LR") return {RegKind::kX, 30};
-  int v = 0;
-  // Lists: "Q0_Q1", "D3_D4_D5".
-  if (n.find('_') != std::string::npos && (n[0] == 'X' || n[0] == 'W')) {
-    // Sequential pairs: "X4_X5", "W30_WZR".
-    const size_t us = n.find('_');
-    if (n.find('_', us + 1) != std::string::npos) return {};
-    v = std::atoi(n.substr(1, us - 1).c_str());
-    if (v > 30) return {};
-    return {n[0] == 'X' ? RegKind::kXPair : RegKind::kWPair, static_cast<uint8_t>(v), 2};
-  }
-  if (n.find('_') != std::string::npos && (n[0] == 'Q' || n[0] == 'D')) {
-    unsigned count = 1;
-    for (char c : n) count += c == '_';
-    const size_t us = n.find('_');
-    v = std::atoi(n.substr(1, us - 1).c_str());
-    return {n[0] == 'Q' ? RegKind::kQList : RegKind::kDList, static_cast<uint8_t>(v),
-            static_cast<uint8_t>(count)};
-  }
-  if (n.size() < 2 || !num(1, &v)) return {};
-  switch (n[0]) {
-    case 'X': return v <= 30 ? Reg{RegKind::kX, static_cast<uint8_t>(v)} : Reg{};
-    case 'W': return v <= 30 ? Reg{RegKind::kW, static_cast<uint8_t>(v)} : Reg{};
-    case 'B': return v <= 31 ? Reg{RegKind::kB, static_cast<uint8_t>(v)} : Reg{};
-    case 'H': return v <= 31 ? Reg{RegKind::kH, static_cast<uint8_t>(v)} : Reg{};
-    case 'S': return v <= 31 ? Reg{RegKind::kS, static_cast<uint8_t>(v)} : Reg{};
-    case 'D': return v <= 31 ? Reg{RegKind::kD, static_cast<uint8_t>(v)} : Reg{};
-    case 'Q': return v <= 31 ? Reg{RegKind::kQ, static_cast<uint8_t>(v)} : Reg{};
-    default: return {};
-  }
-}
-}  // namespace
-
 struct Decoder::Impl {
-  std::unique_ptr<llvm::MCRegisterInfo> mri;
-  std::unique_ptr<llvm::MCAsmInfo> mai;
-  std::unique_ptr<llvm::MCSubtargetInfo> sti;
-  std::unique_ptr<llvm::MCInstrInfo> mii;
-  std::unique_ptr<llvm::MCContext> ctx;
-  std::unique_ptr<llvm::MCDisassembler> dis;
-  std::vector<Op> op_of;    // LLVM opcode -> Op
-  std::vector<Reg> reg_of;  // LLVM register -> Reg
-  unsigned mapped_regs = 0;
-  unsigned unknown_ops = 0;
+  void* handle = nullptr;   // dlopen handle, never closed
+  void* decoder = nullptr;  // the plugin's decoder object
+  capvm_a64_llvm_decode_fn decode = nullptr;
+  capvm_a64_llvm_name_fn name = nullptr;
+  uint32_t mapped_regs = 0;
+  uint32_t unknown_ops = 0;
 };
 
-Decoder::Decoder() : impl_(new Impl) {
-  LLVMInitializeAArch64TargetInfo();
-  LLVMInitializeAArch64TargetMC();
-  LLVMInitializeAArch64Disassembler();
-  std::string err;
-  const llvm::Target* t = llvm::TargetRegistry::lookupTarget(kTriple, err);
-  if (t == nullptr) throw std::runtime_error("LLVM AArch64 target: " + err);
-  Impl& m = *impl_;
-  m.mri.reset(t->createMCRegInfo(kTriple));
-  llvm::MCTargetOptions opts;
-  m.mai.reset(t->createMCAsmInfo(*m.mri, kTriple, opts));
-  m.sti.reset(t->createMCSubtargetInfo(kTriple, "generic", "+neon,+fp-armv8,+lse"));
-  m.mii.reset(t->createMCInstrInfo());
-  m.ctx = std::make_unique<llvm::MCContext>(llvm::Triple(kTriple), m.mai.get(), m.mri.get(), m.sti.get());
-  m.dis.reset(t->createMCDisassembler(*m.sti, *m.ctx));
-  if (!m.dis) throw std::runtime_error("LLVM AArch64 disassembler unavailable");
-  // Opcodes and registers by name, once.
-  m.op_of.assign(m.mii->getNumOpcodes(), Op::kInvalid);
-  std::vector<bool> seen(kOpCount, false);
-  for (unsigned i = 0; i < m.mii->getNumOpcodes(); ++i) {
-    const llvm::StringRef name = m.mii->getName(i);
-    const Op op = op_by_name(std::string_view(name.data(), name.size()));
-    m.op_of[i] = op;
-    if (op != Op::kInvalid) seen[static_cast<unsigned>(op)] = true;
+namespace {
+
+std::string exe_dir() {
+  char buf[4096];
+  const ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
+  if (n <= 0) return "";
+  std::string path(buf, static_cast<size_t>(n));
+  const size_t slash = path.rfind('/');
+  return slash == std::string::npos ? "" : path.substr(0, slash);
+}
+
+// Where the plugin may be: beside the executable (the build tree's capvm),
+// in ../lib/capvm (an installed tree), and where this build put it (test
+// executables live elsewhere in the build tree). Absolute paths only: the
+// library search path plays no part.
+std::vector<std::string> candidates() {
+  std::vector<std::string> c;
+  const std::string dir = exe_dir();
+  if (!dir.empty()) {
+    c.push_back(dir + "/" + kDecoderPluginName);
+    c.push_back(dir + "/../lib/capvm/" + kDecoderPluginName);
   }
-  for (unsigned i = 0; i < kOpCount; ++i) m.unknown_ops += !seen[i];
-  m.reg_of.assign(m.mri->getNumRegs(), Reg{});
-  for (unsigned i = 1; i < m.mri->getNumRegs(); ++i) {
-    m.reg_of[i] = reg_from_llvm_name(m.mri->getName(i));
-    m.mapped_regs += m.reg_of[i].kind != RegKind::kNone;
+#ifdef CAPVM_A64_PLUGIN_BUILD_PATH
+  c.push_back(CAPVM_A64_PLUGIN_BUILD_PATH);
+#endif
+  return c;
+}
+
+template <typename Fn>
+bool sym(void* handle, const char* name, Fn* out) {
+  *out = reinterpret_cast<Fn>(dlsym(handle, name));
+  return *out != nullptr;
+}
+
+Decoder::Impl* open_plugin(std::string* error) {
+  std::string tried;
+  for (const std::string& path : candidates()) {
+    if (access(path.c_str(), F_OK) != 0) {
+      tried += (tried.empty() ? "" : ", ") + path;
+      continue;
+    }
+    void* h = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+    if (h == nullptr) {
+      const char* e = dlerror();
+      *error = e != nullptr ? e : path + ": cannot load";
+      return nullptr;
+    }
+    auto fail = [&](std::string why) -> Decoder::Impl* {
+      *error = path + ": " + why;
+      dlclose(h);
+      return nullptr;
+    };
+    auto impl = std::make_unique<Decoder::Impl>();
+    impl->handle = h;
+    capvm_a64_llvm_open_fn open = nullptr;
+    capvm_a64_llvm_stats_fn stats = nullptr;
+    if (!sym(h, "capvm_a64_llvm_open", &open) || !sym(h, "capvm_a64_llvm_decode", &impl->decode) ||
+        !sym(h, "capvm_a64_llvm_name", &impl->name) || !sym(h, "capvm_a64_llvm_stats", &stats)) {
+      return fail("not a capvm aarch64 decoder (no capvm_a64_llvm_* functions)");
+    }
+    std::vector<const char*> names(kOpCount);
+    for (unsigned i = 0; i < kOpCount; ++i) names[i] = op_info(static_cast<Op>(i)).name;
+    char err[256] = "";
+    impl->decoder = open(kDecoderAbiVersion, sizeof(Insn), names.data(), kOpCount, err, sizeof err);
+    if (impl->decoder == nullptr) return fail(err);
+    stats(impl->decoder, &impl->mapped_regs, &impl->unknown_ops);
+    return impl.release();
   }
+  *error = std::string(kDecoderPluginName) + " not found (looked at " + tried + ")";
+  return nullptr;
+}
+
+std::mutex g_mu;                           // orders the one creation
+std::atomic<const Decoder*> g_decoder{nullptr};
+std::string g_error;                       // the first failure, kept
+
+}  // namespace
+
+Decoder::Decoder() = default;
+
+bool Decoder::load(std::string* error) {
+  if (g_decoder.load(std::memory_order_acquire) != nullptr) return true;
+  std::lock_guard<std::mutex> lock(g_mu);
+  if (g_decoder.load(std::memory_order_relaxed) != nullptr) return true;
+  if (g_error.empty()) {
+    Impl* impl = open_plugin(&g_error);
+    if (impl != nullptr) {
+      auto* d = new Decoder();  // process lifetime, like the plugin
+      d->impl_ = impl;
+      g_decoder.store(d, std::memory_order_release);
+      return true;
+    }
+    g_error = "cannot load the aarch64 decoder: " + g_error;
+  }
+  *error = g_error;
+  return false;
 }
 
 const Decoder& Decoder::get() {
-  static const Decoder* d = new Decoder();  // process lifetime; LLVM objects are not thread-hostile to read
-  return *d;
+  if (const Decoder* d = g_decoder.load(std::memory_order_acquire)) return *d;
+  std::string error;
+  if (!load(&error)) throw std::runtime_error(error);
+  return *g_decoder.load(std::memory_order_acquire);
 }
 
 unsigned Decoder::mapped_registers() const { return impl_->mapped_regs; }
 unsigned Decoder::unknown_table_ops() const { return impl_->unknown_ops; }
 
 DecodeStatus Decoder::decode(uint32_t raw, uint64_t pc, Insn* out) const {
-  *out = Insn{};
-  out->raw = raw;
-  out->pc = pc;
-  uint8_t bytes[4];
-  std::memcpy(bytes, &raw, 4);
-  llvm::MCInst mi;
-  uint64_t size = 0;
-  // getInstruction is const and keeps no per-call state in the AArch64
-  // disassembler, so concurrent decodes from several threads are fine.
-  if (impl_->dis->getInstruction(mi, size, llvm::ArrayRef<uint8_t>(bytes, 4), pc, llvm::nulls()) !=
-          llvm::MCDisassembler::Success ||
-      size != 4)
-    return DecodeStatus::kUndefined;
-  const Op op = mi.getOpcode() < impl_->op_of.size() ? impl_->op_of[mi.getOpcode()] : Op::kInvalid;
-  if (op == Op::kInvalid || mi.getNumOperands() > kMaxOperands) return DecodeStatus::kUnsupported;
-  out->op = op;
-  out->num_ops = static_cast<uint8_t>(mi.getNumOperands());
-  for (unsigned i = 0; i < mi.getNumOperands(); ++i) {
-    const llvm::MCOperand& o = mi.getOperand(i);
-    Operand& d = out->ops[i];
-    if (o.isReg()) {
-      const unsigned r = o.getReg();
-      if (r >= impl_->reg_of.size() || impl_->reg_of[r].kind == RegKind::kNone) return DecodeStatus::kUnsupported;
-      d.kind = Operand::Kind::kReg;
-      d.reg = impl_->reg_of[r];
-    } else if (o.isImm()) {
-      d.kind = Operand::Kind::kImm;
-      d.imm = o.getImm();
-    } else {
-      return DecodeStatus::kUnsupported;  // expressions, FP immediates: not produced by the disassembler
-    }
-  }
-  return DecodeStatus::kOk;
+  return static_cast<DecodeStatus>(impl_->decode(impl_->decoder, raw, pc, out));
 }
 
 std::string Decoder::llvm_name(uint32_t raw) const {
-  uint8_t bytes[4];
-  std::memcpy(bytes, &raw, 4);
-  llvm::MCInst mi;
-  uint64_t size = 0;
-  if (impl_->dis->getInstruction(mi, size, llvm::ArrayRef<uint8_t>(bytes, 4), 0, llvm::nulls()) !=
-      llvm::MCDisassembler::Success)
-    return "";
-  return impl_->mii->getName(mi.getOpcode()).str();
+  char buf[128];
+  impl_->name(impl_->decoder, raw, buf, sizeof buf);
+  return buf;
 }
 
 const char* reg_name(Reg r, char* buf, size_t len) {

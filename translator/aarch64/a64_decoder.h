@@ -2,8 +2,9 @@
 // header sees an LLVM type: an instruction comes out as our Op, operands in
 // LLVM's operand order as our register ids and immediates, and the raw
 // encoding. LLVM does not install its AArch64 opcode and register enums, so
-// both are mapped once at start-up by name (MCInstrInfo::getName,
-// MCRegisterInfo::getName).
+// both are mapped once, when the decoder loads, by name
+// (MCInstrInfo::getName, MCRegisterInfo::getName). LLVM itself lives in
+// libcapvm-a64-llvm.so, loaded on first use (a64_decoder_abi.h).
 #pragma once
 
 #include <cstdint>
@@ -62,7 +63,10 @@ enum class DecodeStatus {
 
 class Decoder {
  public:
-  // The process-wide decoder (LLVM's target objects are created once).
+  // Loads the process-wide decoder (once; later calls are one atomic read).
+  // false with a one-line reason when the plugin is missing or unusable.
+  static bool load(std::string* error);
+  // The process-wide decoder; throws std::runtime_error when load() fails.
   static const Decoder& get();
   // Decodes the instruction `raw` at guest address `pc`.
   DecodeStatus decode(uint32_t raw, uint64_t pc, Insn* out) const;
