@@ -10,6 +10,7 @@
 #include "abi/types.h"
 #include "hostio/guest_time.h"
 #include "translator/aarch64/a64_context.h"
+#include "translator/aarch64/a64_decoder.h"
 #include "translator/x86_64/guest_context.h"
 #include "vm/process_state.h"
 #include "vm/signals.h"
@@ -170,7 +171,7 @@ bool start_process(Process& p, std::string* error) {
     p.symbols.load(o.program.data(), o.program.size(), p.image.base);
     if (!p.perf_map.open(error)) return false;
   }
-  p.make_translator();
+  if (!p.make_translator(error)) return false;
   if (!install_fault_handlers(error) || !install_thread_altstack(error) ||
       !p.prepare_translator_thread(error))
     return false;
@@ -181,8 +182,10 @@ bool start_process(Process& p, std::string* error) {
 
 }  // namespace
 
-void Process::make_translator() {
+bool Process::make_translator(std::string* error) {
   if (arch == GuestArch::kAarch64) {
+    // LLVM's disassembler is loaded now, for aarch64 guests only.
+    if (!aarch64::Decoder::load(error)) return false;
     a64 = std::make_unique<aarch64::Translator>(*memory, translate_options_a64());
     aarch64::Translator* tr = a64.get();
     memory->set_exec_invalidator([tr](GuestAddr a, uint64_t len) { tr->invalidate(a, len); });
@@ -191,6 +194,7 @@ void Process::make_translator() {
     x86_64::Translator* tr = translator.get();
     memory->set_exec_invalidator([tr](GuestAddr a, uint64_t len) { tr->invalidate(a, len); });
   }
+  return true;
 }
 
 bool Process::prepare_translator_thread(std::string* error) {

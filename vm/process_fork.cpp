@@ -47,8 +47,11 @@ abi::Errno Process::fork(int* child_pid, uint32_t* tid) {
   // thread that no longer exists, so it is simply abandoned.
   (void)translator.release();
   (void)a64.release();
-  make_translator();
   std::string error;
+  if (!make_translator(&error)) {  // the decoder was loaded before the fork: cannot fail
+    report(*this, "forked child cannot start: " + error);
+    end_process(kExitCapvmError);
+  }
   if (!perf_map.reopen_for_child(&error)) report(*this, error);
   if (!prepare_translator_thread(&error)) {
     report(*this, "forked child cannot start: " + error);

@@ -54,7 +54,7 @@ struct Process : hostio::ProcessHooks {
   aarch64::TranslateOptions translate_options_a64();
   // Creates this process's translator for its architecture (start-up, and a
   // forked child's private one) and hooks code invalidation to it.
-  void make_translator();
+  bool make_translator(std::string* error);  // false: the aarch64 decoder cannot load
   // Sets the calling thread's guest registers to start at `entry` with
   // stack top `sp_top` (16-byte aligned), thread area `tls`, and the first
   // two C arguments.
