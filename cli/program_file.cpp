@@ -4,30 +4,46 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 
 #include "vm/elf_loader.h"
 
 namespace capvm::cli {
 
-bool read_stream(int fd, uint64_t max_size, std::vector<uint8_t>* out, std::string* error) {
-  std::vector<uint8_t> data;
-  uint8_t buf[65536];
+bool read_stream(int fd, uint64_t max_size, std::vector<uint8_t>* out, std::string* error,
+                 uint64_t size_hint) {
+  // Straight into the vector, which grows geometrically: no bounce buffer,
+  // and no more memory touched than the data needs (start-up time is mostly
+  // first touches of pages). One byte beyond the hint lets the read that
+  // sees end of file land without growing.
+  const uint64_t limit = max_size < UINT64_MAX ? max_size + 1 : max_size;
+  std::vector<uint8_t> data(std::min<uint64_t>(std::max<uint64_t>(size_hint + 1, 4096), limit));
+  size_t used = 0;
   for (;;) {
-    ssize_t n = read(fd, buf, sizeof buf);
+    if (used == data.size()) {
+      if (data.size() >= limit) {
+        *error = "larger than " + std::to_string(max_size) + " bytes";
+        return false;
+      }
+      data.resize(std::min<uint64_t>(uint64_t{data.size()} * 2, limit));
+    }
+    const ssize_t n = read(fd, data.data() + used, data.size() - used);
     if (n < 0) {
       if (errno == EINTR) continue;
       *error = std::strerror(errno);
       return false;
     }
     if (n == 0) break;
-    if (data.size() + static_cast<size_t>(n) > max_size) {
+    used += static_cast<size_t>(n);
+    if (used > max_size) {
       *error = "larger than " + std::to_string(max_size) + " bytes";
       return false;
     }
-    data.insert(data.end(), buf, buf + n);
   }
+  data.resize(used);
   *out = std::move(data);
   return true;
 }
@@ -51,7 +67,7 @@ bool read_regular_file(const std::string& path, uint64_t max_size, std::vector<u
   } else if (static_cast<uint64_t>(st.st_size) > max_size) {
     *error = "larger than " + std::to_string(max_size) + " bytes";
   } else {
-    ok = read_stream(fd, max_size, out, error);
+    ok = read_stream(fd, max_size, out, error, static_cast<uint64_t>(st.st_size));
   }
   close(fd);
   return ok;

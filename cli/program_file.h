@@ -16,8 +16,10 @@ inline constexpr uint64_t kMaxConfigSize = uint64_t{16} << 20;
 bool read_regular_file(const std::string& path, uint64_t max_size, std::vector<uint8_t>* out,
                        std::string* error);
 
-// Reads an already open descriptor (stdin) to its end.
-bool read_stream(int fd, uint64_t max_size, std::vector<uint8_t>* out, std::string* error);
+// Reads an already open descriptor (stdin) to its end. `size_hint`: the
+// expected size (a regular file's), so the data is read in place, once.
+bool read_stream(int fd, uint64_t max_size, std::vector<uint8_t>* out, std::string* error,
+                 uint64_t size_hint = 0);
 
 // Reads the program and checks it is a CloudABI executable that fits a
 // sandbox of `sandbox_size` bytes: "ELF: <reason>" on failure.
