@@ -251,6 +251,7 @@ aarch64::TranslateOptions Process::translate_options_a64() {
   aarch64::TranslateOptions t;
   t.max_block_insns = options->max_block_insns == 0 ? 64 : options->max_block_insns;
   t.dump_blocks = options->dump_blocks;
+  t.dump_stream = diag;
   t.read_counter = a64_counter;
   t.counter_frequency = 1000000000;
   if (options->perf_map) {

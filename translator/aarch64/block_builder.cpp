@@ -179,12 +179,12 @@ Lowered lower(Emitter& e) {
   return Lowered::kUnsupported;
 }
 
-void dump_block(const Block& b, const std::vector<Insn>& insns) {
-  std::fprintf(stderr, "capvm: a64 block guest 0x%llx-0x%llx -> host %p (%zu bytes)\n",
+void dump_block(std::FILE* out, const Block& b, const std::vector<Insn>& insns) {
+  std::fprintf(out, "capvm: a64 block guest 0x%llx-0x%llx -> host %p (%zu bytes)\n",
                static_cast<unsigned long long>(b.guest_pc), static_cast<unsigned long long>(b.guest_end),
                static_cast<void*>(b.rx), b.size);
   for (const Insn& in : insns)
-    std::fprintf(stderr, "  guest %08llx  %08x  %s\n", static_cast<unsigned long long>(in.pc), in.raw,
+    std::fprintf(out, "  guest %08llx  %08x  %s\n", static_cast<unsigned long long>(in.pc), in.raw,
                  Decoder::format(in).c_str());
   // The host code it became (read through the writable view).
   ZydisDecoder dec;
@@ -200,7 +200,7 @@ void dump_block(const Block& b, const std::vector<Insn>& insns) {
     const uint64_t at = reinterpret_cast<uint64_t>(b.rx) + off;
     ZydisFormatterFormatInstruction(&fmt, &hi, ops, hi.operand_count_visible, text, sizeof text, at,
                                     nullptr);
-    std::fprintf(stderr, "  host  %llx  %s\n", static_cast<unsigned long long>(at), text);
+    std::fprintf(out, "  host  %llx  %s\n", static_cast<unsigned long long>(at), text);
   }
 }
 
@@ -439,7 +439,8 @@ Block* Translator::Impl::translate_locked(uint64_t pc, int* signal) {
     *signal = SIGKILL;
     return nullptr;
   }
-  if (options.dump_blocks) dump_block(*block, insns);
+  if (options.dump_blocks)
+    dump_block(options.dump_stream != nullptr ? options.dump_stream : stderr, *block, insns);
   if (options.on_block) options.on_block(block->guest_pc, block->guest_end, block->rx, block->size);
   Block* raw = block.get();
   owned.push_back(std::move(block));

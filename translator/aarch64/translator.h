@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstdio>
 #include <functional>
 #include <memory>
 #include <string>
@@ -18,6 +19,7 @@ namespace capvm::aarch64 {
 struct TranslateOptions {
   unsigned max_block_insns = 64;  // 1 makes every instruction its own block
   bool dump_blocks = false;       // print guest instructions and host code per block
+  std::FILE* dump_stream = nullptr;  // where dumps go (--log-file); stderr when null
   // cntvct_el0: a virtual counter (ticks of cntfrq_el0) read through this
   // function; null uses CLOCK_MONOTONIC in nanoseconds (cntfrq = 1 GHz).
   uint64_t (*read_counter)() = nullptr;
