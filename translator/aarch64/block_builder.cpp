@@ -41,8 +41,8 @@ void Emitter::emit_exit_stub(const PendingExit& e) {
   a.bind(e.label);
   // The target block loads what it needs from the context.
   writeback();
-  const uint32_t written = dirty;
-  dirty = 0;  // exit_with below must not store them twice
+  const uint32_t written = dirty, vwritten = vdirty;
+  dirty = vdirty = 0;  // exit_with below must not store them twice
   // The patchable jmp rel32, its displacement 4-byte aligned so linking is
   // one atomic store; rel32 = 0 falls through to the slow path.
   a.align(AlignMode::kCode, 4);
@@ -54,6 +54,7 @@ void Emitter::emit_exit_stub(const PendingExit& e) {
   a.mov(ctx(CAPVM_A64_OFF(link_site), 8), x86::rax);
   exit_with(ExitReason::kBranch, e.target);
   dirty = written;
+  vdirty = vwritten;
 }
 
 void Emitter::emit_cold() {
@@ -364,87 +365,100 @@ Block* Translator::Impl::translate_locked(uint64_t pc, int* signal) {
     if (reads_flags(insns[i])) need = true;
   }
 
-  auto block = std::make_unique<Block>();
-  block->guest_pc = pc;
-  CodeHolder code;
-  code.init(Environment::host());
-  x86::Assembler a(&code);
-  Emitter e(*this, a);
-  e.block = block.get();
-  e.block_pc = pc;
-  // Does a direct branch of the block lead back to its start (a loop)?
-  // (loop_end: the last such branch; the loop body is insns[0..loop_end].)
-  size_t loop_end = 0;
-  bool loops = false;
-  for (size_t k = 0; k < insns.size(); ++k) {
-    uint64_t target;
-    if (direct_target(insns[k], &target) && target == pc) {
-      loops = true;
-      loop_end = k;
-    }
-  }
-  e.begin_block(insns, loops, loop_end);
-  uint64_t end_pc = pc;
-  bool ended = false;
-  size_t deferred_reader = 0;
-  for (size_t i = 0; i < insns.size() && !ended; ++i) {
-    const Insn& in = insns[i];
-    block->pc_map.emplace_back(static_cast<uint32_t>(a.offset()), in.pc);
-    end_pc = in.pc + 4;
-    Lowered r = Lowered::kUnsupported;
-    if (in.op != Op::kInvalid) {
-      if (const size_t j = deferrable_compare(insns, i); j != 0) {
-        e.deferred = &in;
-        e.deferred_save = !writes_flags(insns[j]) && after[j];
-        deferred_reader = j;
-        continue;  // emitted by instruction j's load_flags
-      }
-      e.in = &in;
-      e.flags_live = live[i];
-      e.last_insn = i + 1 == insns.size();
-      const size_t start = a.offset();
-      const bool in_host = e.flags_in_host_at == start;
-      e.cold_call = false;
-      r = lower(e);
-      // Guest flags that were in the host flags stay there across host code
-      // that leaves them alone (checked on the code itself), so the next
-      // reader need not reload them. Not across an instruction that changes
-      // the guest flags some other way (a constant, a helper, MSR).
-      if (in_host && r == Lowered::kContinue && e.flags_in_host_at != a.offset() && !writes_flags(in) &&
-          in.info().cls != InsnClass::kSystem && !e.cold_call &&
-          !clobbers_host_flags(code.textSection()->buffer().data(), start, a.offset()))
-        e.flags_in_host_at = a.offset();
-      if (i == deferred_reader && e.deferred != nullptr) {
-        // (Cannot happen: such a reader loads the flags first.) Stay exact.
-        e.emit_deferred();
+  uint32_t v_banned = 0;
+  for (int attempt = 0;; ++attempt) {
+    auto block = std::make_unique<Block>();
+    block->guest_pc = pc;
+    CodeHolder code;
+    code.init(Environment::host());
+    x86::Assembler a(&code);
+    Emitter e(*this, a);
+    // V registers may live in host registers; should a lowering still have
+    // addressed a cached one in the context, the block is translated again
+    // without caching that one (v_violation: a safety net, not a path; each
+    // attempt caches strictly fewer, the last none).
+    e.v_banned = attempt < 3 ? v_banned : ~uint32_t{0};
+    e.block = block.get();
+    e.block_pc = pc;
+    // Does a direct branch of the block lead back to its start (a loop)?
+    // (loop_end: the last such branch; the loop body is insns[0..loop_end].)
+    size_t loop_end = 0;
+    bool loops = false;
+    for (size_t k = 0; k < insns.size(); ++k) {
+      uint64_t target;
+      if (direct_target(insns[k], &target) && target == pc) {
+        loops = true;
+        loop_end = k;
       }
     }
-    if (r == Lowered::kUnsupported) {
-      // A clear SIGILL with the pc and the encoding, never a guess.
-      a.mov(e.ctx(CAPVM_A64_OFF(illegal_encoding), 4), imm(in.raw));
-      e.exit_with(ExitReason::kIllegal, in.pc);
-      ended = true;
-    } else if (r == Lowered::kEndBlock) {
-      ended = true;
+    e.begin_block(insns, loops, loop_end);
+    uint64_t end_pc = pc;
+    bool ended = false;
+    size_t deferred_reader = 0;
+    for (size_t i = 0; i < insns.size() && !ended; ++i) {
+      const Insn& in = insns[i];
+      block->pc_map.emplace_back(static_cast<uint32_t>(a.offset()), in.pc);
+      end_pc = in.pc + 4;
+      Lowered r = Lowered::kUnsupported;
+      if (in.op != Op::kInvalid) {
+        if (const size_t j = deferrable_compare(insns, i); j != 0) {
+          e.deferred = &in;
+          e.deferred_save = !writes_flags(insns[j]) && after[j];
+          deferred_reader = j;
+          continue;  // emitted by instruction j's load_flags
+        }
+        e.in = &in;
+        e.flags_live = live[i];
+        e.last_insn = i + 1 == insns.size();
+        const size_t start = a.offset();
+        const bool in_host = e.flags_in_host_at == start;
+        e.cold_call = false;
+        r = lower(e);
+        // Guest flags that were in the host flags stay there across host code
+        // that leaves them alone (checked on the code itself), so the next
+        // reader need not reload them. Not across an instruction that changes
+        // the guest flags some other way (a constant, a helper, MSR).
+        if (in_host && r == Lowered::kContinue && e.flags_in_host_at != a.offset() && !writes_flags(in) &&
+            in.info().cls != InsnClass::kSystem && !e.cold_call &&
+            !clobbers_host_flags(code.textSection()->buffer().data(), start, a.offset()))
+          e.flags_in_host_at = a.offset();
+        if (i == deferred_reader && e.deferred != nullptr) {
+          // (Cannot happen: such a reader loads the flags first.) Stay exact.
+          e.emit_deferred();
+        }
+      }
+      if (r == Lowered::kUnsupported) {
+        // A clear SIGILL with the pc and the encoding, never a guess.
+        a.mov(e.ctx(CAPVM_A64_OFF(illegal_encoding), 4), imm(in.raw));
+        e.exit_with(ExitReason::kIllegal, in.pc);
+        ended = true;
+      } else if (r == Lowered::kEndBlock) {
+        ended = true;
+      }
     }
+    if (!ended) e.direct_exit(end_pc);
+    (void)end;
+    block->guest_end = end_pc;
+    block->peek_lo = std::min(peek_lo, pc);
+    block->peek_hi = std::max(peek_hi, end_pc);
+    e.emit_cold();
+    for (const Emitter::PendingExit& p : e.pending) e.emit_exit_stub(p);
+    if (e.v_violation != 0) {
+      v_banned |= e.v_violation;
+      ++v_cache_retries;
+      continue;
+    }
+    if (!install(code, block.get())) {
+      *signal = SIGKILL;
+      return nullptr;
+    }
+    if (options.dump_blocks)
+      dump_block(options.dump_stream != nullptr ? options.dump_stream : stderr, *block, insns);
+    if (options.on_block) options.on_block(block->guest_pc, block->guest_end, block->rx, block->size);
+    Block* raw = block.get();
+    owned.push_back(std::move(block));
+    return raw;
   }
-  if (!ended) e.direct_exit(end_pc);
-  (void)end;
-  block->guest_end = end_pc;
-  block->peek_lo = std::min(peek_lo, pc);
-  block->peek_hi = std::max(peek_hi, end_pc);
-  e.emit_cold();
-  for (const Emitter::PendingExit& p : e.pending) e.emit_exit_stub(p);
-  if (!install(code, block.get())) {
-    *signal = SIGKILL;
-    return nullptr;
-  }
-  if (options.dump_blocks)
-    dump_block(options.dump_stream != nullptr ? options.dump_stream : stderr, *block, insns);
-  if (options.on_block) options.on_block(block->guest_pc, block->guest_end, block->rx, block->size);
-  Block* raw = block.get();
-  owned.push_back(std::move(block));
-  return raw;
 }
 
 }  // namespace capvm::aarch64

@@ -84,6 +84,23 @@ void Emitter::store_imm(Reg r, uint64_t value) {
 }
 
 void Emitter::load_fp(const x86::Xmm& dst, Reg r) {
+  if (v_cached(r.index)) {
+    const x86::Xmm c = vhost(r.index);
+    switch (r.kind) {
+      case RegKind::kS: a.insertps(dst, c, 0x0E); break;  // lane 0, lanes 1-3 zeroed
+      case RegKind::kD: a.movq(dst, c); break;            // upper half zeroed
+      case RegKind::kH:
+      case RegKind::kB:
+        a.movd(x86::eax, c);
+        if (r.kind == RegKind::kH) a.movzx(x86::eax, x86::ax); else a.movzx(x86::eax, x86::al);
+        a.movd(dst, x86::eax);
+        break;
+      default:
+        if (dst != c) a.movdqa(dst, c);
+        break;
+    }
+    return;
+  }
   switch (r.kind) {
     case RegKind::kS: a.movd(dst, vmem(r.index, 0, 4)); break;
     case RegKind::kD: a.movq(dst, vmem(r.index, 0, 8)); break;
@@ -100,6 +117,24 @@ void Emitter::load_fp(const x86::Xmm& dst, Reg r) {
 }
 
 void Emitter::store_fp(Reg r, const x86::Xmm& src) {
+  if (v_cached(r.index)) {
+    const x86::Xmm c = vhost(r.index);
+    note_v_written(r.index);
+    switch (r.kind) {
+      case RegKind::kS: a.insertps(c, src, 0x0E); break;
+      case RegKind::kD: a.movq(c, src); break;
+      case RegKind::kH:
+      case RegKind::kB:
+        a.movd(x86::eax, src);
+        if (r.kind == RegKind::kH) a.movzx(x86::eax, x86::ax); else a.movzx(x86::eax, x86::al);
+        a.movd(c, x86::eax);
+        break;
+      default:
+        if (c != src) a.movdqa(c, src);
+        break;
+    }
+    return;
+  }
   switch (r.kind) {
     case RegKind::kS:
       a.movd(vmem(r.index, 0, 4), src);
@@ -119,6 +154,24 @@ void Emitter::store_fp(Reg r, const x86::Xmm& src) {
       break;
     default: a.movdqu(vmem(r.index), src); break;
   }
+}
+
+void Emitter::load_v_gp(const x86::Gp& dst, unsigned v) {
+  if (v_cached(v)) {
+    if (dst.size() == 8) a.movq(dst, vhost(v)); else a.movd(dst, vhost(v));
+    return;
+  }
+  a.mov(dst, vmem(v, 0, dst.size()));
+}
+
+void Emitter::store_v_gp(unsigned v, const x86::Gp& src) {
+  if (v_cached(v)) {
+    a.movq(vhost(v), src.r64());  // the upper half zeroed
+    note_v_written(v);
+    return;
+  }
+  a.mov(vmem(v, 0, 8), src.r64());
+  a.mov(vmem(v, 8, 8), 0);
 }
 
 void Emitter::save_flags() {

@@ -25,7 +25,11 @@ bool lower_fp_sse(Emitter& e) {
   const Insn& in = *e.in;
   const Operand* o = in.ops;
   const x86::Xmm x0 = x86::xmm0, x1 = x86::xmm1, x2 = x86::xmm2;
-  auto vm = [&](unsigned i, uint32_t size) { return e.vmem(o[i].reg.index, 0, size); };
+  // A V operand's value as an SSE source: its cached xmm, or the context.
+  auto vm = [&](unsigned i, uint32_t size) -> asmjit::Operand { return e.v_src(o[i].reg.index, size); };
+  // Scalar loads into an xmm (upper lanes zeroed).
+  auto ldq = [&](const x86::Xmm& x, unsigned i) { e.load_fp(x, Reg{RegKind::kD, o[i].reg.index}); };
+  auto ldd = [&](const x86::Xmm& x, unsigned i) { e.load_fp(x, Reg{RegKind::kS, o[i].reg.index}); };
   Label slow = a.newLabel(), done = a.newLabel();
   // Ends a fast path whose result (x0) may be a NaN: NaN -> fp_exec.
   auto nan_check_store = [&](bool dbl) {
@@ -48,12 +52,12 @@ bool lower_fp_sse(Emitter& e) {
   };
   switch (in.op) {
     case Op::FADDDrr: case Op::FSUBDrr: case Op::FMULDrr: case Op::FDIVDrr: case Op::FNMULDrr:
-      a.movq(x0, vm(1, 8));
+      ldq(x0, 1);
       switch (in.op) {
-        case Op::FADDDrr: a.addsd(x0, vm(2, 8)); break;
-        case Op::FSUBDrr: a.subsd(x0, vm(2, 8)); break;
-        case Op::FDIVDrr: a.divsd(x0, vm(2, 8)); break;
-        default: a.mulsd(x0, vm(2, 8)); break;
+        case Op::FADDDrr: a.emit(x86::Inst::kIdAddsd, x0, vm(2, 8)); break;
+        case Op::FSUBDrr: a.emit(x86::Inst::kIdSubsd, x0, vm(2, 8)); break;
+        case Op::FDIVDrr: a.emit(x86::Inst::kIdDivsd, x0, vm(2, 8)); break;
+        default: a.emit(x86::Inst::kIdMulsd, x0, vm(2, 8)); break;
       }
       if (in.op == Op::FNMULDrr) {
         a.ucomisd(x0, x0);
@@ -64,12 +68,12 @@ bool lower_fp_sse(Emitter& e) {
       }
       return nan_check_store(true);
     case Op::FADDSrr: case Op::FSUBSrr: case Op::FMULSrr: case Op::FDIVSrr: case Op::FNMULSrr:
-      a.movd(x0, vm(1, 4));
+      ldd(x0, 1);
       switch (in.op) {
-        case Op::FADDSrr: a.addss(x0, vm(2, 4)); break;
-        case Op::FSUBSrr: a.subss(x0, vm(2, 4)); break;
-        case Op::FDIVSrr: a.divss(x0, vm(2, 4)); break;
-        default: a.mulss(x0, vm(2, 4)); break;
+        case Op::FADDSrr: a.emit(x86::Inst::kIdAddss, x0, vm(2, 4)); break;
+        case Op::FSUBSrr: a.emit(x86::Inst::kIdSubss, x0, vm(2, 4)); break;
+        case Op::FDIVSrr: a.emit(x86::Inst::kIdDivss, x0, vm(2, 4)); break;
+        default: a.emit(x86::Inst::kIdMulss, x0, vm(2, 4)); break;
       }
       if (in.op == Op::FNMULSrr) {
         a.ucomiss(x0, x0);
@@ -80,16 +84,16 @@ bool lower_fp_sse(Emitter& e) {
       }
       return nan_check_store(false);
     case Op::FSQRTDr:
-      a.sqrtsd(x0, vm(1, 8));
+      a.emit(x86::Inst::kIdSqrtsd, x0, vm(1, 8));
       return nan_check_store(true);
     case Op::FSQRTSr:
-      a.sqrtss(x0, vm(1, 4));
+      a.emit(x86::Inst::kIdSqrtss, x0, vm(1, 4));
       return nan_check_store(false);
     case Op::FCVTDSr:
-      a.cvtss2sd(x0, vm(1, 4));
+      a.emit(x86::Inst::kIdCvtss2sd, x0, vm(1, 4));
       return nan_check_store(true);
     case Op::FCVTSDr:
-      a.cvtsd2ss(x0, vm(1, 8));
+      a.emit(x86::Inst::kIdCvtsd2ss, x0, vm(1, 8));
       return nan_check_store(false);
     case Op::FMADDDrrr: case Op::FMSUBDrrr: case Op::FNMADDDrrr: case Op::FNMSUBDrrr:
     case Op::FMADDSrrr: case Op::FMSUBSrrr: case Op::FNMADDSrrr: case Op::FNMSUBSrrr: {
@@ -97,16 +101,16 @@ bool lower_fp_sse(Emitter& e) {
       const bool dbl = o[0].reg.kind == RegKind::kD;
       const uint32_t sz = dbl ? 8 : 4;
       // x0 = addend; x1 = n; memory m.
-      if (dbl) { a.movq(x0, vm(3, 8)); a.movq(x1, vm(1, 8)); } else { a.movd(x0, vm(3, 4)); a.movd(x1, vm(1, 4)); }
+      if (dbl) { ldq(x0, 3); ldq(x1, 1); } else { ldd(x0, 3); ldd(x1, 1); }
       switch (in.op) {
-        case Op::FMADDDrrr: a.vfmadd231sd(x0, x1, vm(2, sz)); break;    //  n*m + a
-        case Op::FMSUBDrrr: a.vfnmadd231sd(x0, x1, vm(2, sz)); break;   // -n*m + a
-        case Op::FNMADDDrrr: a.vfnmsub231sd(x0, x1, vm(2, sz)); break;  // -n*m - a
-        case Op::FNMSUBDrrr: a.vfmsub231sd(x0, x1, vm(2, sz)); break;   //  n*m - a
-        case Op::FMADDSrrr: a.vfmadd231ss(x0, x1, vm(2, sz)); break;
-        case Op::FMSUBSrrr: a.vfnmadd231ss(x0, x1, vm(2, sz)); break;
-        case Op::FNMADDSrrr: a.vfnmsub231ss(x0, x1, vm(2, sz)); break;
-        default: a.vfmsub231ss(x0, x1, vm(2, sz)); break;
+        case Op::FMADDDrrr: a.emit(x86::Inst::kIdVfmadd231sd, x0, x1, vm(2, sz)); break;    //  n*m + a
+        case Op::FMSUBDrrr: a.emit(x86::Inst::kIdVfnmadd231sd, x0, x1, vm(2, sz)); break;   // -n*m + a
+        case Op::FNMADDDrrr: a.emit(x86::Inst::kIdVfnmsub231sd, x0, x1, vm(2, sz)); break;  // -n*m - a
+        case Op::FNMSUBDrrr: a.emit(x86::Inst::kIdVfmsub231sd, x0, x1, vm(2, sz)); break;   //  n*m - a
+        case Op::FMADDSrrr: a.emit(x86::Inst::kIdVfmadd231ss, x0, x1, vm(2, sz)); break;
+        case Op::FMSUBSrrr: a.emit(x86::Inst::kIdVfnmadd231ss, x0, x1, vm(2, sz)); break;
+        case Op::FNMADDSrrr: a.emit(x86::Inst::kIdVfnmsub231ss, x0, x1, vm(2, sz)); break;
+        default: a.emit(x86::Inst::kIdVfmsub231ss, x0, x1, vm(2, sz)); break;
       }
       return nan_check_store(dbl);
     }
@@ -120,8 +124,8 @@ bool lower_fp_sse(Emitter& e) {
       const bool dbl = o[0].reg.kind == RegKind::kD;
       const bool is_max = in.op == Op::FMAXDrr || in.op == Op::FMAXNMDrr || in.op == Op::FMAXSrr ||
                           in.op == Op::FMAXNMSrr;
-      if (dbl) { a.movq(x0, vm(1, 8)); a.movq(x1, vm(2, 8)); a.ucomisd(x0, x1); }
-      else { a.movd(x0, vm(1, 4)); a.movd(x1, vm(2, 4)); a.ucomiss(x0, x1); }
+      if (dbl) { ldq(x0, 1); ldq(x1, 2); a.ucomisd(x0, x1); }
+      else { ldd(x0, 1); ldd(x1, 2); a.ucomiss(x0, x1); }
       a.jp(slow);
       a.movaps(x2, x0);
       if (dbl) {
@@ -153,7 +157,7 @@ bool lower_fp_sse(Emitter& e) {
         case Op::FRINTIDr: case Op::FRINTISr: mode = 12; break;
         default: mode = 4; break;  // FRINTX: inexact signalled
       }
-      if (dbl) a.roundsd(x0, vm(1, 8), mode); else a.roundss(x0, vm(1, 4), mode);
+      if (dbl) a.emit(x86::Inst::kIdRoundsd, x0, vm(1, 8), imm(mode)); else a.emit(x86::Inst::kIdRoundss, x0, vm(1, 4), imm(mode));
       return nan_check_store(dbl);
     }
     case Op::FRINTADr: case Op::FRINTASr: {
@@ -164,7 +168,7 @@ bool lower_fp_sse(Emitter& e) {
       const bool dbl = in.op == Op::FRINTADr;
       const x86::Xmm x3 = x86::xmm3, x4 = x86::xmm4;
       if (dbl) {
-        a.movq(x0, vm(1, 8));
+        ldq(x0, 1);
         a.mov(x86::rax, imm(uint64_t{1} << 63));
         a.movq(x3, x86::rax);              // sign mask
         a.movaps(x4, x3);
@@ -181,7 +185,7 @@ bool lower_fp_sse(Emitter& e) {
         a.andpd(x0, x3);
         a.orpd(x0, x1);
       } else {
-        a.movd(x0, vm(1, 4));
+        ldd(x0, 1);
         a.mov(x86::eax, 0x80000000u);
         a.movd(x3, x86::eax);
         a.movaps(x4, x3);
@@ -201,16 +205,14 @@ bool lower_fp_sse(Emitter& e) {
       return nan_check_store(dbl);
     }
     case Op::FABSDr: case Op::FNEGDr:
-      a.mov(x86::rax, vm(1, 8));
+      e.load_v_gp(x86::rax, o[1].reg.index);
       if (in.op == Op::FABSDr) a.btr(x86::rax, 63); else a.btc(x86::rax, 63);
-      a.mov(vm(0, 8), x86::rax);
-      a.mov(e.vmem(o[0].reg.index, 8, 8), 0);
+      e.store_v_gp(o[0].reg.index, x86::rax);
       return true;
     case Op::FABSSr: case Op::FNEGSr:
-      a.mov(x86::eax, vm(1, 4));
+      e.load_v_gp(x86::eax, o[1].reg.index);
       if (in.op == Op::FABSSr) a.btr(x86::eax, 31); else a.btc(x86::eax, 31);
-      a.mov(vm(0, 8), x86::rax);
-      a.mov(e.vmem(o[0].reg.index, 8, 8), 0);
+      e.store_v_gp(o[0].reg.index, x86::rax);
       return true;
     case Op::FCMPDrr: case Op::FCMPDri: case Op::FCMPSrr: case Op::FCMPSri:
     case Op::FCMPEDrr: case Op::FCMPEDri: case Op::FCMPESrr: case Op::FCMPESri:
@@ -226,9 +228,9 @@ bool lower_fp_sse(Emitter& e) {
           a.j(x86::negateCond(Emitter::cond(c)), skip);
         }
       }
-      if (dbl) a.movq(x0, vm(0, 8)); else a.movd(x0, vm(0, 4));
+      if (dbl) ldq(x0, 0); else ldd(x0, 0);
       if (in.num_ops > 1 && o[1].is_reg()) {
-        if (dbl) a.ucomisd(x0, vm(1, 8)); else a.ucomiss(x0, vm(1, 4));
+        if (dbl) a.emit(x86::Inst::kIdUcomisd, x0, vm(1, 8)); else a.emit(x86::Inst::kIdUcomiss, x0, vm(1, 4));
       } else {
         a.xorps(x2, x2);
         if (dbl) a.ucomisd(x0, x2); else a.ucomiss(x0, x2);
@@ -254,14 +256,15 @@ bool lower_fp_sse(Emitter& e) {
       const unsigned c = static_cast<unsigned>(o[3].imm & 15);
       const x86::Gp r = dbl ? x86::Gp(x86::rax) : x86::Gp(x86::eax);
       if (c >= 14) {
-        a.mov(r, vm(1, dbl ? 8 : 4));
+        e.load_v_gp(r, o[1].reg.index);
       } else {
-        e.load_flags();
-        a.mov(r, vm(2, dbl ? 8 : 4));
-        a.cmov(Emitter::cond(c), r, vm(1, dbl ? 8 : 4));
+        const x86::Gp t = dbl ? x86::Gp(x86::rdx) : x86::Gp(x86::edx);
+        e.load_flags();  // may use rax: the loads come after (mov/movq leave the flags)
+        e.load_v_gp(r, o[2].reg.index);
+        e.load_v_gp(t, o[1].reg.index);
+        a.cmov(Emitter::cond(c), r, t);
       }
-      a.mov(vm(0, 8), x86::rax);
-      a.mov(e.vmem(o[0].reg.index, 8, 8), 0);
+      e.store_v_gp(o[0].reg.index, x86::rax);
       return true;
     }
     case Op::SCVTFUWSri: case Op::SCVTFUWDri: case Op::SCVTFUXSri: case Op::SCVTFUXDri:
@@ -294,7 +297,7 @@ bool lower_fp_sse(Emitter& e) {
       const bool is_unsigned = in.op == Op::FCVTZUUWSr || in.op == Op::FCVTZUUWDr ||
                                in.op == Op::FCVTZUUXSr || in.op == Op::FCVTZUUXDr;
       const x86::Gp dst = (w32 && !is_unsigned) ? x86::Gp(x86::eax) : x86::Gp(x86::rax);
-      if (dbl) a.cvttsd2si(dst, vm(1, 8)); else a.cvttss2si(dst, vm(1, 4));
+      if (dbl) a.emit(x86::Inst::kIdCvttsd2si, dst, vm(1, 8)); else a.emit(x86::Inst::kIdCvttss2si, dst, vm(1, 4));
       if (!is_unsigned) {
         // The x86 "integer indefinite" (INT_MIN): NaN, overflow, or exactly INT_MIN.
         if (w32) {
@@ -327,28 +330,25 @@ Lowered lower_fp_scalar(Emitter& e) {
   switch (in.op) {
     case Op::FMOVDXr:  // X <- D
     case Op::FMOVSWr:  // W <- S
-      a.mov(x86::rdx, e.vmem(e.reg(1).index, 0, 8));
+      e.load_v_gp(x86::rdx, e.reg(1).index);
       e.store_gp(e.reg(0), x86::rdx);
       return Lowered::kContinue;
     case Op::FMOVXDr:  // D <- X
     case Op::FMOVWSr:  // S <- W
       e.load_gp(x86::rdx, e.reg(1));
-      a.mov(e.vmem(e.reg(0).index, 0, 8), x86::rdx);
-      a.mov(e.vmem(e.reg(0).index, 8, 8), 0);
+      e.store_v_gp(e.reg(0).index, x86::rdx);
       return Lowered::kContinue;
     case Op::FMOVDr:
     case Op::FMOVSr:
-      a.mov(x86::rdx, e.vmem(e.reg(1).index, 0, 8));
+      e.load_v_gp(x86::rdx, e.reg(1).index);
       if (in.op == Op::FMOVSr) a.mov(x86::edx, x86::edx);
-      a.mov(e.vmem(e.reg(0).index, 0, 8), x86::rdx);
-      a.mov(e.vmem(e.reg(0).index, 8, 8), 0);
+      e.store_v_gp(e.reg(0).index, x86::rdx);
       return Lowered::kContinue;
     case Op::FMOVDi:
     case Op::FMOVSi: {
       const uint64_t v = expand_fp_imm(static_cast<uint8_t>(e.opimm(1)), in.op == Op::FMOVDi ? 64 : 32);
       a.mov(x86::rdx, imm(v));
-      a.mov(e.vmem(e.reg(0).index, 0, 8), x86::rdx);
-      a.mov(e.vmem(e.reg(0).index, 8, 8), 0);
+      e.store_v_gp(e.reg(0).index, x86::rdx);
       return Lowered::kContinue;
     }
     default:

@@ -107,6 +107,19 @@ struct Addr {
 // Loads guest memory at `m` into register `rt`.
 void load_one(Emitter& e, const MemForm& f, Reg rt, const Addr& ad, int32_t extra) {
   auto& a = e.a;
+  if (f.fp && e.v_cached(rt.index)) {
+    const x86::Xmm c = e.vhost(rt.index);
+    e.note_v_written(rt.index);
+    switch (f.size) {
+      case 16: a.movdqu(c, ad.mem(16, extra)); return;
+      case 8: a.movq(c, ad.mem(8, extra)); return;  // the rest of V is zeroed
+      case 4: a.movd(c, ad.mem(4, extra)); return;
+      case 2: a.movzx(x86::edx, ad.mem(2, extra)); break;
+      default: a.movzx(x86::edx, ad.mem(1, extra)); break;
+    }
+    a.movd(c, x86::edx);
+    return;
+  }
   if (f.fp) {
     switch (f.size) {
       case 16:
@@ -149,7 +162,14 @@ void load_one(Emitter& e, const MemForm& f, Reg rt, const Addr& ad, int32_t extr
 void store_one(Emitter& e, const MemForm& f, Reg rt, const Addr& ad, int32_t extra) {
   auto& a = e.a;
   const x86::Mem m = ad.mem(f.size, extra);
-  if (f.fp) {
+  if (f.fp && e.v_cached(rt.index)) {
+    const x86::Xmm c = e.vhost(rt.index);
+    if (f.size == 16) {
+      a.movdqu(m, c);
+      return;
+    }
+    a.movq(x86::rdx, c);
+  } else if (f.fp) {
     if (f.size == 16) {
       if (!e.v_in_xmm0(rt.index)) a.movdqu(x86::xmm0, e.vmem(rt.index));
       a.movdqu(m, x86::xmm0);

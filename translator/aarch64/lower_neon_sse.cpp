@@ -18,6 +18,10 @@ struct V {
   const Insn& in;
   unsigned v(unsigned i) const { return in.ops[i].reg.index; }
   void ld(const x86::Xmm& x, unsigned op) {
+    if (e.v_cached(v(op))) {
+      a.movdqa(x, e.vhost(v(op)));
+      return;
+    }
     if (e.v_in_xmm0(v(op))) {  // the previous instruction's result
       if (x.id() != 0) a.movdqa(x, x86::xmm0);
       return;
@@ -27,6 +31,12 @@ struct V {
   // Writes x to V[op]; `half`: a 64-bit arrangement, upper half zeroed.
   void st(unsigned op, const x86::Xmm& x, bool half) {
     if (half) a.movq(x, x);
+    if (e.v_cached(v(op))) {
+      a.movdqa(e.vhost(v(op)), x);
+      e.note_v_written(v(op));
+      if (x.id() == 0) e.note_v_in_xmm0(v(op));
+      return;
+    }
     a.movdqu(e.vmem(v(op)), x);
     if (x.id() == 0) e.note_v_in_xmm0(v(op));
   }
@@ -43,6 +53,15 @@ struct V {
     a.pinsrq(x, x86::rax, 1);
   }
   void store_const(unsigned op, uint64_t lo, uint64_t hi) {
+    if (e.v_cached(v(op))) {
+      const x86::Xmm c = e.vhost(v(op));
+      e.note_v_written(v(op));
+      a.mov(x86::rax, imm(lo));
+      a.movq(c, x86::rax);
+      if (hi != lo) a.mov(x86::rax, imm(hi));
+      a.pinsrq(c, x86::rax, 1);
+      return;
+    }
     a.mov(x86::rax, imm(lo));
     a.mov(e.vmem(v(op), 0, 8), x86::rax);
     if (hi != lo) a.mov(x86::rax, imm(hi));
@@ -50,6 +69,11 @@ struct V {
   }
   // Scalar result in the low `bytes` of x86 eax/rax to V[op], rest zeroed.
   void st_scalar_gp(unsigned op) {
+    if (e.v_cached(v(op))) {
+      a.movq(e.vhost(v(op)), x86::rax);  // upper half zeroed
+      e.note_v_written(v(op));
+      return;
+    }
     a.mov(e.vmem(v(op), 0, 8), x86::rax);
     a.mov(e.vmem(v(op), 8, 8), 0);
   }
@@ -123,7 +147,10 @@ bool lower_neon_sse(Emitter& e) {
       em->in = insn;
       em->a.bind(slow);
       em->call_insn_helper(&neon_exec);
-      if (in_xmm0) em->a.movdqu(x86::xmm0, em->vmem(d));
+      if (in_xmm0) {
+        if (em->v_cached(d)) em->a.movdqa(x86::xmm0, em->vhost(d));  // reloaded after the call
+        else em->a.movdqu(x86::xmm0, em->vmem(d));
+      }
       em->a.jmp(done);
     });
     return true;

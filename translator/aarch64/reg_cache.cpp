@@ -38,6 +38,7 @@ void Emitter::begin_block(const std::vector<Insn>& insns, bool loops, size_t loo
     slot[order[k]] = static_cast<int8_t>(k);
     cached |= 1u << order[k];
   }
+  choose_v_cache(insns, loops, loop_end);
   reload_cached();
   body = a.newLabel();
   a.bind(body);
@@ -45,17 +46,83 @@ void Emitter::begin_block(const std::vector<Insn>& insns, bool loops, size_t loo
   // host registers only; code emitted for the first iteration cannot know
   // that, so in a looping block every cached register counts as written
   // (helper calls and exits store them all).
-  if (loops) dirty = cached;
+  if (loops) {
+    dirty = cached;
+    vdirty = vcached;
+  }
+}
+
+namespace {
+
+bool is_v_view(RegKind k) {
+  return k == RegKind::kB || k == RegKind::kH || k == RegKind::kS || k == RegKind::kD || k == RegKind::kQ;
+}
+
+// Instructions whose lowering reaches V registers only through the
+// cache-aware accessors: FP and NEON register operations and single/pair
+// loads and stores. Structure loads/stores (lists, lanes) and literal loads
+// address the context directly.
+bool v_cache_aware(const Insn& in) {
+  switch (in.info().cls) {
+    case InsnClass::kNeonLoadStore:
+    case InsnClass::kLoadLiteral:
+      return false;
+    default:
+      return true;
+  }
+}
+
+}  // namespace
+
+void Emitter::choose_v_cache(const std::vector<Insn>& insns, bool loops, size_t loop_end) {
+  std::fill(vslot, vslot + 32, int8_t{-1});
+  vcached = vdirty = 0;
+  v_violation = 0;
+  unsigned uses[32] = {};
+  uint32_t banned = v_banned;
+  for (size_t n = 0; n < insns.size(); ++n) {
+    const Insn& in = insns[n];
+    if (in.op == Op::kInvalid) continue;
+    const unsigned weight = loops && n <= loop_end ? 16 : 1;
+    const bool aware = v_cache_aware(in);
+    for (unsigned k = 0; k < in.num_ops; ++k) {
+      const Operand& o = in.ops[k];
+      if (!o.is_reg()) continue;
+      if (is_v_view(o.reg.kind)) {
+        if (aware) uses[o.reg.index] += weight;
+        else banned |= 1u << o.reg.index;
+      } else if (o.reg.kind == RegKind::kDList || o.reg.kind == RegKind::kQList) {
+        for (unsigned j = 0; j < o.reg.count; ++j) banned |= 1u << ((o.reg.index + j) & 31);
+      }
+    }
+  }
+  unsigned order[32];
+  for (unsigned i = 0; i < 32; ++i) order[i] = i;
+  std::stable_sort(order, order + 32, [&](unsigned l, unsigned r) { return uses[l] > uses[r]; });
+  unsigned k = 0;
+  for (unsigned j = 0; j < 32 && k < kVCacheCount; ++j) {
+    const unsigned v = order[j];
+    if (uses[v] == 0) break;
+    // A register used once is not worth a load in the prologue and a store
+    // at every exit.
+    if (banned >> v & 1 || uses[v] < 2) continue;
+    vslot[v] = static_cast<int8_t>(k++);
+    vcached |= 1u << v;
+  }
 }
 
 void Emitter::writeback() {
   for (unsigned i = 0; i < 32; ++i)
     if (dirty >> i & 1) a.mov(xslot(i), kCacheHost[slot[i]]);
+  for (unsigned i = 0; i < 32; ++i)
+    if (vdirty >> i & 1) a.movdqu(vctx(i), vhost(i));
 }
 
 void Emitter::reload_cached() {
   for (unsigned i = 0; i < 32; ++i)
     if (cached >> i & 1) a.mov(kCacheHost[slot[i]], xslot(i));
+  for (unsigned i = 0; i < 32; ++i)
+    if (vcached >> i & 1) a.movdqu(vhost(i), vctx(i));
 }
 
 }  // namespace capvm::aarch64

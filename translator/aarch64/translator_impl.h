@@ -52,6 +52,7 @@ struct Translator::Impl {
   mutable std::mutex mutex;
   std::unordered_map<uint64_t, Block*> blocks;
   std::vector<std::unique_ptr<Block>> owned;
+  uint64_t v_cache_retries = 0;  // blocks translated again without the V cache
   std::map<uintptr_t, Block*> by_host;
   Block** table = nullptr;
   uint64_t entry_stub = 0;  // void(*)(A64Context*): enters at ctx->jump_to
@@ -79,6 +80,7 @@ struct Translator::Impl {
 namespace host = asmjit::x86;
 inline const host::Gp kCtx = host::r15;
 inline constexpr unsigned kCacheCount = 9;
+inline constexpr unsigned kVCacheCount = 8;  // xmm8-xmm15 (V-register cache)
 inline const host::Gp kCacheHost[kCacheCount] = {host::rbx, host::rbp, host::r12, host::r13, host::r14,
                                                  host::r8,  host::r9,  host::r10, host::r11};
 
@@ -131,8 +133,15 @@ class Emitter {
   // Context fields.
   host::Mem ctx(int32_t off, uint32_t size) const { return host::ptr(kCtx, off, size); }
   host::Mem xmem(unsigned i) const { return ctx(CAPVM_A64_OFF(x) + 8 * i, 8); }
+  // V[i] in the context. Code that may see a V register the block caches
+  // (below) must not use this for it: doing so marks the translation
+  // unsound and the block is translated again without the V cache.
   host::Mem vmem(unsigned i, int32_t byte = 0, uint32_t size = 16) const {
-    return ctx(CAPVM_A64_OFF(v) + 16 * i + byte, size);
+    if (v_cached(i)) v_violation |= 1u << i;
+    return vctx(i, byte, size);
+  }
+  host::Mem vctx(unsigned i, int32_t byte = 0, uint32_t size = 16) const {
+    return ctx(CAPVM_A64_OFF(v) + 16 * static_cast<int32_t>(i) + byte, size);
   }
   // Guest memory at the 32-bit truncation of `addr` (gs:[addr32]).
   static host::Mem guest(const host::Gp& addr, uint32_t size, int32_t disp = 0) {
@@ -164,6 +173,7 @@ class Emitter {
   // registers from the block's operands and emits the prologue that loads
   // them; `body` follows it (the target of a branch to the block's start).
   void begin_block(const std::vector<Insn>& insns, bool loops, size_t loop_end);
+  void choose_v_cache(const std::vector<Insn>& insns, bool loops, size_t loop_end);
   void writeback();       // dirty cached registers -> context
   void reload_cached();   // context -> every cached register
   int8_t slot[32];        // guest register (31 = SP) -> kCacheHost index, or -1
@@ -171,8 +181,32 @@ class Emitter {
   uint32_t dirty = 0;     // bit i: written by this block (so far)
   asmjit::Label body;
   uint64_t block_pc = 0;
+  // Per-block V-register cache: up to eight of the block's V registers live
+  // in xmm8-xmm15 (loaded by the prologue, stored back with the general
+  // registers before exits and helper calls). A register is cached only
+  // when every instruction naming it lowers through the cache-aware
+  // accessors (load_fp/store_fp, load_one/store_one, lower_neon_sse's V);
+  // `v_violation` is the safety net for any that does not: the registers it
+  // names are left out when the block is translated again.
+  int8_t vslot[32];
+  uint32_t vcached = 0;   // bit i: V[i] is cached
+  uint32_t vdirty = 0;    // bit i: V[i] written by this block (so far)
+  uint32_t v_banned = 0;          // V registers this translation must not cache
+  mutable uint32_t v_violation = 0;
+  bool v_cached(unsigned i) const { return vcached >> i & 1; }
+  host::Xmm vhost(unsigned i) const { return host::xmm(8 + static_cast<uint32_t>(vslot[i])); }
+  void note_v_written(unsigned i) { vdirty |= 1u << i; }
   // V registers by view: scalar loads into an xmm, writes zero the rest of V.
   void load_fp(const host::Xmm& dst, Reg r);     // S/D/B/H/Q
+  // The low 64 (Gp 64) or 32 bits (Gp 32) of V[v] into a general register,
+  // and a 64-bit value into V[v] with the rest zeroed; and V[v] as the
+  // source operand of a scalar SSE instruction (its cached xmm or memory).
+  void load_v_gp(const host::Gp& dst, unsigned v);
+  void store_v_gp(unsigned v, const host::Gp& src);
+  asmjit::Operand v_src(unsigned v, uint32_t size) const {
+    if (v_cached(v)) return vhost(v);
+    return vmem(v, 0, size);
+  }
   void store_fp(Reg r, const host::Xmm& src);    // zeroes above the view
 
   // NZCV: capture host flags after an x86 op whose CF already equals NOT C
