@@ -81,6 +81,11 @@ struct V {
 
 using Bin = Error (x86::Assembler::*)(const x86::Xmm&, const x86::Xmm&);
 
+bool host_has_avx() {
+  static const bool avx = CpuInfo::host().features().x86().hasAVX();
+  return avx;
+}
+
 bool host_has_fma() {
   static const bool fma = CpuInfo::host().features().x86().hasFMA() && CpuInfo::host().features().x86().hasAVX();
   return fma;
@@ -104,7 +109,12 @@ bool lower_neon_sse(Emitter& e) {
   // Three-register forms: x0 = n op m.
   // Loads n into x0 and m into x1; m first when it is the value xmm0 still
   // holds (V::ld), which loading n would overwrite.
-  auto ld_nm = [&]() {
+  // Returns the register holding m: x1, or m's cached xmm itself.
+  auto ld_nm = [&]() -> x86::Xmm {
+    if (e.v_cached(s.v(2))) {
+      s.ld(x0, 1);
+      return e.vhost(s.v(2));
+    }
     if (e.v_in_xmm0(s.v(2)) && !e.v_in_xmm0(s.v(1))) {
       s.ld(x1, 2);
       s.ld(x0, 1);
@@ -112,10 +122,11 @@ bool lower_neon_sse(Emitter& e) {
       s.ld(x0, 1);
       s.ld(x1, 2);
     }
+    return x1;
   };
   auto binary = [&](Bin fn, bool half) {
-    ld_nm();
-    (a.*fn)(x0, x1);
+    const x86::Xmm m = ld_nm();
+    (a.*fn)(x0, m);
     s.st(0, x0, half);
     return true;
   };
@@ -126,15 +137,21 @@ bool lower_neon_sse(Emitter& e) {
   // like the fast path's store does.
   auto nan_fallback_store = [&](const x86::Xmm& x, bool dbl, bool half) {
     Label slow = a.newLabel(), done = a.newLabel();
-    a.movdqa(x2, x);
-    if (dbl) {
-      a.cmppd(x2, x2, 3);  // unordered
-      a.movmskpd(x86::eax, x2);
+    if (host_has_avx() && (dbl || !half)) {
+      // Every lane counts: one compare into x2, one test of all of it.
+      if (dbl) a.vcmppd(x2, x, x, 3); else a.vcmpps(x2, x, x, 3);  // unordered
+      a.vptest(x2, x2);
     } else {
-      a.cmpps(x2, x2, 3);
-      a.movmskps(x86::eax, x2);
+      a.movdqa(x2, x);
+      if (dbl) {
+        a.cmppd(x2, x2, 3);  // unordered
+        a.movmskpd(x86::eax, x2);
+      } else {
+        a.cmpps(x2, x2, 3);
+        a.movmskps(x86::eax, x2);
+      }
+      a.test(x86::eax, dbl ? 3 : half ? 3 : 0xF);
     }
-    a.test(x86::eax, dbl ? 3 : half ? 3 : 0xF);
     a.jnz(slow);
     s.st(0, x, half);
     a.bind(done);
@@ -158,8 +175,8 @@ bool lower_neon_sse(Emitter& e) {
 
   // FP three-register forms with the NaN fallback.
   auto fp_binary = [&](Bin fn, bool dbl, bool half) {
-    ld_nm();
-    (a.*fn)(x0, x1);
+    const x86::Xmm m = ld_nm();
+    (a.*fn)(x0, m);
     return nan_fallback_store(x0, dbl, half);
   };
 
