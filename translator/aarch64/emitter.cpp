@@ -156,6 +156,11 @@ void Emitter::store_fp(Reg r, const x86::Xmm& src) {
   }
 }
 
+bool host_has_bmi2() {
+  static const bool bmi2 = CpuInfo::host().features().x86().hasBMI2();
+  return bmi2;
+}
+
 void Emitter::load_v_gp(const x86::Gp& dst, unsigned v) {
   if (v_cached(v)) {
     if (dst.size() == 8) a.movq(dst, vhost(v)); else a.movd(dst, vhost(v));

@@ -117,7 +117,12 @@ bool lower_fast(Emitter& e, const Form& f, bool wide) {
   const InsnClass cls = in.info().cls;
   auto& a = e.a;
   const Reg rd = e.reg(0), rn = e.reg(1);
-  if (f.invert_rm) return false;
+  if (f.invert_rm && cls != InsnClass::kLogicShifted) return false;
+  const auto w = [&](const x86::Gp& r) -> x86::Gp { return wide ? x86::Gp(r.r64()) : x86::Gp(r.r32()); };
+  const bool rn_zero = rn.kind == RegKind::kXZR || rn.kind == RegKind::kWZR;
+  x86::Gp hd;
+  const bool d_cached = e.gp_operand(rd, &hd);
+  const bool d_zero = rd.kind == RegKind::kXZR || rd.kind == RegKind::kWZR;
   // Second operand: an immediate or a register as it is.
   bool is_imm = false;
   int64_t value = 0;
@@ -136,24 +141,42 @@ bool lower_fast(Emitter& e, const Form& f, bool wide) {
       break;
     }
     case InsnClass::kAddSubShifted:
-    case InsnClass::kLogicShifted:
-      if ((e.opimm(3) & 63) != 0) return false;
-      if (e.reg(2).kind == RegKind::kXZR || e.reg(2).kind == RegKind::kWZR) {
-        is_imm = true;  // #0
-      } else if (!e.gp_operand(e.reg(2), &m)) {
-        e.load_gp(x86::rcx, e.reg(2));
-        m = x86::rcx;
+    case InsnClass::kLogicShifted: {
+      const int64_t shifter = e.opimm(3);
+      const bool m_zero = e.reg(2).kind == RegKind::kXZR || e.reg(2).kind == RegKind::kWZR;
+      if ((shifter & 63) == 0 && !f.invert_rm) {
+        if (m_zero) {
+          is_imm = true;  // #0
+        } else if (!e.gp_operand(e.reg(2), &m)) {
+          e.load_gp(x86::rcx, e.reg(2));
+          m = x86::rcx;
+        }
+        break;
       }
+      // A shifted or inverted (BIC/ORN/EON/BICS) operand, computed into rcx
+      // first; so only where nothing below declines the instruction after
+      // that code exists.
+      if (d_zero && f.set_flags && f.kind != Kind::kSub && f.kind != Kind::kAnd) return false;
+      if (!d_cached && !d_zero && rn_zero) return false;
+      const unsigned type = static_cast<unsigned>(shifter >> 6 & 7), amount = static_cast<unsigned>(shifter & 63);
+      x86::Gp src;
+      if (m_zero) {
+        a.xor_(x86::ecx, x86::ecx);
+      } else if (type == 3 && amount != 0 && host_has_bmi2() && e.gp_operand(e.reg(2), &src)) {
+        a.rorx(w(x86::rcx), w(src), amount);  // ROR without touching the source
+      } else {
+        if (e.gp_operand(e.reg(2), &src)) a.mov(w(x86::rcx), w(src));
+        else e.load_gp(x86::rcx, e.reg(2));
+        shift_rm(e, wide, shifter);
+      }
+      if (f.invert_rm) a.not_(w(x86::rcx));
+      m = x86::rcx;
       break;
+    }
     default:
       return false;
   }
-  const auto w = [&](const x86::Gp& r) -> x86::Gp { return wide ? x86::Gp(r.r64()) : x86::Gp(r.r32()); };
   // MOV (ORR rd, zr, rm) and MOV to/from SP (ADD rd, rn, #0).
-  const bool rn_zero = rn.kind == RegKind::kXZR || rn.kind == RegKind::kWZR;
-  x86::Gp hd;
-  const bool d_cached = e.gp_operand(rd, &hd);
-  const bool d_zero = rd.kind == RegKind::kXZR || rd.kind == RegKind::kWZR;
   // Flag-setting compares into ZR: cmp / test on the operands.
   if (d_zero) {
     if (!f.set_flags) return true;  // result and flags discarded (a NOP)

@@ -86,10 +86,30 @@ Lowered lower_int_bitfield(Emitter& e) {
     case InsnClass::kBitfield:
       return lower_bfm(e);
     case InsnClass::kExtract: {
+      const unsigned lsb = e.opimm(3);
+      // ROR #lsb (EXTR with Rn = Rm): one rotate into rd's host register.
+      x86::Gp hd, hn;
+      const Reg rn = e.reg(1);
+      if (rn == e.reg(2) && rn.kind != RegKind::kXZR && rn.kind != RegKind::kWZR && e.gp_operand(rd, &hd)) {
+        const auto w = [&](const x86::Gp& r) { return wide ? x86::Gp(r.r64()) : x86::Gp(r.r32()); };
+        if (!e.gp_operand(rn, &hn)) {
+          e.load_gp(x86::rcx, rn);
+          hn = x86::rcx;
+        }
+        if (lsb == 0) {
+          if (hd != hn || !wide) a.mov(w(hd), w(hn));  // a W form zero-extends
+        } else if (host_has_bmi2()) {
+          a.rorx(w(hd), w(hn), lsb);
+        } else {
+          if (hd != hn) a.mov(w(hd), w(hn));
+          a.ror(w(hd), lsb);
+        }
+        e.note_written(rd);
+        return Lowered::kContinue;
+      }
       // EXTR: (Rn:Rm) >> lsb, low half = shrd Rm, Rn, lsb.
       e.load_gp(x86::rdx, e.reg(2));
       e.load_gp(x86::rcx, e.reg(1));
-      const unsigned lsb = e.opimm(3);
       if (lsb) a.shrd(d, wide ? x86::Gp(x86::rcx) : x86::Gp(x86::ecx), lsb);
       e.store_gp(rd, x86::rdx);
       return Lowered::kContinue;

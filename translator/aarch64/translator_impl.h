@@ -241,6 +241,9 @@ class Emitter {
   void emit_exit_stub(const PendingExit& e);
 };
 
+// The host has BMI2 (rorx), checked once.
+bool host_has_bmi2();
+
 // Lowerings: one per instruction class family, each in its own file.
 Lowered lower_int_arith(Emitter& e);      // add/sub/adc/logic/movewide/adr
 Lowered lower_int_bitfield(Emitter& e);   // bfm/extr/shift by register/bit ops
