@@ -56,10 +56,20 @@ struct V {
     if (e.v_cached(v(op))) {
       const x86::Xmm c = e.vhost(v(op));
       e.note_v_written(v(op));
+      if (lo == 0 && hi == 0) {
+        a.pxor(c, c);
+        return;
+      }
       a.mov(x86::rax, imm(lo));
       a.movq(c, x86::rax);
-      if (hi != lo) a.mov(x86::rax, imm(hi));
-      a.pinsrq(c, x86::rax, 1);
+      if (hi == lo) {
+        a.punpcklqdq(c, c);
+        return;
+      }
+      if (hi != 0) {
+        a.mov(x86::rax, imm(hi));
+        a.pinsrq(c, x86::rax, 1);
+      }
       return;
     }
     a.mov(x86::rax, imm(lo));
