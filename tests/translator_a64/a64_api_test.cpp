@@ -40,8 +40,8 @@ struct Fixture {
     tr = std::make_unique<Translator>(*mem, TranslateOptions{});
     REQUIRE(tr->prepare_thread(&err));
   }
-  void code(std::initializer_list<uint32_t> words) {
-    std::vector<uint32_t> w(words);
+  void code(std::initializer_list<uint32_t> words) { code(std::vector<uint32_t>(words)); }
+  void code(const std::vector<uint32_t>& w) {
     mem->poke(kCode, w.data(), 4 * w.size());
     tr->invalidate(kCode, 0x1000);
   }
@@ -229,4 +229,55 @@ TEST_CASE("a block that loops on itself keeps registers written after a helper c
   REQUIRE(f.run() == ExitReason::kTrap);
   CHECK(ctx.x[1] == 10);
   CHECK(ctx.x[2] == 0);
+}
+
+TEST_CASE("flags a reader needs only Z or N of come from testing the result", "[a64api]") {
+  // adds x0, x0, #1; fadd d1, d1, d2 (host code that changes the host
+  // flags); add x3, x3, #2; b.ne start; cmp x3, x3; brk. The b.ne is the
+  // adds' only reader and the flags are dead after it: the adds captures
+  // nothing and the b.ne tests x0.
+  Fixture f;
+  A64Context& ctx = this_thread_context();
+  f.code({0xB1000400, 0x1E622821, 0x91000863, 0x54FFFFA1, 0xEB03007F, 0xD4200020});
+  ctx.x[0] = static_cast<uint64_t>(-3);
+  ctx.x[3] = 0;
+  const double one = 1.0, half = 0.5;
+  std::memcpy(ctx.v[1], &one, 8);
+  std::memcpy(ctx.v[2], &half, 8);
+  REQUIRE(f.run() == ExitReason::kTrap);
+  CHECK(ctx.x[0] == 0);
+  CHECK(ctx.x[3] == 6);
+  double d1 = 0;
+  std::memcpy(&d1, ctx.v[1], 8);
+  CHECK(d1 == 2.5);
+
+  // subs w0, w0, #1; add x3, x3, #1; b.pl start; cmp x3, x3; brk: N of a
+  // W result (bit 31), three iterations from 2 down to -1.
+  f.code({0x71000400, 0x91000463, 0x54FFFFC5, 0xEB03007F, 0xD4200020});
+  ctx.x[0] = 2;
+  ctx.x[3] = 0;
+  REQUIRE(f.run() == ExitReason::kTrap);
+  CHECK(ctx.x[0] == 0xFFFFFFFFu);
+  CHECK(ctx.x[3] == 3);
+}
+
+TEST_CASE("a compare deferred to its reader sets the host flags even when it is not saved", "[a64api]") {
+  // cmp x1, #5; add x3, x3, #1; b.eq +0x10; cmp x3, x3; mov x4, #1; brk;
+  // cmp x3, x3; mov x4, #2; brk. The flags are dead after the b.eq on both
+  // paths, so the deferred cmp is emitted right before the jcc and never
+  // stored; it must still be emitted.
+  Fixture f;
+  A64Context& ctx = this_thread_context();
+  const std::vector<uint32_t> code = {0xF100143F, 0x91000463, 0x54000080, 0xEB03007F, 0xD2800024,
+                                      0xD4200020, 0xEB03007F, 0xD2800044, 0xD4200020};
+  for (uint64_t x1 : {uint64_t{5}, uint64_t{6}}) {
+    f.code(code);
+    ctx.x[1] = x1;
+    ctx.x[3] = 0;
+    ctx.x[4] = 0;
+    set_nzcv(ctx, x1 == 5 ? 0 : 0x40000000u);  // a stale Z that would mislead
+    REQUIRE(f.run() == ExitReason::kTrap);
+    CHECK(ctx.x[4] == (x1 == 5 ? 2u : 1u));
+    CHECK(ctx.x[3] == 1);
+  }
 }

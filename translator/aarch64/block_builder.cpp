@@ -249,6 +249,38 @@ size_t deferrable_compare(const std::vector<Insn>& insns, size_t i) {
   return 0;
 }
 
+// For an ADDS/SUBS/ANDS (immediate or shifted register) into a register:
+// the index of its only flags reader when that reader needs only Z or N,
+// the flags are dead after it, and nothing in between writes flags, leaves
+// the block or names the result register; else 0 (see Emitter::deferred_test).
+size_t deferrable_result_test(const std::vector<Insn>& insns, size_t i, const std::vector<bool>& after) {
+  const Insn& w = insns[i];
+  switch (w.op) {
+    case Op::ADDSXri: case Op::ADDSWri: case Op::ADDSXrs: case Op::ADDSWrs:
+    case Op::SUBSXri: case Op::SUBSWri: case Op::SUBSXrs: case Op::SUBSWrs:
+    case Op::ANDSXri: case Op::ANDSWri: case Op::ANDSXrs: case Op::ANDSWrs:
+      break;
+    default: return 0;
+  }
+  const Reg rd = w.ops[0].reg;
+  if (rd.kind != RegKind::kX && rd.kind != RegKind::kW) return 0;
+  const int d = gp_index(w.ops[0]);
+  for (size_t j = i + 1; j < insns.size(); ++j) {
+    const Insn& x = insns[j];
+    if (x.op == Op::kInvalid) return 0;
+    if (reads_flags(x)) {
+      const int c = first_load_cond(x);
+      // EQ, NE (Z) and MI, PL (N) only; nothing may read these flags later.
+      const bool zn = c == 0 || c == 1 || c == 4 || c == 5;
+      return zn && !writes_flags(x) && !after[j] ? j : 0;
+    }
+    if (writes_flags(x) || x.info().cls == InsnClass::kSystem || is_control_flow(x.info().cls)) return 0;
+    for (unsigned k = 0; k < x.num_ops; ++k)
+      if (gp_index(x.ops[k]) == d) return 0;
+  }
+  return 0;
+}
+
 // Whether host code [from, to) may change the host's status flags: any
 // instruction that writes one of them, or a call (the callee may).
 bool clobbers_host_flags(const uint8_t* code, size_t from, size_t to) {
@@ -409,6 +441,11 @@ Block* Translator::Impl::translate_locked(uint64_t pc, int* signal) {
         }
         e.in = &in;
         e.flags_live = live[i];
+        if (const size_t j = live[i] ? deferrable_result_test(insns, i, after) : 0; j != 0) {
+          e.flags_live = false;  // the reader tests the result instead
+          e.deferred_test = in.ops[0].reg;
+          e.deferred_test_pending = true;
+        }
         e.last_insn = i + 1 == insns.size();
         const size_t start = a.offset();
         const bool in_host = e.flags_in_host_at == start;

@@ -197,7 +197,9 @@ void Emitter::emit_deferred() {
   in = deferred;
   flags_live = deferred_save;
   deferred = nullptr;
+  in_deferred = true;
   lower_int_arith(*this);  // cmp/test, then the capture when it is saved
+  in_deferred = false;
   flags_in_host_at = a.offset();
   in = reader;
   flags_live = live;
@@ -205,6 +207,18 @@ void Emitter::emit_deferred() {
 
 void Emitter::load_flags() {
   if (deferred != nullptr) emit_deferred();
+  if (deferred_test_pending) {
+    deferred_test_pending = false;
+    const Reg r = deferred_test;
+    const bool wide = is64(r);
+    x86::Gp h;
+    if (!gp_operand(r, &h)) {
+      load_gp(x86::rdx, r);
+      h = x86::rdx;
+    }
+    if (wide) a.test(h.r64(), h.r64()); else a.test(h.r32(), h.r32());  // Z and N of the result
+    flags_in_host_at = a.offset();
+  }
   // Nothing emitted since the writer saved them: the host flags still are
   // the guest's (cmp; b.cond, subs; csel).
   if (a.offset() == flags_in_host_at) return;

@@ -268,7 +268,13 @@ Lowered lower_int_arith(Emitter& e) {
                     (cls == InsnClass::kAddSubImm && e.reg(1).kind == RegKind::kSP) ||
                     rd.kind == RegKind::kSP;
   const Form f = form_of(in.op);
-  if (cls != InsnClass::kAddSubCarry && lower_fast(e, f, wide)) return Lowered::kContinue;
+  if (cls != InsnClass::kAddSubCarry) {
+    // Flags nobody reads need not be made: no cmc/stc, and lea serves.
+    Form fast = f;
+    // (A deferred compare needs its host flags even when it is not saved.)
+    fast.set_flags = f.set_flags && (e.flags_live || e.in_deferred);
+    if (lower_fast(e, fast, wide)) return Lowered::kContinue;
+  }
   const x86::Gp d = wide ? x86::Gp(x86::rdx) : x86::Gp(x86::edx);
   const x86::Gp m = wide ? x86::Gp(x86::rcx) : x86::Gp(x86::ecx);
   e.load_gp(x86::rdx, e.reg(1));

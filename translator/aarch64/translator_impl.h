@@ -128,7 +128,15 @@ class Emitter {
   bool v_in_xmm0(unsigned v) const { return a.offset() == v_xmm0_at && v_xmm0_reg == v; }
   const Insn* deferred = nullptr;
   bool deferred_save = false;
+  bool in_deferred = false;  // emit_deferred is lowering the compare
   void emit_deferred();
+  // An ADDS/SUBS/ANDS with a register result whose one reader, later in the
+  // block, only asks Z or N (b.eq/ne/mi/pl, csel on them) with its flags
+  // dead afterwards and the result register untouched in between: the
+  // instruction is lowered without capturing flags and the reader's
+  // load_flags tests the result instead (`test rd, rd`).
+  Reg deferred_test{};
+  bool deferred_test_pending = false;
 
   // Context fields.
   host::Mem ctx(int32_t off, uint32_t size) const { return host::ptr(kCtx, off, size); }
