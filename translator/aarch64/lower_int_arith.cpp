@@ -236,8 +236,21 @@ bool lower_fast(Emitter& e, const Form& f, bool wide) {
     e.note_written(rd);
     return true;
   }
-  // Two-address form in rd's host register (unless rd is the register operand).
-  if (!is_imm && m == hd && rd.index != rn.index) return false;
+  // Two-address form in rd's host register. When rd is the register
+  // operand of a commutative operation (orr x13, x14, x13), the other
+  // operand goes in instead; flags of add/and/orr/eor do not depend on the
+  // order.
+  if (!is_imm && m == hd && rd.index != rn.index) {
+    if (f.kind == Kind::kSub || rn_zero) return false;
+    if (!n_cached) {
+      e.load_gp(x86::rdx, rn);
+      n = x86::rdx;
+    }
+    emit_op(a, f, w(hd), w(n));
+    e.note_written(rd);
+    if (f.set_flags) e.save_flags();
+    return true;
+  }
   if (rn_zero)
     a.mov(hd.r32(), 0);
   else if (!n_cached)

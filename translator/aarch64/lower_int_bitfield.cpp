@@ -33,23 +33,47 @@ Lowered lower_bfm(Emitter& e) {
   const unsigned immr = e.opimm(bfm ? 3 : 2), imms = e.opimm(bfm ? 4 : 3);
   const bool wide = Emitter::is64(rd);
   const unsigned ds = wide ? 64 : 32;
-  const x86::Gp v = wide ? x86::Gp(x86::rdx) : x86::Gp(x86::edx);
-  e.load_gp(x86::rdx, rn);
   if (!bfm) {
     const bool sign = op == Op::SBFMXri || op == Op::SBFMWri;
-    // Move the field's top bit to the top, then shift back down (sign or
-    // zero filling) and, for the imms < immr form, up to its position.
-    if (ds - 1 - imms) a.shl(v, ds - 1 - imms);
-    if (imms >= immr) {
-      const unsigned down = ds - 1 - imms + immr;
-      if (down) sign ? a.sar(v, down) : a.shr(v, down);
+    // Worked on in rd's host register when it is cached, else in rdx.
+    x86::Gp hd, hn;
+    const bool in_place = e.gp_operand(rd, &hd);
+    const x86::Gp t64 = in_place ? hd.r64() : x86::rdx;
+    const x86::Gp t = wide ? t64 : t64.r32();
+    if (in_place && e.gp_operand(rn, &hn)) {
+      if (hn != hd || !wide) a.mov(t, wide ? x86::Gp(hn.r64()) : x86::Gp(hn.r32()));  // a W view zero-extends
     } else {
-      if (ds - 1 - imms) sign ? a.sar(v, ds - 1 - imms) : a.shr(v, ds - 1 - imms);
-      a.shl(v, ds - immr);
+      e.load_gp(t64, rn);
     }
-    e.store_gp(rd, x86::rdx);
+    if (!sign && imms < immr && imms + 1 == immr) {
+      a.shl(t, ds - immr);  // LSL #(ds - immr)
+    } else if (immr == 0 && (imms == 7 || imms == 15 || (imms == 31 && wide))) {
+      // UXTB/UXTH/SXTB/SXTH/SXTW (and UBFX of the low word: a W move).
+      const x86::Gp src = imms == 7 ? x86::Gp(t64.r8()) : imms == 15 ? x86::Gp(t64.r16()) : x86::Gp(t64.r32());
+      if (sign)
+        imms == 31 ? a.movsxd(t64, src) : a.movsx(t, src);
+      else
+        imms == 31 ? a.mov(t64.r32(), src) : a.movzx(t.r32(), src);
+    } else {
+      // Move the field's top bit to the top, then shift back down (sign or
+      // zero filling) and, for the imms < immr form, up to its position.
+      if (ds - 1 - imms) a.shl(t, ds - 1 - imms);
+      if (imms >= immr) {
+        const unsigned down = ds - 1 - imms + immr;
+        if (down) sign ? a.sar(t, down) : a.shr(t, down);
+      } else {
+        if (ds - 1 - imms) sign ? a.sar(t, ds - 1 - imms) : a.shr(t, ds - 1 - imms);
+        a.shl(t, ds - immr);
+      }
+    }
+    if (in_place)
+      e.note_written(rd);
+    else
+      e.store_gp(rd, x86::rdx);
     return Lowered::kContinue;
   }
+  const x86::Gp v = wide ? x86::Gp(x86::rdx) : x86::Gp(x86::edx);
+  e.load_gp(x86::rdx, rn);
   // BFM: insert a field of Rn into Rd, the other bits of Rd kept.
   uint64_t mask;
   unsigned width, pos;
@@ -116,6 +140,27 @@ Lowered lower_int_bitfield(Emitter& e) {
     }
     case InsnClass::kShiftVar: {
       // x86 masks the count to the operand size as A64 does (mod datasize).
+      x86::Gp hd;
+      if (in.op != Op::RORVXr && in.op != Op::RORVWr && host_has_bmi2() && e.gp_operand(rd, &hd)) {
+        // shlx/shrx/sarx: three operands, straight into the cached rd.
+        const auto w = [&](const x86::Gp& r) { return wide ? x86::Gp(r.r64()) : x86::Gp(r.r32()); };
+        x86::Gp n, m;
+        if (!e.gp_operand(e.reg(1), &n)) {
+          e.load_gp(x86::rdx, e.reg(1));
+          n = x86::rdx;
+        }
+        if (!e.gp_operand(e.reg(2), &m)) {
+          e.load_gp(x86::rcx, e.reg(2));
+          m = x86::rcx;
+        }
+        switch (in.op) {
+          case Op::LSLVXr: case Op::LSLVWr: a.shlx(w(hd), w(n), w(m)); break;
+          case Op::LSRVXr: case Op::LSRVWr: a.shrx(w(hd), w(n), w(m)); break;
+          default: a.sarx(w(hd), w(n), w(m)); break;
+        }
+        e.note_written(rd);
+        return Lowered::kContinue;
+      }
       e.load_gp(x86::rdx, e.reg(1));
       e.load_gp(x86::rcx, e.reg(2));
       switch (in.op) {
