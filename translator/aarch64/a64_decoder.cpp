@@ -3,6 +3,7 @@
 #include "translator/aarch64/a64_decoder.h"
 
 #include <dlfcn.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -65,6 +66,21 @@ Decoder::Impl* open_plugin(std::string* error) {
     if (access(path.c_str(), F_OK) != 0) {
       tried += (tried.empty() ? "" : ", ") + path;
       continue;
+    }
+    // Code that will run inside the sandbox's host process: refuse a file
+    // someone else could have replaced.
+    struct stat st;
+    if (stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {
+      *error = path + ": not a regular file";
+      return nullptr;
+    }
+    if ((st.st_mode & S_IWOTH) != 0) {
+      *error = path + ": writable by any user, refused";
+      return nullptr;
+    }
+    if (st.st_uid != 0 && st.st_uid != geteuid()) {
+      *error = path + ": owned by another user, refused";
+      return nullptr;
     }
     void* h = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
     if (h == nullptr) {
