@@ -281,6 +281,37 @@ size_t deferrable_result_test(const std::vector<Insn>& insns, size_t i, const st
   return 0;
 }
 
+// Whether the flags instruction i (an integer add/sub/logic that captures
+// them with save_flags) writes are read only by a run of readers right after
+// it (b.cond, csel and its kin, none writing flags) and are dead after the
+// last one: then they need not be stored to the context, since the readers
+// find them in the host flags. Should a reader's lowering still have to load
+// them from the context, the block is translated again with the stores
+// (Emitter::flags_violation).
+// Whether insns[first..] begins with at least one flag reader of that kind
+// and the flags are dead after the run's last reader.
+bool run_ends_dead(const std::vector<Insn>& insns, size_t first, const std::vector<bool>& after) {
+  size_t k = first;
+  while (k < insns.size() && insns[k].op != Op::kInvalid && reads_flags(insns[k]) && !writes_flags(insns[k]) &&
+         first_load_cond(insns[k]) >= 0) {
+    // A b.cond ends the run: after[] of the last reader then also covers
+    // the branch target's need for the flags.
+    if (is_control_flow(insns[k++].info().cls)) break;
+  }
+  return k > first && !after[k - 1];
+}
+
+bool readers_follow(const std::vector<Insn>& insns, size_t i, const std::vector<bool>& after) {
+  switch (insns[i].info().cls) {
+    case InsnClass::kAddSubImm: case InsnClass::kAddSubShifted: case InsnClass::kAddSubExt:
+    case InsnClass::kAddSubCarry: case InsnClass::kLogicImm: case InsnClass::kLogicShifted:
+      break;
+    default:
+      return false;
+  }
+  return run_ends_dead(insns, i + 1, after);
+}
+
 // Whether host code [from, to) may change the host's status flags: any
 // instruction that writes one of them, or a call (the callee may).
 bool clobbers_host_flags(const uint8_t* code, size_t from, size_t to) {
@@ -398,6 +429,7 @@ Block* Translator::Impl::translate_locked(uint64_t pc, int* signal) {
   }
 
   uint32_t v_banned = 0;
+  bool allow_unsaved_flags = true;
   for (int attempt = 0;; ++attempt) {
     auto block = std::make_unique<Block>();
     block->guest_pc = pc;
@@ -436,6 +468,10 @@ Block* Translator::Impl::translate_locked(uint64_t pc, int* signal) {
         if (const size_t j = deferrable_compare(insns, i); j != 0) {
           e.deferred = &in;
           e.deferred_save = !writes_flags(insns[j]) && after[j];
+          // Several readers in a row from j on, and nothing after them: they
+          // all find the compare in the host flags (checked: flags_violation).
+          e.deferred_unsaved = e.deferred_save && allow_unsaved_flags && run_ends_dead(insns, j, after);
+          if (e.deferred_unsaved) e.deferred_save = false;
           deferred_reader = j;
           continue;  // emitted by instruction j's load_flags
         }
@@ -446,6 +482,8 @@ Block* Translator::Impl::translate_locked(uint64_t pc, int* signal) {
           e.deferred_test = in.ops[0].reg;
           e.deferred_test_pending = true;
         }
+        if (writes_flags(in)) e.flags_unsaved = false;  // older flags are no one's now
+        e.skip_flags_save = e.flags_live && allow_unsaved_flags && readers_follow(insns, i, after);
         e.last_insn = i + 1 == insns.size();
         const size_t start = a.offset();
         const bool in_host = e.flags_in_host_at == start;
@@ -480,8 +518,9 @@ Block* Translator::Impl::translate_locked(uint64_t pc, int* signal) {
     block->peek_hi = std::max(peek_hi, end_pc);
     e.emit_cold();
     for (const Emitter::PendingExit& p : e.pending) e.emit_exit_stub(p);
-    if (e.v_violation != 0) {
+    if (e.v_violation != 0 || e.flags_violation) {
       v_banned |= e.v_violation;
+      if (e.flags_violation) allow_unsaved_flags = false;
       ++v_cache_retries;
       continue;
     }

@@ -181,6 +181,11 @@ void Emitter::store_v_gp(unsigned v, const x86::Gp& src) {
 
 void Emitter::save_flags() {
   if (!flags_live) return;
+  if (skip_flags_save) {  // read only by the readers right after (readers_follow)
+    flags_in_host_at = a.offset();
+    flags_unsaved = true;
+    return;
+  }
   a.lahf();
   a.seto(x86::al);
   a.mov(ctx(CAPVM_A64_OFF(flags), 2), x86::ax);
@@ -201,6 +206,10 @@ void Emitter::emit_deferred() {
   lower_int_arith(*this);  // cmp/test, then the capture when it is saved
   in_deferred = false;
   flags_in_host_at = a.offset();
+  // Left out of the context for the readers that follow (run_ends_dead):
+  // any other use of the context's flags is a violation.
+  if (deferred_unsaved) flags_unsaved = true;
+  deferred_unsaved = false;
   in = reader;
   flags_live = live;
 }
@@ -222,6 +231,7 @@ void Emitter::load_flags() {
   // Nothing emitted since the writer saved them: the host flags still are
   // the guest's (cmp; b.cond, subs; csel).
   if (a.offset() == flags_in_host_at) return;
+  if (flags_unsaved) flags_violation = true;  // the context does not hold them
   a.movzx(x86::eax, ctx(CAPVM_A64_OFF(flags), 2));
   a.add(x86::al, 0x7F);  // OF = (al == 1)
   a.sahf();

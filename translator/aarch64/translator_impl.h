@@ -129,6 +129,15 @@ class Emitter {
   const Insn* deferred = nullptr;
   bool deferred_save = false;
   bool in_deferred = false;  // emit_deferred is lowering the compare
+  // The current flag writer's readers all follow it directly (readers_follow
+  // in block_builder.cpp): save_flags leaves the flags in the host only.
+  // flags_unsaved: the context lacks the latest guest flags; a load_flags
+  // then would read stale ones and sets flags_violation, and the block is
+  // translated again with every save.
+  bool skip_flags_save = false;
+  bool deferred_unsaved = false;  // the deferred compare is not saved for that reason
+  bool flags_unsaved = false;
+  bool flags_violation = false;
   void emit_deferred();
   // An ADDS/SUBS/ANDS with a register result whose one reader, later in the
   // block, only asks Z or N (b.eq/ne/mi/pl, csel on them) with its flags
