@@ -99,6 +99,9 @@ ThreadEnd run_guest_thread_a64(Process& p) {
       }
       case ExitReason::kTrap:
         return guest_killed(p, SIGTRAP, ctx.pc, "");
+      case ExitReason::kAlignment:
+        // An alignment fault, as arm64 Linux reports it (BUS_ADRALN).
+        return guest_killed(p, SIGBUS, ctx.pc, " (misaligned exclusive or pair-atomic access)");
       case ExitReason::kNone:
       case ExitReason::kFault:
         report(p, "internal error: translated code exited without a reason");

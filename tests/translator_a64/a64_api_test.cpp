@@ -281,3 +281,42 @@ TEST_CASE("a compare deferred to its reader sets the host flags even when it is 
     CHECK(ctx.x[3] == 1);
   }
 }
+
+TEST_CASE("exclusives and CASP at a misaligned address leave with an alignment fault at their pc", "[a64api]") {
+  // ldxr x0, [x1]; brk  /  casp x2, x3, x4, x5, [x1]; brk  /  stxr w6, x0, [x1]; brk.
+  // Aligned, each runs to the brk; misaligned, each stops at itself (the
+  // dispatcher turns kAlignment into SIGBUS) with nothing written.
+  Fixture f;
+  A64Context& ctx = this_thread_context();
+  const uint64_t pattern = 0x1122334455667788ull;
+  for (uint32_t insn : {0xC85F7C20u, 0x48227C24u, 0xC8067C20u}) {
+    for (uint64_t addr : {kData + 16, kData + 4, kData + 8, kData + 1}) {
+      INFO(std::hex << insn << " at " << addr);
+      f.mem->write(kData, &pattern, 8);
+      f.mem->write(kData + 8, &pattern, 8);
+      f.mem->write(kData + 16, &pattern, 8);
+      f.mem->write(kData + 24, &pattern, 8);
+      f.code({insn, 0xD4200020});
+      ctx.x[1] = addr;
+      ctx.x[0] = ctx.x[2] = ctx.x[3] = 7;
+      ctx.x[4] = ctx.x[5] = 9;
+      ctx.x[6] = 5;
+      ctx.monitor_size = 0;
+      const bool x_pair = insn == 0x48227C24u;  // 16-byte pair
+      const bool aligned = x_pair ? addr % 16 == 0 : addr % 8 == 0;
+      const ExitReason r = f.run();
+      if (aligned) {
+        CHECK(r == ExitReason::kTrap);
+        CHECK(ctx.pc == kCode + 4);
+      } else {
+        CHECK(r == ExitReason::kAlignment);
+        CHECK(ctx.pc == kCode);
+        CHECK(ctx.x[0] == 7);  // ldxr read nothing
+        CHECK(ctx.x[6] == 5);  // stxr wrote no status
+        uint8_t after[32];
+        f.mem->read(kData, after, sizeof after);
+        for (unsigned i = 0; i < 32; i += 8) CHECK(std::memcmp(after + i, &pattern, 8) == 0);
+      }
+    }
+  }
+}

@@ -21,6 +21,7 @@ enum class ExitReason : uint64_t {
   kIllegal = 4,       // unsupported or undefined instruction at pc (illegal_encoding)
   kTrap = 5,          // brk at pc
   kFault = 6,         // set by the signal path
+  kAlignment = 7,     // exclusive access or CASP to a misaligned address at pc (SIGBUS)
 };
 
 inline constexpr unsigned kSp = 31;  // x[31] is SP (XZR is never stored)

@@ -247,6 +247,20 @@ x86::CondCode Emitter::cond(unsigned c) {
   return kMap[c & 15];  // callers handle AL/NV (14, 15) before asking
 }
 
+void Emitter::check_aligned(const x86::Gp& addr, unsigned size) {
+  if (size <= 1) return;
+  Label bad = a.newLabel();
+  a.test(addr.r32(), size - 1);  // guest addresses are 32-bit offsets
+  a.jnz(bad);
+  cold_call = true;  // the test changes the host flags
+  const Insn* insn = in;
+  cold.push_back([this, insn, bad] {
+    in = insn;
+    a.bind(bad);
+    exit_with(ExitReason::kAlignment, insn->pc);
+  });
+}
+
 void Emitter::call(const void* fn) {
   // Helpers see (and may change) guest registers in the context, and the
   // SysV ABI lets them clobber r8-r11.

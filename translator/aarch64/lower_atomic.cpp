@@ -86,6 +86,7 @@ void lower_casp(Emitter& e, unsigned size) {
   auto& a = e.a;
   const Reg rs = e.reg(0), rt = e.reg(2);
   e.load_gp(x86::rsi, e.reg(3));
+  e.check_aligned(x86::rsi, 2 * size);  // the pair's size
   if (size == 4) {
     // Pack each W pair into one 64-bit value: first register in the low half.
     e.load_gp(x86::rax, pair_reg(rs, 0));

@@ -47,6 +47,7 @@ Lowered lower_exclusive_pair(Emitter& e) {
   const bool load = op == Op::LDXPX || op == Op::LDAXPX || op == Op::LDXPW || op == Op::LDAXPW;
   if (load) {
     e.load_gp(x86::rsi, e.reg(2));
+    e.check_aligned(x86::rsi, x ? 16 : 8);
     if (x) {
       a.mov(x86::rax, Emitter::guest(x86::rsi, 8));
       a.mov(x86::rdx, Emitter::guest(x86::rsi, 8, 8));
@@ -65,6 +66,7 @@ Lowered lower_exclusive_pair(Emitter& e) {
   }
   Label fail = a.newLabel(), done = a.newLabel();
   e.load_gp(x86::rsi, e.reg(3));
+  e.check_aligned(x86::rsi, x ? 16 : 8);
   a.cmp(e.ctx(CAPVM_A64_OFF(monitor_size), 8), x ? 16 : 8);
   a.jne(fail);
   a.cmp(e.ctx(CAPVM_A64_OFF(monitor_addr), 8), x86::rsi);
@@ -115,6 +117,7 @@ Lowered lower_exclusive(Emitter& e) {
     case Op::LDXRX: case Op::LDXRW: case Op::LDXRH: case Op::LDXRB:
     case Op::LDAXRX: case Op::LDAXRW: case Op::LDAXRH: case Op::LDAXRB:
       e.load_gp(x86::rsi, e.reg(1));
+      e.check_aligned(x86::rsi, size);
       load_sized(e, size);
       a.mov(e.ctx(CAPVM_A64_OFF(monitor_addr), 8), x86::rsi);
       a.mov(e.ctx(CAPVM_A64_OFF(monitor_value), 8), x86::rdx);
@@ -137,6 +140,7 @@ Lowered lower_exclusive(Emitter& e) {
   // STXR/STLXR Ws, Rt, [Xn].
   Label fail = a.newLabel(), done = a.newLabel();
   e.load_gp(x86::rsi, e.reg(2));
+  e.check_aligned(x86::rsi, size);
   a.cmp(e.ctx(CAPVM_A64_OFF(monitor_size), 8), size);
   a.jne(fail);
   a.cmp(e.ctx(CAPVM_A64_OFF(monitor_addr), 8), x86::rsi);

@@ -233,6 +233,11 @@ class Emitter {
   void load_flags();
   static host::CondCode cond(unsigned arm_cond);
 
+  // Exclusives and CASP fault on an address not aligned to their size
+  // (ARM ARM: alignment fault whatever the alignment checking setting):
+  // `addr` & (size - 1) != 0 leaves the block for a guest SIGBUS at this pc.
+  void check_aligned(const host::Gp& addr, unsigned size);
+
   // Calls a C++ helper (SysV ABI; rsp is 16-aligned in translated code).
   void call(const void* fn);
 
