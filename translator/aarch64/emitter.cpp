@@ -156,6 +156,16 @@ void Emitter::store_fp(Reg r, const x86::Xmm& src) {
   }
 }
 
+bool host_has_avx() {
+  static const bool avx = CpuInfo::host().features().x86().hasAVX();
+  return avx;
+}
+
+bool host_has_fma() {
+  static const bool fma = host_has_avx() && CpuInfo::host().features().x86().hasFMA();
+  return fma;
+}
+
 bool host_has_bmi2() {
   static const bool bmi2 = CpuInfo::host().features().x86().hasBMI2();
   return bmi2;

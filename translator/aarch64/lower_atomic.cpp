@@ -55,15 +55,6 @@ AtomicForm form_of(Op op) {
   return f;
 }
 
-x86::Gp sized(const x86::Gp& r, unsigned size) {
-  switch (size) {
-    case 8: return r.r64();
-    case 4: return r.r32();
-    case 2: return r.r16();
-    default: return r.r8();
-  }
-}
-
 // Zero-extends the low `size` bytes of r in place (8 and 4 need nothing:
 // store_gp zero-extends W writes).
 void zero_extend(x86::Assembler& a, const x86::Gp& r, unsigned size) {

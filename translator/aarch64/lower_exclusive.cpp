@@ -23,15 +23,6 @@ unsigned size_of(Op op) {
   }
 }
 
-x86::Gp sized(const x86::Gp& r, unsigned size) {
-  switch (size) {
-    case 8: return r.r64();
-    case 4: return r.r32();
-    case 2: return r.r16();
-    default: return r.r8();
-  }
-}
-
 void load_sized(Emitter& e, unsigned size) {
   const x86::Mem m = Emitter::guest(x86::rsi, size);
   if (size == 8) e.a.mov(x86::rdx, m);

@@ -14,11 +14,6 @@ using namespace asmjit;
 
 namespace {
 
-bool host_has_fma() {
-  static const bool fma = CpuInfo::host().features().x86().hasFMA() && CpuInfo::host().features().x86().hasAVX();
-  return fma;
-}
-
 // Inline forms; false: not handled here.
 bool lower_fp_sse(Emitter& e) {
   auto& a = e.a;

@@ -91,16 +91,6 @@ struct V {
 
 using Bin = Error (x86::Assembler::*)(const x86::Xmm&, const x86::Xmm&);
 
-bool host_has_avx() {
-  static const bool avx = CpuInfo::host().features().x86().hasAVX();
-  return avx;
-}
-
-bool host_has_fma() {
-  static const bool fma = CpuInfo::host().features().x86().hasFMA() && CpuInfo::host().features().x86().hasAVX();
-  return fma;
-}
-
 uint64_t replicate(uint64_t e, unsigned bits) {
   uint64_t r = 0;
   for (unsigned i = 0; i < 64; i += bits) r |= (e & (bits == 64 ? ~uint64_t{0} : (uint64_t{1} << bits) - 1)) << i;

@@ -263,8 +263,21 @@ class Emitter {
   void emit_exit_stub(const PendingExit& e);
 };
 
-// The host has BMI2 (rorx), checked once.
+// Host features the lowerings choose by, each checked once: AVX (VEX
+// compares, vptest), FMA3 (with AVX), BMI2 (rorx, shlx/shrx/sarx).
+bool host_has_avx();
+bool host_has_fma();
 bool host_has_bmi2();
+
+// The 8-, 16-, 32- or 64-bit view of a general register.
+inline host::Gp sized(const host::Gp& r, unsigned size) {
+  switch (size) {
+    case 8: return r.r64();
+    case 4: return r.r32();
+    case 2: return r.r16();
+    default: return r.r8();
+  }
+}
 
 // Lowerings: one per instruction class family, each in its own file.
 Lowered lower_int_arith(Emitter& e);      // add/sub/adc/logic/movewide/adr
