@@ -30,6 +30,35 @@ void load_sized(Emitter& e, unsigned size) {
   else e.a.movzx(x86::edx, m);
 }
 
+// Store-exclusive framing, shared by single and pair forms. begin: rsi =
+// the address (alignment-checked), compared with the reservation's address
+// and size (a mismatch goes to `fail`), rax = the value the load-exclusive
+// read. end, after the cmpxchg (ZF set: stored): Ws = 0 on success, 1 on
+// failure, in `status`; the reservation is used up either way.
+void begin_store_exclusive(Emitter& e, Reg addr, unsigned size, Label fail) {
+  auto& a = e.a;
+  e.load_gp(x86::rsi, addr);
+  e.check_aligned(x86::rsi, size);
+  a.cmp(e.ctx(CAPVM_A64_OFF(monitor_size), 8), size);
+  a.jne(fail);
+  a.cmp(e.ctx(CAPVM_A64_OFF(monitor_addr), 8), x86::rsi);
+  a.jne(fail);
+  a.mov(x86::rax, e.ctx(CAPVM_A64_OFF(monitor_value), 8));
+}
+
+void end_store_exclusive(Emitter& e, Label fail, const x86::Gp& status) {
+  auto& a = e.a;
+  Label done = a.newLabel();
+  a.jne(fail);
+  a.xor_(status.r32(), status.r32());
+  a.jmp(done);
+  a.bind(fail);
+  a.mov(status.r32(), 1);
+  a.bind(done);
+  a.mov(e.ctx(CAPVM_A64_OFF(monitor_size), 8), 0);
+  e.store_gp(e.reg(0), status.r64());
+}
+
 // LDXP/LDAXP Rt, Rt2, [Xn] and STXP/STLXP Ws, Rt, Rt2, [Xn].
 Lowered lower_exclusive_pair(Emitter& e) {
   auto& a = e.a;
@@ -55,14 +84,8 @@ Lowered lower_exclusive_pair(Emitter& e) {
     e.store_gp(e.reg(1), x86::rdx);
     return Lowered::kContinue;
   }
-  Label fail = a.newLabel(), done = a.newLabel();
-  e.load_gp(x86::rsi, e.reg(3));
-  e.check_aligned(x86::rsi, x ? 16 : 8);
-  a.cmp(e.ctx(CAPVM_A64_OFF(monitor_size), 8), x ? 16 : 8);
-  a.jne(fail);
-  a.cmp(e.ctx(CAPVM_A64_OFF(monitor_addr), 8), x86::rsi);
-  a.jne(fail);
-  a.mov(x86::rax, e.ctx(CAPVM_A64_OFF(monitor_value), 8));
+  Label fail = a.newLabel();
+  begin_store_exclusive(e, e.reg(3), x ? 16 : 8, fail);
   if (x) {
     // cmpxchg16b: compare rdx:rax, store rcx:rbx. rbx may hold a guest
     // register: saved around the instruction, after every operand is read.
@@ -80,14 +103,7 @@ Lowered lower_exclusive_pair(Emitter& e) {
     a.or_(x86::rcx, x86::rdx);
     a.lock().cmpxchg(Emitter::guest(x86::rsi, 8), x86::rcx);
   }
-  a.jne(fail);
-  a.xor_(x86::edi, x86::edi);
-  a.jmp(done);
-  a.bind(fail);
-  a.mov(x86::edi, 1);
-  a.bind(done);
-  a.mov(e.ctx(CAPVM_A64_OFF(monitor_size), 8), 0);  // the reservation is used up either way
-  e.store_gp(e.reg(0), x86::rdi);
+  end_store_exclusive(e, fail, x86::rdi);
   return Lowered::kContinue;
 }
 
@@ -129,24 +145,11 @@ Lowered lower_exclusive(Emitter& e) {
       break;
   }
   // STXR/STLXR Ws, Rt, [Xn].
-  Label fail = a.newLabel(), done = a.newLabel();
-  e.load_gp(x86::rsi, e.reg(2));
-  e.check_aligned(x86::rsi, size);
-  a.cmp(e.ctx(CAPVM_A64_OFF(monitor_size), 8), size);
-  a.jne(fail);
-  a.cmp(e.ctx(CAPVM_A64_OFF(monitor_addr), 8), x86::rsi);
-  a.jne(fail);
-  a.mov(x86::rax, e.ctx(CAPVM_A64_OFF(monitor_value), 8));
+  Label fail = a.newLabel();
+  begin_store_exclusive(e, e.reg(2), size, fail);
   e.load_gp(x86::rdx, e.reg(1));
   a.lock().cmpxchg(Emitter::guest(x86::rsi, size), sized(x86::rdx, size));
-  a.jne(fail);
-  a.xor_(x86::ecx, x86::ecx);
-  a.jmp(done);
-  a.bind(fail);
-  a.mov(x86::ecx, 1);
-  a.bind(done);
-  a.mov(e.ctx(CAPVM_A64_OFF(monitor_size), 8), 0);  // the reservation is used up either way
-  e.store_gp(e.reg(0), x86::rcx);
+  end_store_exclusive(e, fail, x86::rcx);
   return Lowered::kContinue;
 }
 
