@@ -26,16 +26,20 @@ bool lower_fp_sse(Emitter& e) {
   auto ldq = [&](const x86::Xmm& x, unsigned i) { e.load_fp(x, Reg{RegKind::kD, o[i].reg.index}); };
   auto ldd = [&](const x86::Xmm& x, unsigned i) { e.load_fp(x, Reg{RegKind::kS, o[i].reg.index}); };
   Label slow = a.newLabel(), done = a.newLabel();
-  // Ends a fast path whose result (x0) may be a NaN: NaN -> fp_exec.
-  auto nan_check_store = [&](bool dbl) {
-    if (dbl) a.ucomisd(x0, x0); else a.ucomiss(x0, x0);
-    a.jp(slow);
+  // Ends a fast path with its result in x0; `slow` leads to fp_exec.
+  auto fast_end = [&]() {
     e.store_fp(o[0].reg, x0);
     a.jmp(done);
     a.bind(slow);
     e.call_insn_helper(&fp_exec);
     a.bind(done);
     return true;
+  };
+  // ... whose result may be a NaN: NaN -> fp_exec.
+  auto nan_check_store = [&](bool dbl) {
+    if (dbl) a.ucomisd(x0, x0); else a.ucomiss(x0, x0);
+    a.jp(slow);
+    return fast_end();
   };
   auto gp_fast_end = [&]() {
     e.store_gp(o[0].reg, x86::rax);
@@ -130,12 +134,7 @@ bool lower_fp_sse(Emitter& e) {
         if (is_max) { a.maxss(x0, x1); a.maxss(x1, x2); a.andps(x0, x1); }
         else { a.minss(x0, x1); a.minss(x1, x2); a.orps(x0, x1); }
       }
-      e.store_fp(o[0].reg, x0);
-      a.jmp(done);
-      a.bind(slow);
-      e.call_insn_helper(&fp_exec);
-      a.bind(done);
-      return true;
+      return fast_end();
     }
     case Op::FRINTNDr: case Op::FRINTPDr: case Op::FRINTMDr: case Op::FRINTZDr: case Op::FRINTIDr: case Op::FRINTXDr:
     case Op::FRINTNSr: case Op::FRINTPSr: case Op::FRINTMSr: case Op::FRINTZSr: case Op::FRINTISr: case Op::FRINTXSr: {
