@@ -84,75 +84,66 @@ void Emitter::store_imm(Reg r, uint64_t value) {
 }
 
 void Emitter::load_fp(const x86::Xmm& dst, Reg r) {
-  if (v_cached(r.index)) {
-    const x86::Xmm c = vhost(r.index);
-    switch (r.kind) {
-      case RegKind::kS: a.insertps(dst, c, 0x0E); break;  // lane 0, lanes 1-3 zeroed
-      case RegKind::kD: a.movq(dst, c); break;            // upper half zeroed
-      case RegKind::kH:
-      case RegKind::kB:
-        a.movd(x86::eax, c);
-        if (r.kind == RegKind::kH) a.movzx(x86::eax, x86::ax); else a.movzx(x86::eax, x86::al);
-        a.movd(dst, x86::eax);
-        break;
-      default:
-        if (dst != c) a.movdqa(dst, c);
-        break;
-    }
-    return;
-  }
+  const bool cached = v_cached(r.index);
+  const x86::Xmm c = cached ? vhost(r.index) : x86::Xmm();
   switch (r.kind) {
-    case RegKind::kS: a.movd(dst, vmem(r.index, 0, 4)); break;
-    case RegKind::kD: a.movq(dst, vmem(r.index, 0, 8)); break;
+    case RegKind::kS:  // lane 0, the other lanes zeroed
+      if (cached) a.insertps(dst, c, 0x0E); else a.movd(dst, vmem(r.index, 0, 4));
+      break;
+    case RegKind::kD:  // the upper half zeroed
+      if (cached) a.movq(dst, c); else a.movq(dst, vmem(r.index, 0, 8));
+      break;
     case RegKind::kH:
-      a.movzx(x86::eax, vmem(r.index, 0, 2));
+    case RegKind::kB: {
+      const bool h = r.kind == RegKind::kH;
+      if (cached) {
+        a.movd(x86::eax, c);
+        if (h) a.movzx(x86::eax, x86::ax); else a.movzx(x86::eax, x86::al);
+      } else {
+        a.movzx(x86::eax, vmem(r.index, 0, h ? 2 : 1));
+      }
       a.movd(dst, x86::eax);
       break;
-    case RegKind::kB:
-      a.movzx(x86::eax, vmem(r.index, 0, 1));
-      a.movd(dst, x86::eax);
+    }
+    default:
+      if (!cached) a.movdqu(dst, vmem(r.index));
+      else if (dst != c) a.movdqa(dst, c);
       break;
-    default: a.movdqu(dst, vmem(r.index)); break;
   }
 }
 
 void Emitter::store_fp(Reg r, const x86::Xmm& src) {
-  if (v_cached(r.index)) {
-    const x86::Xmm c = vhost(r.index);
-    note_v_written(r.index);
-    switch (r.kind) {
-      case RegKind::kS: a.insertps(c, src, 0x0E); break;
-      case RegKind::kD: a.movq(c, src); break;
-      case RegKind::kH:
-      case RegKind::kB:
-        a.movd(x86::eax, src);
-        if (r.kind == RegKind::kH) a.movzx(x86::eax, x86::ax); else a.movzx(x86::eax, x86::al);
-        a.movd(c, x86::eax);
-        break;
-      default:
-        if (c != src) a.movdqa(c, src);
-        break;
-    }
-    return;
-  }
+  const bool cached = v_cached(r.index);
+  const x86::Xmm c = cached ? vhost(r.index) : x86::Xmm();
+  if (cached) note_v_written(r.index);
   switch (r.kind) {
     case RegKind::kS:
-      a.movd(vmem(r.index, 0, 4), src);
-      a.mov(vmem(r.index, 4, 4), 0);
-      a.mov(vmem(r.index, 8, 8), 0);
+      if (cached) {
+        a.insertps(c, src, 0x0E);
+      } else {
+        a.movd(vmem(r.index, 0, 4), src);
+        a.mov(vmem(r.index, 4, 4), 0);
+        a.mov(vmem(r.index, 8, 8), 0);
+      }
       break;
     case RegKind::kD:
-      a.movq(vmem(r.index, 0, 8), src);
-      a.mov(vmem(r.index, 8, 8), 0);
+      if (cached) {
+        a.movq(c, src);
+      } else {
+        a.movq(vmem(r.index, 0, 8), src);
+        a.mov(vmem(r.index, 8, 8), 0);
+      }
       break;
     case RegKind::kH:
     case RegKind::kB:
       a.movd(x86::eax, src);
       if (r.kind == RegKind::kH) a.movzx(x86::eax, x86::ax); else a.movzx(x86::eax, x86::al);
-      a.mov(vmem(r.index, 0, 8), x86::rax);
-      a.mov(vmem(r.index, 8, 8), 0);
+      store_v_gp(r.index, x86::rax);  // the rest of V zeroed
       break;
-    default: a.movdqu(vmem(r.index), src); break;
+    default:
+      if (!cached) a.movdqu(vmem(r.index), src);
+      else if (c != src) a.movdqa(c, src);
+      break;
   }
 }
 
