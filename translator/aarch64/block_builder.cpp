@@ -219,6 +219,30 @@ int first_load_cond(const Insn& in) {
   }
 }
 
+// The first flags reader after instruction i, when nothing before it writes
+// flags, is a system instruction, leaves the block or names one of the
+// general registers in `regs` (bit per gp_index); else 0. The reader's load
+// condition goes to *cond (-1 when it has none the caller can use).
+size_t next_reader_untouched(const std::vector<Insn>& insns, size_t i, uint32_t regs, int* cond) {
+  for (size_t j = i + 1; j < insns.size(); ++j) {
+    const Insn& x = insns[j];
+    if (x.op == Op::kInvalid) return 0;
+    if (reads_flags(x)) {
+      *cond = first_load_cond(x);
+      return j;
+    }
+    if (writes_flags(x) || x.info().cls == InsnClass::kSystem || is_control_flow(x.info().cls)) return 0;
+    for (unsigned k = 0; k < x.num_ops; ++k)
+      if (const int r = gp_index(x.ops[k]); r >= 0 && (regs >> r & 1)) return 0;
+  }
+  return 0;
+}
+
+uint32_t reg_bit(const Operand& o) {
+  const int r = gp_index(o);
+  return r >= 0 ? 1u << r : 0;
+}
+
 // If insns[i] is a compare into ZR (SUBS/ANDS, immediate or register) whose
 // flags are read first by a later instruction j of the block that loads
 // them first, and nothing in between reads or writes the flags or names the
@@ -232,21 +256,9 @@ size_t deferrable_compare(const std::vector<Insn>& insns, size_t i) {
     default: return 0;
   }
   if (w.ops[0].reg.kind != RegKind::kXZR && w.ops[0].reg.kind != RegKind::kWZR) return 0;
-  const int n = gp_index(w.ops[1]), m = gp_index(w.ops[2]);
-  for (size_t j = i + 1; j < insns.size(); ++j) {
-    const Insn& x = insns[j];
-    if (x.op == Op::kInvalid) return 0;
-    if (reads_flags(x)) {
-      const int c = first_load_cond(x);
-      return c >= 0 && c < 14 ? j : 0;
-    }
-    if (writes_flags(x) || x.info().cls == InsnClass::kSystem || is_control_flow(x.info().cls)) return 0;
-    for (unsigned k = 0; k < x.num_ops; ++k) {
-      const int r = gp_index(x.ops[k]);
-      if (r >= 0 && (r == n || r == m)) return 0;
-    }
-  }
-  return 0;
+  int c = -1;
+  const size_t j = next_reader_untouched(insns, i, reg_bit(w.ops[1]) | reg_bit(w.ops[2]), &c);
+  return j != 0 && c >= 0 && c < 14 ? j : 0;
 }
 
 // For an ADDS/SUBS/ANDS (immediate or shifted register) into a register:
@@ -264,21 +276,11 @@ size_t deferrable_result_test(const std::vector<Insn>& insns, size_t i, const st
   }
   const Reg rd = w.ops[0].reg;
   if (rd.kind != RegKind::kX && rd.kind != RegKind::kW) return 0;
-  const int d = gp_index(w.ops[0]);
-  for (size_t j = i + 1; j < insns.size(); ++j) {
-    const Insn& x = insns[j];
-    if (x.op == Op::kInvalid) return 0;
-    if (reads_flags(x)) {
-      const int c = first_load_cond(x);
-      // EQ, NE (Z) and MI, PL (N) only; nothing may read these flags later.
-      const bool zn = c == 0 || c == 1 || c == 4 || c == 5;
-      return zn && !writes_flags(x) && !after[j] ? j : 0;
-    }
-    if (writes_flags(x) || x.info().cls == InsnClass::kSystem || is_control_flow(x.info().cls)) return 0;
-    for (unsigned k = 0; k < x.num_ops; ++k)
-      if (gp_index(x.ops[k]) == d) return 0;
-  }
-  return 0;
+  int c = -1;
+  const size_t j = next_reader_untouched(insns, i, reg_bit(w.ops[0]), &c);
+  // EQ, NE (Z) and MI, PL (N) only; nothing may read these flags later.
+  const bool zn = c == 0 || c == 1 || c == 4 || c == 5;
+  return j != 0 && zn && !writes_flags(insns[j]) && !after[j] ? j : 0;
 }
 
 // Whether the flags instruction i (an integer add/sub/logic that captures
