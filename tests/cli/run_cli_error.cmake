@@ -5,7 +5,9 @@ file(MAKE_DIRECTORY ${WORK})
 if(NOT EXISTS ${CAPVM})
   message(FATAL_ERROR "${CAPVM} is not built")
 endif()
-set(prog ${WORK}/prog.elf)
+# One program file per case: cases run in parallel and some copy in an
+# aarch64 guest.
+set(prog ${WORK}/${CASE}.elf)
 if(EXISTS ${GUEST})
   configure_file(${GUEST} ${prog} COPYONLY)
 else()
