@@ -61,18 +61,12 @@ bool load_elf(const uint8_t* data, size_t size, GuestMemory& mem,
     GuestAddr lo = base + page_down(s.vaddr);
     const uint64_t len = page_up(s.vaddr + s.memsz) - page_down(s.vaddr);
     // Anonymous memory is zero, which provides the bss (memsz > filesz).
-    if (abi::Errno e = mem.map(&lo, len, s.prot, /*fixed=*/true); e != abi::E_SUCCESS) {
+    const GuestMemory::Fill fill{s.vaddr - page_down(s.vaddr), data + s.offset, s.filesz};
+    if (abi::Errno e = mem.map_filled(&lo, len, s.prot, /*fixed=*/true, fill);
+        e != abi::E_SUCCESS) {
       undo();
       return fail(error, "cannot map load segment " + std::to_string(i) + " (" +
                              errno_text(e) + ")");
-    }
-    if (s.filesz != 0) {
-      if (abi::Errno e = mem.poke(base + s.vaddr, data + s.offset, s.filesz);
-          e != abi::E_SUCCESS) {
-        undo();
-        return fail(error, "cannot fill load segment " + std::to_string(i) + " (" +
-                               errno_text(e) + ")");
-      }
     }
   }
 
@@ -91,15 +85,11 @@ bool load_elf(const uint8_t* data, size_t size, GuestMemory& mem,
     // of the table next to the image.
     const uint64_t table_len = uint64_t{info.phnum} * info.phentsize;
     GuestAddr at = image_end;
-    if (abi::Errno e = mem.map(&at, page_up(table_len), kProtRead, /*fixed=*/false);
+    const GuestMemory::Fill fill{0, data + info.phoff, table_len};
+    if (abi::Errno e = mem.map_filled(&at, page_up(table_len), kProtRead, /*fixed=*/false, fill);
         e != abi::E_SUCCESS) {
       undo();
       return fail(error, "cannot map the program headers (" + errno_text(e) + ")");
-    }
-    if (abi::Errno e = mem.poke(at, data + info.phoff, table_len); e != abi::E_SUCCESS) {
-      undo();
-      mem.unmap(at, page_up(table_len));
-      return fail(error, "cannot copy the program headers (" + errno_text(e) + ")");
     }
     img.phdr = at;
   }

@@ -12,6 +12,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "vm/prefault.h"
+
 namespace capvm::vm {
 namespace {
 
@@ -258,9 +260,16 @@ abi::Errno GuestMemory::poke(GuestAddr addr, const void* src, size_t len) {
   const uint64_t pstart = first * kGuestPageSize;
   const uint64_t plen = (last - first + 1) * kGuestPageSize;
   if (mprotect(base_ + pstart, plen, PROT_READ | PROT_WRITE) != 0) return abi::E_NOMEM;
+  prefault_write(base_ + addr, len);  // every page is written next
   std::memcpy(base_ + addr, src, len);
-  for (uint64_t i = first; i <= last; ++i)
-    mprotect(base_ + i * kGuestPageSize, kGuestPageSize, host_prot(page_prot_[i] & kProtMask));
+  // Restore each run of pages that share a protection with one call.
+  for (uint64_t i = first; i <= last;) {
+    const uint8_t prot = page_prot_[i] & kProtMask;
+    uint64_t j = i + 1;
+    while (j <= last && (page_prot_[j] & kProtMask) == prot) ++j;
+    mprotect(base_ + i * kGuestPageSize, (j - i) * kGuestPageSize, host_prot(prot));
+    i = j;
+  }
   return abi::E_SUCCESS;
 }
 
@@ -289,6 +298,17 @@ bool GuestMemory::find_free_locked(uint64_t len, GuestAddr hint, GuestAddr* out)
 
 abi::Errno GuestMemory::map(GuestAddr* addr, uint64_t len, unsigned prot, bool fixed,
                             int host_fd, uint64_t offset, bool shared) {
+  return map_impl(addr, len, prot, fixed, host_fd, offset, shared, nullptr);
+}
+
+abi::Errno GuestMemory::map_filled(GuestAddr* addr, uint64_t len, unsigned prot, bool fixed,
+                                   const Fill& fill) {
+  if (fill.offset > len || fill.size > len - fill.offset) return abi::E_INVAL;
+  return map_impl(addr, len, prot, fixed, -1, 0, false, &fill);
+}
+
+abi::Errno GuestMemory::map_impl(GuestAddr* addr, uint64_t len, unsigned prot, bool fixed,
+                                 int host_fd, uint64_t offset, bool shared, const Fill* fill) {
   if (prot & ~unsigned{kProtMask}) return abi::E_INVAL;
   if ((prot & kProtWrite) && (prot & kProtExec)) return abi::E_NOTSUP;  // W^X
   if (len == 0 || len > size_) return len == 0 ? abi::E_INVAL : abi::E_NOMEM;
@@ -314,8 +334,24 @@ abi::Errno GuestMemory::map(GuestAddr* addr, uint64_t len, unsigned prot, bool f
     if (limit_pages_ != 0 && mapped_pages_ + fresh > limit_pages_) return abi::E_NOMEM;
     int flags = MAP_FIXED | (shared ? MAP_SHARED : MAP_PRIVATE);
     if (host_fd < 0) flags |= MAP_ANONYMOUS | MAP_NORESERVE;
-    void* p = mmap(base_ + where, len, host_prot(prot), flags, host_fd < 0 ? -1 : host_fd,
+    // A mapping to fill starts writable and takes its protection once filled.
+    const int final_prot = host_prot(prot);
+    const int first_prot = fill != nullptr ? PROT_READ | PROT_WRITE : final_prot;
+    void* p = mmap(base_ + where, len, first_prot, flags, host_fd < 0 ? -1 : host_fd,
                    host_fd < 0 ? 0 : static_cast<off_t>(offset));
+    if (p != MAP_FAILED && fill != nullptr) {
+      uint8_t* to = base_ + where + fill->offset;
+      prefault_write(to, fill->size);  // every page is written next
+      if (fill->size != 0) std::memcpy(to, fill->data, fill->size);
+      if (first_prot != final_prot && mprotect(p, len, final_prot) != 0) {
+        // Back to reserved (never unmapped: the host could place something
+        // else inside the sandbox); the failure path below does the rest.
+        const int e = errno;
+        mmap(p, len, PROT_NONE, MAP_FIXED | MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+        p = MAP_FAILED;
+        errno = e;
+      }
+    }
     if (p == MAP_FAILED) {
       const int e = errno;
       // A failed MAP_FIXED may leave the old mapping or nothing: make the

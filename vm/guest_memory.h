@@ -61,6 +61,17 @@ class GuestMemory {
   // with ENOTSUP (W^X). On success *addr holds the guest address.
   abi::Errno map(GuestAddr* addr, uint64_t len, unsigned prot, bool fixed,
                  int host_fd = -1, uint64_t offset = 0, bool shared = false);
+  // Loader only: map() of anonymous memory whose bytes from `offset` on are
+  // `size` bytes of `data`, copied in before the pages take guest protection
+  // `prot` (so read-only and executable segments are filled without a second
+  // change of protection). EINVAL unless the data lies inside the mapping.
+  struct Fill {
+    uint64_t offset;
+    const void* data;
+    size_t size;
+  };
+  abi::Errno map_filled(GuestAddr* addr, uint64_t len, unsigned prot, bool fixed,
+                        const Fill& fill);
   abi::Errno protect(GuestAddr addr, uint64_t len, unsigned prot);
   abi::Errno unmap(GuestAddr addr, uint64_t len);
   // cloudabi.txt mem_advise / mem_sync: range must be page aligned and mapped.
@@ -151,6 +162,8 @@ class GuestMemory {
   GuestMemory() = default;
   uint64_t page_index(GuestAddr a) const { return a / kGuestPageSize; }
   bool find_free_locked(uint64_t len, GuestAddr hint, GuestAddr* out) const;
+  abi::Errno map_impl(GuestAddr* addr, uint64_t len, unsigned prot, bool fixed, int host_fd,
+                      uint64_t offset, bool shared, const Fill* fill);
 
   uint8_t* base_ = nullptr;
   uint64_t size_ = 0;

@@ -36,8 +36,7 @@ void fill_random(void* buf, size_t len) {
 // Maps `len` bytes anywhere with `prot` and copies `data` in.
 bool place(GuestMemory& mem, const void* data, size_t len, unsigned prot, GuestAddr* at) {
   *at = 0;
-  if (mem.map(at, len == 0 ? 1 : len, prot, false) != abi::E_SUCCESS) return false;
-  return len == 0 || mem.poke(*at, data, len) == abi::E_SUCCESS;
+  return mem.map_filled(at, len == 0 ? 1 : len, prot, false, {0, data, len}) == abi::E_SUCCESS;
 }
 
 struct Auxv {

@@ -323,6 +323,55 @@ TEST_CASE("GuestMemory: fetch_code versus read on exec-only pages", "[guest_memo
   CHECK(m->fetch_code(x, got, 1) == abi::E_FAULT);
 }
 
+TEST_CASE("GuestMemory: map_filled fills, then protects", "[guest_memory]") {
+  auto m = make(16 << 20);
+  const uint8_t code[] = {0xb8, 0x2a, 0, 0, 0, 0xc3};
+  // An executable segment whose bytes start mid-page, as the loader maps one.
+  GuestAddr x = 0x100000;
+  REQUIRE(m->map_filled(&x, 2 * kPage, kProtExec, true, {100, code, sizeof code}) ==
+          abi::E_SUCCESS);
+  CHECK(x == 0x100000);
+  uint8_t got[sizeof code] = {};
+  CHECK(m->fetch_code(x + 100, got, sizeof code) == abi::E_SUCCESS);
+  CHECK(std::memcmp(got, code, sizeof code) == 0);
+  CHECK(m->fetch_code(x, got, 1) == abi::E_SUCCESS);
+  CHECK(got[0] == 0);  // around the data: zero
+  CHECK(m->write(x + 100, got, 1) == abi::E_FAULT);
+  // The host pages end read-only: never writable (and never executable).
+  CHECK(host_perms(m->host_base() + x).substr(0, 3) == "r--");
+  CHECK(host_perms(m->host_base() + x + kPage).substr(0, 3) == "r--");
+
+  // Read-only data anywhere.
+  const char text[] = "argdata";
+  GuestAddr r = 0;
+  REQUIRE(m->map_filled(&r, sizeof text, kProtRead, false, {0, text, sizeof text}) ==
+          abi::E_SUCCESS);
+  char back[sizeof text] = {};
+  CHECK(m->read(r, back, sizeof back) == abi::E_SUCCESS);
+  CHECK(std::string(back) == "argdata");
+  CHECK(m->write(r, back, 1) == abi::E_FAULT);
+  CHECK(host_perms(m->host_base() + r).substr(0, 3) == "r--");
+
+  // Writable data stays writable.
+  GuestAddr w = 0;
+  REQUIRE(m->map_filled(&w, kPage, kProtRead | kProtWrite, false, {8, text, 4}) ==
+          abi::E_SUCCESS);
+  CHECK(m->read(w + 8, back, 4) == abi::E_SUCCESS);
+  CHECK(std::memcmp(back, "argd", 4) == 0);
+  CHECK(m->write(w, back, 1) == abi::E_SUCCESS);
+
+  // Data outside the mapping, W^X, and the null guard are refused, and
+  // nothing is left mapped by a refusal.
+  GuestAddr bad = 0x300000;
+  CHECK(m->map_filled(&bad, kPage, kProtRead, true, {kPage - 2, text, 4}) == abi::E_INVAL);
+  CHECK(m->map_filled(&bad, kPage, kProtRead, true, {~uint64_t{0}, text, 4}) == abi::E_INVAL);
+  CHECK(m->map_filled(&bad, kPage, kProtWrite | kProtExec, true, {0, text, 4}) ==
+        abi::E_NOTSUP);
+  CHECK(m->read(0x300000, back, 1) == abi::E_FAULT);
+  GuestAddr null_page = 0;
+  CHECK(m->map_filled(&null_page, kPage, kProtRead, true, {0, text, 4}) == abi::E_NOMEM);
+}
+
 TEST_CASE("GuestMemory: exec invalidator calls", "[guest_memory]") {
   auto m = make(16 << 20);
   Calls c;

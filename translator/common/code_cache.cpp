@@ -4,6 +4,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "vm/prefault.h"
+
 namespace capvm::translator {
 
 CodeCache::~CodeCache() {
@@ -35,6 +37,7 @@ bool CodeCache::add_chunk(size_t at_least) {
   }
   chunks_.push_back({static_cast<uint8_t*>(rx), static_cast<uint8_t*>(rw), size});
   used_ = 0;
+  populated_ = 0;
   return true;
 }
 
@@ -49,6 +52,15 @@ asmjit::Error CodeCache::alloc(void** rx, void** rw, size_t size) {
   *rx = c.rx + used_;
   *rw = c.rw + used_;
   used_ += size;
+  if (used_ > populated_) {
+    // The next window of both views at once, rather than two faults a page
+    // as blocks are written and then run (vm/prefault.h).
+    size_t end = (used_ + kPopulateWindow - 1) / kPopulateWindow * kPopulateWindow;
+    if (end > c.size) end = c.size;
+    vm::prefault_write(c.rw + populated_, end - populated_);
+    vm::prefault_read(c.rx + populated_, end - populated_);
+    populated_ = end;
+  }
   return asmjit::kErrorOk;
 }
 

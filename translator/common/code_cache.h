@@ -35,6 +35,8 @@ class CodeCache {
   // Bytes mapped for each new chunk (more for a larger block).
   static constexpr size_t kChunkBytes = 4 * 1024 * 1024;
   static constexpr size_t kAlign = 64;
+  // Pages are populated this many bytes at a time, ahead of the blocks.
+  static constexpr size_t kPopulateWindow = 64 * 1024;
 
  private:
   struct Chunk {
@@ -47,6 +49,7 @@ class CodeCache {
   std::mutex mutex_;
   std::vector<Chunk> chunks_;
   size_t used_ = 0;  // bytes handed out of chunks_.back()
+  size_t populated_ = 0;  // bytes of chunks_.back() already populated
 };
 
 }  // namespace capvm::translator
