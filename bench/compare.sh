@@ -201,7 +201,12 @@ hello_row() {
 }
 hello_row capvm-x86 "$build/examples/hello.x86_64" "$capvm" run --config "$hello_yaml" "$build/examples/hello.x86_64"
 if [ "$a64" = 1 ]; then
-  hello_row capvm-a64 "$build/examples/hello.aarch64" "$capvm" run --config "$hello_yaml" "$build/examples/hello.aarch64"
+  # Warm: the decode memo (--decode-cache) filled by the first run; cold:
+  # without one, LLVM's decoder is loaded at every start.
+  hello_row capvm-a64 "$build/examples/hello.aarch64" "$capvm" run --decode-cache="$tmp/memo" \
+    --config "$hello_yaml" "$build/examples/hello.aarch64"
+  hello_row a64-cold "$build/examples/hello.aarch64" "$capvm" run --decode-cache=off \
+    --config "$hello_yaml" "$build/examples/hello.aarch64"
 else
   printf '  %-10s %s\n' capvm-a64 "n/a (CAPVM_BENCH_AARCH64=0)"
 fi

@@ -178,6 +178,20 @@ const OptionDef kOptions[] = {
        return true;
      }},
 
+    {"decode-cache", Value::kRequired, "DIR|off", "Caches",
+     "aarch64 guests: keep LLVM's instruction decodings in DIR/a64-decode.bin\n"
+     "(default $XDG_CACHE_HOME/capvm, else ~/.cache/capvm), so that later\n"
+     "starts skip loading the decoder; off: neither read nor write it",
+     [](const std::string* v, Options& o, std::string* e) {
+       if (v->empty()) {
+         *e = "--decode-cache needs a directory or 'off'";
+         return false;
+       }
+       o.decode_cache_off = *v == "off";
+       o.decode_cache_dir = o.decode_cache_off ? "" : *v;
+       return true;
+     }},
+
     {"max-block-insns", Value::kRequired, "N", "Debugging",
      "at most N guest instructions per translated block (1: single step)",
      [](const std::string* v, Options& o, std::string* e) {

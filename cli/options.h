@@ -29,6 +29,11 @@ struct Options {
   uint64_t sandbox_size = vm::kMaxSandboxSize;
   bool perf_map = false;
 
+  // The aarch64 decode memo's directory (--decode-cache); empty: the
+  // default, $XDG_CACHE_HOME/capvm or ~/.cache/capvm. decode_cache_off: none.
+  std::string decode_cache_dir;
+  bool decode_cache_off = false;
+
   // Tracing (vm::RunOptions has the exact semantics).
   bool strace = false;
   std::string strace_filter;  // validated: see vm/strace_filter.h

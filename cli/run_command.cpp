@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 
 #include "cli/acceptor.h"
 #include "cli/explain.h"
@@ -43,6 +44,21 @@ void close_grants(Config* config) {
   close_acceptors(&config->acceptors);
 }
 
+// --decode-cache: the memo file, or "" for none (also when there is no
+// home to keep it in).
+std::string decode_memo_path(const Options& options) {
+  if (options.decode_cache_off) return "";
+  std::string dir = options.decode_cache_dir;
+  if (dir.empty()) {
+    const char* xdg = std::getenv("XDG_CACHE_HOME");
+    const char* home = std::getenv("HOME");
+    if (xdg != nullptr && xdg[0] == '/') dir = std::string(xdg) + "/capvm";
+    else if (home != nullptr && home[0] == '/') dir = std::string(home) + "/.cache/capvm";
+    else return "";
+  }
+  return dir + "/a64-decode.bin";
+}
+
 }  // namespace
 
 void report_error(const std::string& subject, const std::string& reason) {
@@ -74,6 +90,7 @@ int run_command(const Options& options) {
   run.strace_filter = options.strace_filter;
   run.log_file = options.log_file;
   run.perf_map = options.perf_map;
+  run.decode_memo_path = decode_memo_path(options);
   run.max_memory = options.max_memory;
   run.max_threads = options.max_threads;
   run.max_processes = options.max_processes;

@@ -183,8 +183,12 @@ bool start_process(Process& p, std::string* error) {
 
 bool Process::make_translator(std::string* error) {
   if (arch == GuestArch::kAarch64) {
-    // LLVM's disassembler is loaded now, for aarch64 guests only.
-    if (!aarch64::Decoder::load(error)) return false;
+    // LLVM's disassembler is loaded now, for aarch64 guests only, unless the
+    // decode memo knows this capvm and plugin (then at its first miss).
+    const std::string& memo = options->decode_memo_path;
+    if (!(memo.empty() ? aarch64::Decoder::load(error)
+                       : aarch64::Decoder::load_with_memo(memo, error)))
+      return false;
     a64 = std::make_unique<aarch64::Translator>(*memory, translate_options_a64());
     aarch64::Translator* tr = a64.get();
     memory->set_exec_invalidator([tr](GuestAddr a, uint64_t len) { tr->invalidate(a, len); });

@@ -10,6 +10,7 @@
 #include <cstring>
 #include <string>
 
+#include "translator/aarch64/a64_decoder.h"
 #include "vm/elf_loader.h"
 #include "vm/exec_state.h"
 #include "vm/process_state.h"
@@ -69,6 +70,7 @@ abi::Errno Process::exec(int exec_fd, const uint8_t* argdata, size_t argdata_len
   next.strace = options->strace;
   next.strace_filter = options->strace_filter;
   next.perf_map = options->perf_map;
+  next.decode_memo_path = options->decode_memo_path;
   next.max_memory = options->max_memory;
   next.max_threads = options->max_threads;
   next.max_processes = options->max_processes;
@@ -108,6 +110,7 @@ abi::Errno Process::exec(int exec_fd, const uint8_t* argdata, size_t argdata_len
   }
   keep.push_back(state_fd);
   std::fflush(nullptr);
+  aarch64::Decoder::save_memo();  // the next image's start may need them
   close_on_exec_except(keep);
   const std::string fd_text = std::to_string(state_fd);
   char arg0[] = "capvm";

@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <new>
 
+#include "translator/aarch64/a64_decoder.h"
 #include "vm/process_state.h"
 
 namespace capvm::vm {
@@ -19,8 +20,10 @@ abi::Errno Process::fork(int* child_pid, uint32_t* tid) {
   if (!process_count::reserve(options->max_processes)) return abi::E_AGAIN;
   std::fflush(nullptr);
   memory->lock_for_fork();
+  aarch64::Decoder::lock_for_fork();
   const pid_t parent = getpid();
   const pid_t pid = ::fork();
+  aarch64::Decoder::unlock_after_fork();
   memory->unlock_after_fork();
   if (pid < 0) {
     process_count::release();

@@ -11,6 +11,7 @@
 #include <thread>
 #include <unordered_set>
 
+#include "translator/aarch64/a64_decoder.h"
 #include "vm/process_state.h"
 #include "vm/signals.h"
 
@@ -44,6 +45,7 @@ void mark_forked_child() { g_forked_child = true; }
 
 void end_process(int status, int signal) {
   std::fflush(nullptr);
+  aarch64::Decoder::save_memo();
   process_count::release();
   if (signal != 0 && g_forked_child) {
     // No core file: the guest's fault is reported already.

@@ -315,3 +315,21 @@ TEST_CASE("strace filter: names, prefixes, denied, exclusions") {
   CHECK(capvm::cli::validate_strace_filter("file_*,denied,!file_stat_*,*", &e));
   CHECK_FALSE(capvm::cli::validate_strace_filter("file_*,bogus", &e));
 }
+
+TEST_CASE("options: --decode-cache takes a directory or off") {
+  Options o;
+  std::string e;
+  REQUIRE(parse({"run", "p"}, &o, &e));
+  CHECK(o.decode_cache_dir.empty());  // the default directory
+  CHECK_FALSE(o.decode_cache_off);
+  REQUIRE(parse({"run", "--decode-cache=/var/cache/me", "p"}, &o, &e));
+  CHECK(o.decode_cache_dir == "/var/cache/me");
+  CHECK_FALSE(o.decode_cache_off);
+  Options off;
+  REQUIRE(parse({"run", "--decode-cache", "off", "p"}, &off, &e));
+  CHECK(off.decode_cache_off);
+  CHECK(off.decode_cache_dir.empty());
+  Options bad;
+  CHECK_FALSE(parse({"run", "--decode-cache=", "p"}, &bad, &e));
+  CHECK(e.find("--decode-cache") != std::string::npos);
+}

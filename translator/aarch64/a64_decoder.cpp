@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "translator/aarch64/a64_decoder_abi.h"
+#include "translator/aarch64/decode_memo.h"
 
 namespace capvm::aarch64 {
 
@@ -113,30 +114,107 @@ Decoder::Impl* open_plugin(std::string* error) {
   return nullptr;
 }
 
-std::mutex g_mu;                           // orders the one creation
-std::atomic<const Decoder*> g_decoder{nullptr};
+// The plugin path open_plugin() would load (the first candidate present).
+bool find_plugin(std::string* path) {
+  for (const std::string& c : candidates()) {
+    if (access(c.c_str(), F_OK) == 0) {
+      *path = c;
+      return true;
+    }
+  }
+  return false;
+}
+
+// What a memo's decodings depend on: this capvm (its op table and Insn
+// layout come with it) and the plugin file, each by identity and times (the
+// change time too: a chmod or a replacement makes the memo cold, so the
+// plugin is checked again by open_plugin before anything runs).
+bool memo_key(uint64_t* key) {
+  std::string plugin;
+  struct stat exe, lib;
+  if (!find_plugin(&plugin) || stat("/proc/self/exe", &exe) != 0 || stat(plugin.c_str(), &lib) != 0)
+    return false;
+  const uint64_t parts[] = {
+      kDecoderAbiVersion, sizeof(Insn), kOpCount,
+      static_cast<uint64_t>(exe.st_dev), static_cast<uint64_t>(exe.st_ino),
+      static_cast<uint64_t>(exe.st_size), static_cast<uint64_t>(exe.st_mtim.tv_sec),
+      static_cast<uint64_t>(exe.st_mtim.tv_nsec), static_cast<uint64_t>(exe.st_ctim.tv_sec),
+      static_cast<uint64_t>(exe.st_ctim.tv_nsec),
+      static_cast<uint64_t>(lib.st_dev), static_cast<uint64_t>(lib.st_ino),
+      static_cast<uint64_t>(lib.st_size), static_cast<uint64_t>(lib.st_mtim.tv_sec),
+      static_cast<uint64_t>(lib.st_mtim.tv_nsec), static_cast<uint64_t>(lib.st_ctim.tv_sec),
+      static_cast<uint64_t>(lib.st_ctim.tv_nsec)};
+  uint64_t h = 0xcbf29ce484222325ull;
+  for (uint64_t v : parts)
+    for (int b = 0; b < 8; ++b) h = (h ^ ((v >> (8 * b)) & 0xff)) * 0x100000001b3ull;
+  *key = h;
+  return true;
+}
+
+std::mutex g_mu;                           // orders the plugin's one loading
+std::atomic<const Decoder::Impl*> g_impl{nullptr};
 std::string g_error;                       // the first failure, kept
+std::atomic<const Decoder*> g_decoder{nullptr};  // created with g_mu held
+std::mutex g_memo_mu;                      // guards g_memo's contents
+std::atomic<DecodeMemo*> g_memo{nullptr};  // set once, never freed
+
+const Decoder* decoder_locked() {
+  const Decoder* d = g_decoder.load(std::memory_order_relaxed);
+  return d;
+}
 
 }  // namespace
 
 Decoder::Decoder() = default;
 
 bool Decoder::load(std::string* error) {
-  if (g_decoder.load(std::memory_order_acquire) != nullptr) return true;
+  if (g_impl.load(std::memory_order_acquire) != nullptr) return true;
   std::lock_guard<std::mutex> lock(g_mu);
-  if (g_decoder.load(std::memory_order_relaxed) != nullptr) return true;
-  if (g_error.empty()) {
-    Impl* impl = open_plugin(&g_error);
-    if (impl != nullptr) {
-      auto* d = new Decoder();  // process lifetime, like the plugin
-      d->impl_ = impl;
-      g_decoder.store(d, std::memory_order_release);
-      return true;
+  if (g_impl.load(std::memory_order_relaxed) == nullptr) {
+    if (g_error.empty()) {
+      if (Impl* impl = open_plugin(&g_error)) g_impl.store(impl, std::memory_order_release);
+      else g_error = "cannot load the aarch64 decoder: " + g_error;
     }
-    g_error = "cannot load the aarch64 decoder: " + g_error;
+    if (g_impl.load(std::memory_order_relaxed) == nullptr) {
+      *error = g_error;
+      return false;
+    }
   }
-  *error = g_error;
-  return false;
+  if (decoder_locked() == nullptr) g_decoder.store(new Decoder(), std::memory_order_release);
+  return true;
+}
+
+bool Decoder::load_with_memo(const std::string& memo_path, std::string* error) {
+  uint64_t key = 0;
+  if (!memo_key(&key)) return load(error);  // no plugin: load() says so
+  {
+    std::lock_guard<std::mutex> lock(g_mu);
+    if (g_memo.load(std::memory_order_relaxed) == nullptr)
+      g_memo.store(DecodeMemo::open(memo_path, key).release(), std::memory_order_release);
+    if (decoder_locked() == nullptr) g_decoder.store(new Decoder(), std::memory_order_release);
+  }
+  // A cold memo means LLVM is needed at once: load it now, so that a broken
+  // plugin is reported before the guest runs.
+  if (g_memo.load(std::memory_order_acquire)->loaded() == 0) return load(error);
+  return true;
+}
+
+void Decoder::save_memo() {
+  DecodeMemo* memo = g_memo.load(std::memory_order_acquire);
+  if (memo == nullptr || !g_memo_mu.try_lock()) return;
+  std::string error;
+  memo->save(&error);  // a cache: a failure to write it costs the next run time only
+  g_memo_mu.unlock();
+}
+
+void Decoder::lock_for_fork() {
+  g_mu.lock();
+  g_memo_mu.lock();
+}
+
+void Decoder::unlock_after_fork() {
+  g_memo_mu.unlock();
+  g_mu.unlock();
 }
 
 const Decoder& Decoder::get() {
@@ -146,16 +224,52 @@ const Decoder& Decoder::get() {
   return *g_decoder.load(std::memory_order_acquire);
 }
 
-unsigned Decoder::mapped_registers() const { return impl_->mapped_regs; }
-unsigned Decoder::unknown_table_ops() const { return impl_->unknown_ops; }
+const Decoder::Impl& Decoder::plugin() const {
+  if (const Impl* impl = g_impl.load(std::memory_order_acquire)) return *impl;
+  std::string error;
+  if (!load(&error)) {
+    // Only in memo mode: the plugin that was fine when the memo was made is
+    // not any more, and translation cannot go on (vm: exit status 127).
+    std::fprintf(stderr, "capvm: %s\n", error.c_str());
+    std::fflush(stderr);
+    _exit(127);
+  }
+  return *g_impl.load(std::memory_order_acquire);
+}
+
+unsigned Decoder::mapped_registers() const { return plugin().mapped_regs; }
+unsigned Decoder::unknown_table_ops() const { return plugin().unknown_ops; }
 
 DecodeStatus Decoder::decode(uint32_t raw, uint64_t pc, Insn* out) const {
-  return static_cast<DecodeStatus>(impl_->decode(impl_->decoder, raw, pc, out));
+  DecodeMemo* memo = g_memo.load(std::memory_order_acquire);
+  if (memo != nullptr) {
+    std::lock_guard<std::mutex> lock(g_memo_mu);
+    DecodeStatus status;
+    if (memo->find(raw, out, &status)) {
+      out->pc = pc;
+      return status;
+    }
+  }
+  const Impl& impl = plugin();
+  const auto status = static_cast<DecodeStatus>(impl.decode(impl.decoder, raw, pc, out));
+  if (status != DecodeStatus::kOk) {
+    // Only the word of an instruction we cannot translate means anything,
+    // from the plugin as from the memo.
+    *out = Insn{};
+    out->raw = raw;
+    out->pc = pc;
+  }
+  if (memo != nullptr) {
+    std::lock_guard<std::mutex> lock(g_memo_mu);
+    memo->add(raw, status, *out);
+  }
+  return status;
 }
 
 std::string Decoder::llvm_name(uint32_t raw) const {
   char buf[128];
-  impl_->name(impl_->decoder, raw, buf, sizeof buf);
+  const Impl& impl = plugin();
+  impl.name(impl.decoder, raw, buf, sizeof buf);
   return buf;
 }
 

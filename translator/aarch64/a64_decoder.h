@@ -66,6 +66,19 @@ class Decoder {
   // Loads the process-wide decoder (once; later calls are one atomic read).
   // false with a one-line reason when the plugin is missing or unusable.
   static bool load(std::string* error);
+  // capvm run: decodings are also looked up in, and added to, the memo file
+  // `memo_path` (decode_memo.h). When it holds decodings made by this capvm
+  // with this plugin, the plugin is loaded only at the first word the memo
+  // does not know (a failure then ends capvm, status 127, with one line);
+  // otherwise it is loaded now, as by load().
+  static bool load_with_memo(const std::string& memo_path, std::string* error);
+  // Writes the run's new decodings to the memo, if there is one; at process
+  // end. Skipped when another thread is decoding at that moment.
+  static void save_memo();
+  // proc_fork: the decoder's locks are held across fork(2), so that the
+  // child never inherits one held by a thread it does not have.
+  static void lock_for_fork();
+  static void unlock_after_fork();
   // The process-wide decoder; throws std::runtime_error when load() fails.
   static const Decoder& get();
   // Decodes the instruction `raw` at guest address `pc`.
@@ -83,7 +96,7 @@ class Decoder {
 
  private:
   Decoder();
-  Impl* impl_;
+  const Impl& plugin() const;  // loaded on first use in memo mode
 };
 
 const char* reg_name(Reg r, char* buf, size_t len);
