@@ -179,9 +179,9 @@ const OptionDef kOptions[] = {
      }},
 
     {"decode-cache", Value::kRequired, "DIR|off", "Caches",
-     "aarch64 guests: keep LLVM's instruction decodings in DIR/a64-decode.bin\n"
-     "(default $XDG_CACHE_HOME/capvm, else ~/.cache/capvm), so that later\n"
-     "starts skip loading the decoder; off: neither read nor write it",
+     "aarch64 guests: keep LLVM's instruction decodings in DIR, a file per\n"
+     "program (default $XDG_CACHE_HOME/capvm, else ~/.cache/capvm), so that\n"
+     "later starts skip loading the decoder; off: neither read nor write them",
      [](const std::string* v, Options& o, std::string* e) {
        if (v->empty()) {
          *e = "--decode-cache needs a directory or 'off'";

@@ -44,9 +44,9 @@ void close_grants(Config* config) {
   close_acceptors(&config->acceptors);
 }
 
-// --decode-cache: the memo file, or "" for none (also when there is no
+// --decode-cache: the memo directory, or "" for none (also when there is no
 // home to keep it in).
-std::string decode_memo_path(const Options& options) {
+std::string decode_memo_dir(const Options& options) {
   if (options.decode_cache_off) return "";
   std::string dir = options.decode_cache_dir;
   if (dir.empty()) {
@@ -56,7 +56,7 @@ std::string decode_memo_path(const Options& options) {
     else if (home != nullptr && home[0] == '/') dir = std::string(home) + "/.cache/capvm";
     else return "";
   }
-  return dir + "/a64-decode.bin";
+  return dir;
 }
 
 }  // namespace
@@ -90,7 +90,7 @@ int run_command(const Options& options) {
   run.strace_filter = options.strace_filter;
   run.log_file = options.log_file;
   run.perf_map = options.perf_map;
-  run.decode_memo_path = decode_memo_path(options);
+  run.decode_memo_dir = decode_memo_dir(options);
   run.max_memory = options.max_memory;
   run.max_threads = options.max_threads;
   run.max_processes = options.max_processes;

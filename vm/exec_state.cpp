@@ -56,7 +56,7 @@ int write_exec_state(const RunOptions& o, std::string* error) {
   put64(&out, o.dump_blocks ? 1 : 0);
   put64(&out, o.max_block_insns);
   put_bytes(&out, o.strace_filter.data(), o.strace_filter.size());
-  put_bytes(&out, o.decode_memo_path.data(), o.decode_memo_path.size());
+  put_bytes(&out, o.decode_memo_dir.data(), o.decode_memo_dir.size());
   put64(&out, (o.strace ? 1 : 0) | (o.perf_map ? 2 : 0) | (o.deterministic ? 4 : 0));
   put64(&out, static_cast<uint64_t>(static_cast<int64_t>(o.log_fd)));
   put64(&out, o.max_memory);
@@ -131,7 +131,7 @@ bool read_exec_state(int fd, RunOptions* o, std::string* error) {
   o->strace_filter.assign(filter.begin(), filter.end());
   std::vector<uint8_t> memo_path;
   r.bytes(&memo_path);
-  o->decode_memo_path.assign(memo_path.begin(), memo_path.end());
+  o->decode_memo_dir.assign(memo_path.begin(), memo_path.end());
   const uint64_t flags = r.u64();
   o->strace = (flags & 1) != 0;
   o->perf_map = (flags & 2) != 0;

@@ -185,9 +185,10 @@ bool Process::make_translator(std::string* error) {
   if (arch == GuestArch::kAarch64) {
     // LLVM's disassembler is loaded now, for aarch64 guests only, unless the
     // decode memo knows this capvm and plugin (then at its first miss).
-    const std::string& memo = options->decode_memo_path;
+    const std::string& memo = options->decode_memo_dir;
     if (!(memo.empty() ? aarch64::Decoder::load(error)
-                       : aarch64::Decoder::load_with_memo(memo, error)))
+                       : aarch64::Decoder::load_with_memo(memo, options->program.data(),
+                                                          options->program.size(), error)))
       return false;
     a64 = std::make_unique<aarch64::Translator>(*memory, translate_options_a64());
     aarch64::Translator* tr = a64.get();

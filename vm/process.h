@@ -49,9 +49,9 @@ struct RunOptions {
   // --perf-map: write /tmp/perf-<host pid>.map naming each translated block
   // "<guest symbol or 'guest'>+0x<off> [0x<guest addr>]".
   bool perf_map = false;
-  // --decode-cache: the file aarch64 decodings are memoized in across runs
-  // (translator/aarch64/decode_memo.h); empty: none.
-  std::string decode_memo_path;
+  // --decode-cache: the directory aarch64 decodings are memoized in across
+  // runs, a file per program (translator/aarch64/decode_memo.h); empty: none.
+  std::string decode_memo_dir;
 
   // ---- Limits; 0 always means "no limit" (issue 5, "Limits") ----
   // --max-memory: bytes of guest memory mapped at once (mem_map, stacks,

@@ -70,7 +70,7 @@ abi::Errno Process::exec(int exec_fd, const uint8_t* argdata, size_t argdata_len
   next.strace = options->strace;
   next.strace_filter = options->strace_filter;
   next.perf_map = options->perf_map;
-  next.decode_memo_path = options->decode_memo_path;
+  next.decode_memo_dir = options->decode_memo_dir;
   next.max_memory = options->max_memory;
   next.max_threads = options->max_threads;
   next.max_processes = options->max_processes;

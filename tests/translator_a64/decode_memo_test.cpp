@@ -1,6 +1,7 @@
 // The aarch64 decode memo (translator/aarch64/decode_memo.h): what LLVM
 // decoded comes back identical, and a file that is damaged, made for
 // another capvm or plugin, or writable by others is not used.
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -290,4 +291,41 @@ TEST_CASE("decode memo: a file or directory others can write is not read", "[dec
   const std::string link = dir.path + "/link.bin";
   REQUIRE(symlink(dir.file().c_str(), link.c_str()) == 0);
   CHECK(DecodeMemo::open(link, kKey)->loaded() == 0);
+}
+
+TEST_CASE("decode memo: one file per program key, the oldest pruned", "[decode_memo]") {
+  const uint8_t a[] = {1, 2, 3, 4, 5, 6, 7, 8, 9};
+  uint8_t b[sizeof a];
+  std::memcpy(b, a, sizeof a);
+  b[8] ^= 1;  // the tail byte
+  CHECK(DecodeMemo::hash(a, sizeof a, 1) == DecodeMemo::hash(a, sizeof a, 1));
+  CHECK(DecodeMemo::hash(a, sizeof a, 1) != DecodeMemo::hash(b, sizeof b, 1));
+  CHECK(DecodeMemo::hash(a, sizeof a, 1) != DecodeMemo::hash(a, sizeof a, 2));
+  CHECK(DecodeMemo::hash(a, 8, 1) != DecodeMemo::hash(a, 9, 1));
+  CHECK(DecodeMemo::file_for("/d", 0xabcull) == "/d/a64-0000000000000abc.memo");
+
+  TempDir dir;
+  // Other files in the directory are never touched.
+  write_file(dir.path + "/notes.txt", "mine");
+  for (uint64_t k = 1; k <= DecodeMemo::kMaxFiles + 6; ++k) {
+    auto memo = DecodeMemo::open(DecodeMemo::file_for(dir.path, k), k);
+    memo->add(static_cast<uint32_t>(k), DecodeStatus::kUndefined, Insn{});
+    std::string error;
+    REQUIRE(memo->save(&error));
+    // Distinct modification times, oldest first.
+    struct timespec times[2] = {{0, UTIME_OMIT}, {static_cast<time_t>(1000000 + k), 0}};
+    REQUIRE(utimensat(AT_FDCWD, DecodeMemo::file_for(dir.path, k).c_str(), times, 0) == 0);
+  }
+  auto memo = DecodeMemo::open(DecodeMemo::file_for(dir.path, 999), 999);
+  memo->add(1, DecodeStatus::kUndefined, Insn{});
+  std::string error;
+  REQUIRE(memo->save(&error));  // prunes to kMaxFiles
+  unsigned left = 0;
+  for (uint64_t k = 1; k <= DecodeMemo::kMaxFiles + 6; ++k)
+    left += access(DecodeMemo::file_for(dir.path, k).c_str(), F_OK) == 0;
+  CHECK(left == DecodeMemo::kMaxFiles - 1);
+  CHECK(access(DecodeMemo::file_for(dir.path, 1).c_str(), F_OK) != 0);   // the oldest: gone
+  CHECK(access(DecodeMemo::file_for(dir.path, DecodeMemo::kMaxFiles + 6).c_str(), F_OK) == 0);
+  CHECK(access(DecodeMemo::file_for(dir.path, 999).c_str(), F_OK) == 0);  // the newest: kept
+  CHECK(read_file(dir.path + "/notes.txt") == "mine");
 }

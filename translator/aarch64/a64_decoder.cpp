@@ -184,13 +184,16 @@ bool Decoder::load(std::string* error) {
   return true;
 }
 
-bool Decoder::load_with_memo(const std::string& memo_path, std::string* error) {
+bool Decoder::load_with_memo(const std::string& memo_dir, const uint8_t* image, size_t size,
+                             std::string* error) {
   uint64_t key = 0;
   if (!memo_key(&key)) return load(error);  // no plugin: load() says so
+  key = DecodeMemo::hash(image, size, key);
   {
     std::lock_guard<std::mutex> lock(g_mu);
     if (g_memo.load(std::memory_order_relaxed) == nullptr)
-      g_memo.store(DecodeMemo::open(memo_path, key).release(), std::memory_order_release);
+      g_memo.store(DecodeMemo::open(DecodeMemo::file_for(memo_dir, key), key).release(),
+                   std::memory_order_release);
     if (decoder_locked() == nullptr) g_decoder.store(new Decoder(), std::memory_order_release);
   }
   // A cold memo means LLVM is needed at once: load it now, so that a broken

@@ -66,12 +66,13 @@ class Decoder {
   // Loads the process-wide decoder (once; later calls are one atomic read).
   // false with a one-line reason when the plugin is missing or unusable.
   static bool load(std::string* error);
-  // capvm run: decodings are also looked up in, and added to, the memo file
-  // `memo_path` (decode_memo.h). When it holds decodings made by this capvm
-  // with this plugin, the plugin is loaded only at the first word the memo
-  // does not know (a failure then ends capvm, status 127, with one line);
-  // otherwise it is loaded now, as by load().
-  static bool load_with_memo(const std::string& memo_path, std::string* error);
+  // capvm run: decodings are also looked up in, and added to, the memo of
+  // the program `image` in directory `memo_dir` (decode_memo.h). When it
+  // holds decodings made by this capvm with this plugin, the plugin is
+  // loaded only at the first word the memo does not know (a failure then
+  // ends capvm, status 127, with one line); otherwise now, as by load().
+  static bool load_with_memo(const std::string& memo_dir, const uint8_t* image, size_t size,
+                             std::string* error);
   // Writes the run's new decodings to the memo, if there is one; at process
   // end. Skipped when another thread is decoding at that moment.
   static void save_memo();

@@ -1,12 +1,15 @@
 // DecodeMemo: the persistent memo of aarch64 decodings (decode_memo.h).
 #include "translator/aarch64/decode_memo.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <cinttypes>
+#include <cstdio>
 #include <cstring>
 #include <random>
 
@@ -132,7 +135,57 @@ bool make_private_dir(const std::string& dir, std::string* error) {
   return true;
 }
 
+constexpr char kFilePrefix[] = "a64-";
+constexpr char kFileSuffix[] = ".memo";
+
+bool is_memo_name(const std::string& name) {
+  const size_t p = sizeof kFilePrefix - 1, s = sizeof kFileSuffix - 1;
+  return name.size() == p + 16 + s && name.compare(0, p, kFilePrefix) == 0 &&
+         name.compare(name.size() - s, s, kFileSuffix) == 0;
+}
+
+// Leaves the kMaxFiles most recently written memos in `dir`.
+void prune(const std::string& dir, size_t keep) {
+  DIR* d = opendir(dir.c_str());
+  if (d == nullptr) return;
+  std::vector<std::pair<int64_t, std::string>> memos;  // (mtime ns, name)
+  while (const dirent* e = readdir(d)) {
+    const std::string name = e->d_name;
+    struct stat st;
+    if (!is_memo_name(name) || fstatat(dirfd(d), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0)
+      continue;
+    memos.emplace_back(int64_t{st.st_mtim.tv_sec} * 1000000000 + st.st_mtim.tv_nsec, name);
+  }
+  if (memos.size() > keep) {
+    std::sort(memos.begin(), memos.end());
+    for (size_t i = 0; i + keep < memos.size(); ++i) unlinkat(dirfd(d), memos[i].second.c_str(), 0);
+  }
+  closedir(d);
+}
+
 }  // namespace
+
+uint64_t DecodeMemo::hash(const void* data, size_t len, uint64_t seed) {
+  const auto* p = static_cast<const uint8_t*>(data);
+  uint64_t h = seed ^ (len * 0x9e3779b97f4a7c15ull);
+  auto mix = [&h](uint64_t w) {
+    h = (h ^ w) * 0xff51afd7ed558ccdull;
+    h ^= h >> 32;
+  };
+  size_t i = 0;
+  for (; i + 8 <= len; i += 8) mix(get<uint64_t>(p + i));
+  uint64_t tail = 0;
+  if (len > i) std::memcpy(&tail, p + i, len - i);
+  mix(tail);
+  h *= 0xc4ceb9fe1a85ec53ull;
+  return h ^ (h >> 29);
+}
+
+std::string DecodeMemo::file_for(const std::string& dir, uint64_t key) {
+  char name[64];
+  std::snprintf(name, sizeof name, "%s%016" PRIx64 "%s", kFilePrefix, key, kFileSuffix);
+  return dir + "/" + name;
+}
 
 std::string DecodeMemo::encode(uint32_t raw, DecodeStatus status, const Insn& in) {
   std::string r;
@@ -301,11 +354,13 @@ bool DecodeMemo::save(std::string* error) const {
     done += static_cast<size_t>(n);
   }
   const bool written = done == data.size();
+  const int e = written ? 0 : (errno != 0 ? errno : EIO);
   if (close(fd) != 0 || !written || rename(tmp.c_str(), path_.c_str()) != 0) {
-    *error = path_ + ": " + std::strerror(errno ? errno : EIO);
+    *error = path_ + ": " + std::strerror(e != 0 ? e : errno);
     unlink(tmp.c_str());
     return false;
   }
+  prune(dir, kMaxFiles);
   return true;
 }
 

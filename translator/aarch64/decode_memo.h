@@ -6,8 +6,12 @@
 // start-up): its 1.2 MiB of pointer tables are relocated page by page. A
 // decoding depends on the word alone (the disassembler keeps no state between
 // words, and branch and adr offsets stay relative; Insn::pc is the caller's),
-// so `capvm run` keeps the decodings a run needed in one file, and the next
-// run of the same capvm and plugin finds them there (Decoder::load_with_memo).
+// so `capvm run` keeps the decodings a run needed, and the next run of the
+// same program with the same capvm and plugin finds them there
+// (Decoder::load_with_memo). One file per program (a64-KEY.memo, KEY a hash
+// of capvm's and the plugin's identity and of the program's bytes): a start
+// reads only its own program's words, however many programs the user runs;
+// the directory keeps the kMaxFiles most recently written.
 //
 // Trust: the memo steers translation as the plugin does, so it is held to the
 // plugin's standard: a regular file owned by the user, in a directory owned
@@ -45,6 +49,13 @@ class DecodeMemo {
   // the run's own decodings.
   static constexpr size_t kMaxRecords = 1u << 18;
   static constexpr uint64_t kMaxFileBytes = 64ull << 20;
+  // Memo files kept in a directory; a save beyond it removes the oldest.
+  static constexpr size_t kMaxFiles = 64;
+
+  // A 64-bit hash of `len` bytes, seeded (for keys: fast on large programs).
+  static uint64_t hash(const void* data, size_t len, uint64_t seed);
+  // The memo file for `key` in `dir`: DIR/a64-<16 hex digits>.memo.
+  static std::string file_for(const std::string& dir, uint64_t key);
 
   // The memo kept at `path` for `key` (capvm's and the plugin's identity).
   // Always a usable memo: empty when the file is missing, made for another
@@ -62,7 +73,8 @@ class DecodeMemo {
 
   // When decodings were added: writes every known one to a temporary file
   // beside `path` and renames it over (so a reader never sees half a file),
-  // creating the directory (0700) first. false with a reason otherwise.
+  // creating the directory (0700) first, then removes the oldest memo files
+  // beyond kMaxFiles. false with a reason otherwise.
   bool save(std::string* error) const;
 
   // The whole file for these records (word -> encoded record); for save and tests.
