@@ -287,10 +287,15 @@ TEST_CASE("decode memo: a file or directory others can write is not read", "[dec
   CHECK_FALSE(memo->save(&error));
   CHECK(read_file(dir.file()) == bytes);
   REQUIRE(chmod(dir.path.c_str(), 0700) == 0);
-  // A symbolic link is not followed.
+  // A symbolic link to the file is not followed; one to the directory (a
+  // ~/.cache elsewhere) is, the directory behind it being checked.
   const std::string link = dir.path + "/link.bin";
   REQUIRE(symlink(dir.file().c_str(), link.c_str()) == 0);
   CHECK(DecodeMemo::open(link, kKey)->loaded() == 0);
+  TempDir other;
+  const std::string dir_link = other.path + "/cache";
+  REQUIRE(symlink(dir.path.c_str(), dir_link.c_str()) == 0);
+  CHECK(DecodeMemo::open(dir_link + "/a64-decode.bin", kKey)->loaded() == 1);
 }
 
 TEST_CASE("decode memo: one file per program key, the oldest pruned", "[decode_memo]") {

@@ -158,11 +158,6 @@ std::atomic<const Decoder*> g_decoder{nullptr};  // created with g_mu held
 std::mutex g_memo_mu;                      // guards g_memo's contents
 std::atomic<DecodeMemo*> g_memo{nullptr};  // set once, never freed
 
-const Decoder* decoder_locked() {
-  const Decoder* d = g_decoder.load(std::memory_order_relaxed);
-  return d;
-}
-
 }  // namespace
 
 Decoder::Decoder() = default;
@@ -180,7 +175,8 @@ bool Decoder::load(std::string* error) {
       return false;
     }
   }
-  if (decoder_locked() == nullptr) g_decoder.store(new Decoder(), std::memory_order_release);
+  if (g_decoder.load(std::memory_order_relaxed) == nullptr)
+    g_decoder.store(new Decoder(), std::memory_order_release);  // process lifetime
   return true;
 }
 
@@ -194,7 +190,8 @@ bool Decoder::load_with_memo(const std::string& memo_dir, const uint8_t* image, 
     if (g_memo.load(std::memory_order_relaxed) == nullptr)
       g_memo.store(DecodeMemo::open(DecodeMemo::file_for(memo_dir, key), key).release(),
                    std::memory_order_release);
-    if (decoder_locked() == nullptr) g_decoder.store(new Decoder(), std::memory_order_release);
+    if (g_decoder.load(std::memory_order_relaxed) == nullptr)
+      g_decoder.store(new Decoder(), std::memory_order_release);  // process lifetime
   }
   // A cold memo means LLVM is needed at once: load it now, so that a broken
   // plugin is reported before the guest runs.

@@ -127,8 +127,8 @@ bool make_private_dir(const std::string& dir, std::string* error) {
       return false;
     }
   }
-  struct stat st;
-  if (lstat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode) || !private_to_user(st)) {
+  struct stat st;  // (a symbolic link to such a directory is as good)
+  if (stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode) || !private_to_user(st)) {
     *error = dir + ": not a directory of this user's that only it can write";
     return false;
   }
@@ -275,7 +275,7 @@ std::unique_ptr<DecodeMemo> DecodeMemo::open(const std::string& path, uint64_t k
   if (fd < 0) {
     reason = errno == ENOENT ? "no memo yet" : std::strerror(errno);
   } else if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || !private_to_user(st) ||
-             lstat(parent_of(path).c_str(), &dir) != 0 || !S_ISDIR(dir.st_mode) ||
+             stat(parent_of(path).c_str(), &dir) != 0 || !S_ISDIR(dir.st_mode) ||
              !private_to_user(dir)) {
     reason = "refused: file and directory must be the user's own and closed to others";
   } else if (static_cast<uint64_t>(st.st_size) > kMaxFileBytes) {
