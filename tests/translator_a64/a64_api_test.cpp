@@ -320,3 +320,47 @@ TEST_CASE("exclusives and CASP at a misaligned address leave with an alignment f
     }
   }
 }
+
+TEST_CASE("acquire/release and LSE atomics at a misaligned address leave with an alignment fault at their pc",
+          "[a64api]") {
+  // Each followed by brk. As on ARMv8.0/8.1 without LSE2 (arm64 Linux:
+  // SIGBUS): aligned, each runs to the brk; misaligned, each stops at itself
+  // with no register or byte of memory changed.
+  struct Case {
+    uint32_t insn;
+    unsigned size;
+    const char* text;
+  };
+  const Case cases[] = {
+      {0xC8DFFC20u, 8, "ldar x0, [x1]"},       {0xC89FFC20u, 8, "stlr x0, [x1]"},
+      {0x48DFFC20u, 2, "ldarh w0, [x1]"},      {0xF8220020u, 8, "ldadd x2, x0, [x1]"},
+      {0xC8A07C22u, 8, "cas x0, x2, [x1]"},    {0xF8224020u, 8, "ldsmax x2, x0, [x1]"},
+      {0xF822003Fu, 8, "stadd x2, [x1]"},      {0xF8228020u, 8, "swp x2, x0, [x1]"},
+  };
+  Fixture f;
+  A64Context& ctx = this_thread_context();
+  const uint64_t pattern = 0x1122334455667788ull;
+  for (const Case& c : cases) {
+    for (uint64_t addr : {kData + 8, kData + 4, kData + 2, kData + 1}) {
+      INFO(c.text << " at +" << addr - kData);
+      for (unsigned i = 0; i < 32; i += 8) f.mem->write(kData + i, &pattern, 8);
+      f.code({c.insn, 0xD4200020});
+      ctx.x[1] = addr;
+      ctx.x[0] = 7;
+      ctx.x[2] = 9;
+      const ExitReason r = f.run();
+      if (addr % c.size == 0) {
+        CHECK(r == ExitReason::kTrap);
+        CHECK(ctx.pc == kCode + 4);
+      } else {
+        CHECK(r == ExitReason::kAlignment);
+        CHECK(ctx.pc == kCode);
+        CHECK(ctx.x[0] == 7);
+        CHECK(ctx.x[2] == 9);
+        uint8_t after[32];
+        f.mem->read(kData, after, sizeof after);
+        for (unsigned i = 0; i < 32; i += 8) CHECK(std::memcmp(after + i, &pattern, 8) == 0);
+      }
+    }
+  }
+}

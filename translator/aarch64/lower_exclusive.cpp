@@ -5,7 +5,9 @@
 // thread in between makes it fail (an ABA write of the same value does not:
 // the usual cmpxchg emulation of LL/SC). x86 loads already have acquire and
 // stores release order; STLR uses xchg so it is not reordered with a later
-// LDAR (release/acquire sequential consistency).
+// LDAR (release/acquire sequential consistency). All of them need an address
+// aligned to the access size (ARMv8.0, no LSE2): a misaligned one is a guest
+// SIGBUS at its pc, reading and writing nothing.
 #include "translator/aarch64/translator_impl.h"
 
 namespace capvm::aarch64 {
@@ -133,11 +135,13 @@ Lowered lower_exclusive(Emitter& e) {
       return Lowered::kContinue;
     case Op::LDARX: case Op::LDARW: case Op::LDARH: case Op::LDARB:
       e.load_gp(x86::rsi, e.reg(1));
+      e.check_aligned(x86::rsi, size);  // as on ARMv8.0 (no LSE2): SIGBUS
       load_sized(e, size);
       e.store_gp(e.reg(0), x86::rdx);
       return Lowered::kContinue;
     case Op::STLRX: case Op::STLRW: case Op::STLRH: case Op::STLRB:
       e.load_gp(x86::rsi, e.reg(1));
+      e.check_aligned(x86::rsi, size);
       e.load_gp(x86::rdx, e.reg(0));
       a.xchg(Emitter::guest(x86::rsi, size), sized(x86::rdx, size));
       return Lowered::kContinue;
