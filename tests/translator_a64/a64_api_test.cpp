@@ -6,6 +6,7 @@
 #include <csetjmp>
 #include <csignal>
 #include <cstring>
+#include <limits>
 
 #include "translator/aarch64/translator_impl.h"
 #include "vm/signals.h"
@@ -363,4 +364,63 @@ TEST_CASE("acquire/release and LSE atomics at a misaligned address leave with an
       }
     }
   }
+}
+
+TEST_CASE("FPSR: exception flags accumulate across exits, read and cleared with mrs/msr", "[a64api]") {
+  // FPSR's cumulative flags live in the host's MXCSR while translated code
+  // runs (a64_context.h): the exit stub must fold them into the context and
+  // the entry stub load them back, mrs read the live ones, msr clear both.
+  Fixture f;
+  A64Context& ctx = this_thread_context();
+  constexpr uint32_t kBrk = 0xD4200020, kFdivD0D1D2 = 0x1E621820, kMrsX0 = 0xD53B4420,
+                     kMsrXzr = 0xD51B443F, kMrsX1 = 0xD53B4421, kFaddS0S1S2 = 0x1E222820,
+                     kSqadd16b = 0x4E220C20, kFcmpeD1D2 = 0x1E622030, kFcmpD1D2 = 0x1E622020;
+  auto set_d = [&](unsigned v, double x) {
+    std::memset(ctx.v[v], 0, 16);
+    std::memcpy(ctx.v[v], &x, 8);
+  };
+  set_fpcr(ctx, 0);
+  ctx.fpsr = 0;
+  set_d(1, 1.0);
+  set_d(2, 0.0);
+  f.code({kFdivD0D1D2, kBrk});  // 1/0: DZC
+  REQUIRE(f.run() == ExitReason::kTrap);
+  CHECK(ctx.fpsr == 0x2u);  // folded into the context at the exit
+
+  f.code({kMrsX0, kBrk});  // a later entry reads it back
+  ctx.x[0] = 99;
+  REQUIRE(f.run() == ExitReason::kTrap);
+  CHECK(ctx.x[0] == 0x2u);
+
+  // Raised and read in one block, then cleared: nothing survives the exit.
+  float one = 1.0f, tiny = 1e-10f;
+  std::memset(ctx.v[1], 0, 16);
+  std::memset(ctx.v[2], 0, 16);
+  std::memcpy(ctx.v[1], &one, 4);
+  std::memcpy(ctx.v[2], &tiny, 4);
+  f.code({kFaddS0S1S2, kMrsX0, kMsrXzr, kMrsX1, kBrk});  // inexact: IXC
+  REQUIRE(f.run() == ExitReason::kTrap);
+  CHECK(ctx.x[0] == (0x2u | 0x10u));
+  CHECK(ctx.x[1] == 0);
+  CHECK(ctx.fpsr == 0);
+
+  // Saturation: QC.
+  std::memset(ctx.v[1], 0x70, 16);
+  std::memset(ctx.v[2], 0x70, 16);
+  f.code({kSqadd16b, kBrk});
+  REQUIRE(f.run() == ExitReason::kTrap);
+  CHECK(ctx.fpsr == (1u << 27));
+  ctx.fpsr = 0;
+
+  // A compare no one reads still raises Invalid: FCMPE for a quiet NaN,
+  // FCMP only for a signalling one.
+  set_d(1, std::numeric_limits<double>::quiet_NaN());
+  set_d(2, 1.0);
+  f.code({kFcmpD1D2, kBrk});
+  REQUIRE(f.run() == ExitReason::kTrap);
+  CHECK(ctx.fpsr == 0);
+  f.code({kFcmpeD1D2, kBrk});
+  REQUIRE(f.run() == ExitReason::kTrap);
+  CHECK(ctx.fpsr == 0x1u);
+  ctx.fpsr = 0;
 }

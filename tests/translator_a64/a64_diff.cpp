@@ -171,6 +171,7 @@ Result CapvmRunner::run(const Case& c) {
   s.pc = ctx.pc;
   s.nzcv = aarch64::nzcv(ctx);
   s.tpidr = ctx.tpidr_el0;
+  s.fpsr = ctx.fpsr & aarch64::kFpsrMask;
   std::memcpy(s.v, ctx.v, sizeof s.v);
   s.data.resize(kDataSize);
   mem_->read(kDataAddr, s.data.data(), kDataSize);
@@ -242,6 +243,11 @@ Result UnicornRunner::run(const Case& c) {
   uc_reg_read(uc, UC_ARM64_REG_NZCV, &f);
   s.nzcv = static_cast<uint32_t>(f) & 0xF0000000u;
   uc_reg_read(uc, UC_ARM64_REG_TPIDR_EL0, &s.tpidr);
+  uint64_t fpsr = 0;
+  uc_reg_read(uc, UC_ARM64_REG_FPSR, &fpsr);
+  // Not IDC (an input flushed to zero under FPCR.FZ): capvm does not raise it
+  // (x86's DAZ reports nothing; docs/design.md).
+  s.fpsr = static_cast<uint32_t>(fpsr) & aarch64::kFpsrMask & ~aarch64::kFpsrIdc;
   for (int i = 0; i < 32; ++i) {
     uint64_t q[2];
     uc_reg_read(uc, UC_ARM64_REG_Q0 + i, q);
@@ -255,7 +261,7 @@ Result UnicornRunner::run(const Case& c) {
 
 // --- Comparison ----------------------------------------------------------------
 
-std::string compare(const State& a, const State& b) {
+std::string compare(const State& a, const State& b, bool flush_to_zero) {
   std::string d;
   for (int i = 0; i < 31; ++i)
     if (a.x[i] != b.x[i]) d += "  x" + std::to_string(i) + ": unicorn " + hex(a.x[i]) + " capvm " + hex(b.x[i]) + "\n";
@@ -263,6 +269,13 @@ std::string compare(const State& a, const State& b) {
   if (a.pc != b.pc) d += "  pc: unicorn " + hex(a.pc) + " capvm " + hex(b.pc) + "\n";
   if (a.nzcv != b.nzcv) d += "  nzcv: unicorn " + hex(a.nzcv >> 28) + " capvm " + hex(b.nzcv >> 28) + "\n";
   if (a.tpidr != b.tpidr) d += "  tpidr_el0: unicorn " + hex(a.tpidr) + " capvm " + hex(b.tpidr) + "\n";
+  uint32_t fa = a.fpsr, fb = b.fpsr;
+  constexpr uint32_t kUfc = 1u << 3;
+  if (flush_to_zero && (fa & kUfc) && (fb & kUfc)) {
+    fa &= ~aarch64::kFpsrIxc;
+    fb &= ~aarch64::kFpsrIxc;
+  }
+  if (fa != fb) d += "  fpsr: unicorn " + hex(a.fpsr) + " capvm " + hex(b.fpsr) + "\n";
   for (int i = 0; i < 32; ++i) {
     if (std::memcmp(a.v[i], b.v[i], 16) != 0) {
       uint64_t al[2], bl[2];

@@ -77,7 +77,23 @@ inline constexpr uint32_t kFpcrAhp = 1u << 26, kFpcrDn = 1u << 25, kFpcrFz = 1u 
 inline constexpr uint32_t kFpcrMask = kFpcrAhp | kFpcrDn | kFpcrFz | (3u << kFpcrRModeShift) | kFpcrFz16;
 // Sets FPCR and its host MXCSR form (does not touch the host's MXCSR).
 void set_fpcr(A64Context& ctx, uint32_t value);
-// MXCSR for guest code with this context's FPCR.
-inline uint32_t guest_mxcsr(const A64Context& ctx) { return 0x1F80u | ctx.mxcsr_bits; }
+
+// FPSR bits capvm keeps: QC, IDC and the cumulative exception flags IXC,
+// UFC, OFC, DZC, IOC (the rest are RES0 in AArch64).
+inline constexpr uint32_t kFpsrQc = 1u << 27, kFpsrIdc = 1u << 7, kFpsrIxc = 1u << 4,
+                          kFpsrIoc = 1u << 0, kFpsrCumulative = 0x1Fu;
+inline constexpr uint32_t kFpsrMask = kFpsrQc | kFpsrIdc | kFpsrCumulative;
+// While translated code runs, the cumulative flags accumulate in the host's
+// MXCSR exception flags, which map one to one: IE (bit 0) = IOC (0), ZE (2)
+// = DZC (1), OE (3) = OFC (2), UE (4) = UFC (3), PE (5) = IXC (4). MXCSR's
+// DE (bit 1, a denormal operand) has no FPSR counterpart and is dropped.
+// The entry stub loads them from ctx.fpsr, the exit stub ORs them back; C++
+// helpers may also OR flags into ctx.fpsr directly.
+inline uint32_t fpsr_from_mxcsr(uint32_t m) { return (m & 1u) | ((m >> 1) & 0x1Eu); }
+inline uint32_t mxcsr_from_fpsr(uint32_t f) { return (f & 1u) | ((f & 0x1Eu) << 1); }
+// MXCSR for guest code with this context's FPCR and FPSR flags.
+inline uint32_t guest_mxcsr(const A64Context& ctx) {
+  return 0x1F80u | ctx.mxcsr_bits | mxcsr_from_fpsr(ctx.fpsr);
+}
 
 }  // namespace capvm::aarch64

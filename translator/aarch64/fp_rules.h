@@ -118,8 +118,18 @@ template <int kImm> __attribute__((target("sse4.1"))) inline float sse_round(flo
 
 // FPRoundInt by rounding kind: 'N' nearest even, 'M' down, 'P' up, 'Z'
 // toward zero, 'A' ties away, 'I'/'X' the current (FPCR) mode.
+// Raises MXCSR exception flags (IE 0x01, PE 0x20): the running guest's
+// FPSR flags while a helper runs (a64_context.h). Not feraiseexcept, which
+// raises Inexact in the x87 status word.
+inline void raise_mxcsr(unsigned flags) { _mm_setcsr(_mm_getcsr() | flags); }
+inline constexpr unsigned kMxcsrInvalid = 0x01, kMxcsrInexact = 0x20;
+
 template <class F> F round_kind(char k, F a) {
-  if (std::isnan(a)) return is_snan(a) ? quiet(a) : a;
+  if (std::isnan(a)) {
+    if (!is_snan(a)) return a;
+    raise_mxcsr(kMxcsrInvalid);  // a signalling NaN: Invalid (FPSR.IOC)
+    return quiet(a);
+  }
   a = flush_input(a);
   switch (k) {
     case 'N': return sse_round<8>(a);
@@ -130,6 +140,9 @@ template <class F> F round_kind(char k, F a) {
     case 'A': {
       // On the magnitude: one more than trunc(|a|) from a remainder of 0.5.
       const F m = std::fabs(a);
+      // From 2^52 (2^23) on, and infinite, a is integral: no arithmetic
+      // (inf - inf would raise Invalid).
+      if (!(m < (sizeof(F) == 8 ? F(4503599627370496.0) : F(8388608.0)))) return a;
       F t = sse_round<11>(m);
       if (m - t >= F(0.5)) t += F(1);
       return std::copysign(t, a);
@@ -151,13 +164,27 @@ template <class F> F round_int(Op op, F a) {
 }
 
 template <class I, class F> I to_int(F a) {
-  // FPToFixed with round toward zero: NaN -> 0, saturating.
-  if (std::isnan(a)) return 0;
+  // FPToFixed with round toward zero: NaN -> 0, saturating; a NaN or a
+  // value out of range raises Invalid (FPSR.IOC), a fraction cut off
+  // Inexact (IXC).
+  if (std::isnan(a)) {
+    raise_mxcsr(kMxcsrInvalid);
+    return 0;
+  }
+  const unsigned csr = _mm_getcsr();
   const F t = std::trunc(a);
-  if (t <= static_cast<F>(std::numeric_limits<I>::min())) return std::numeric_limits<I>::min();
+  _mm_setcsr(csr);  // the host's trunc may raise Inexact: not its to decide
+  if (t < static_cast<F>(std::numeric_limits<I>::min())) {
+    raise_mxcsr(kMxcsrInvalid);
+    return std::numeric_limits<I>::min();
+  }
   // max+1 is exactly representable (a power of two): compare against it.
   const F lim = static_cast<F>(std::numeric_limits<I>::max() / 2 + 1) * 2;
-  if (t >= lim) return std::numeric_limits<I>::max();
+  if (t >= lim) {
+    raise_mxcsr(kMxcsrInvalid);
+    return std::numeric_limits<I>::max();
+  }
+  if (t != a) raise_mxcsr(kMxcsrInexact);
   return static_cast<I>(t);
 }
 

@@ -161,12 +161,20 @@ bool lower_fp_sse(Emitter& e) {
       // fails the compare; a NaN input goes to fp_exec.
       const bool dbl = in.op == Op::FRINTADr;
       const x86::Xmm x3 = x86::xmm3, x4 = x86::xmm4;
+      Label whole = a.newLabel();
       if (dbl) {
         ldq(x0, 1);
         a.mov(x86::rax, imm(uint64_t{1} << 63));
         a.movq(x3, x86::rax);              // sign mask
         a.movaps(x4, x3);
         a.andnpd(x4, x0);                  // |x|
+        // |x| >= 2^52 (infinities too) is integral already: x itself, no
+        // arithmetic that could raise a flag (FPSR); a NaN: fp_exec.
+        a.mov(x86::rax, imm(uint64_t{0x4330000000000000}));
+        a.movq(x2, x86::rax);
+        a.ucomisd(x4, x2);
+        a.jp(slow);
+        a.jae(whole);
         a.roundsd(x1, x4, 11);             // t
         a.subsd(x4, x1);                   // |x| - t
         a.mov(x86::rax, imm(uint64_t{0x3FE0000000000000}));
@@ -184,6 +192,11 @@ bool lower_fp_sse(Emitter& e) {
         a.movd(x3, x86::eax);
         a.movaps(x4, x3);
         a.andnps(x4, x0);
+        a.mov(x86::eax, 0x4B000000u);  // 2^23 (as for the double form)
+        a.movd(x2, x86::eax);
+        a.ucomiss(x4, x2);
+        a.jp(slow);
+        a.jae(whole);
         a.roundss(x1, x4, 11);
         a.subss(x4, x1);
         a.mov(x86::eax, 0x3F000000u);
@@ -196,6 +209,7 @@ bool lower_fp_sse(Emitter& e) {
         a.andps(x0, x3);
         a.orps(x0, x1);
       }
+      a.bind(whole);
       return nan_check_store(dbl);
     }
     case Op::FABSDr: case Op::FNEGDr:
@@ -211,8 +225,13 @@ bool lower_fp_sse(Emitter& e) {
     case Op::FCMPDrr: case Op::FCMPDri: case Op::FCMPSrr: case Op::FCMPSri:
     case Op::FCMPEDrr: case Op::FCMPEDri: case Op::FCMPESrr: case Op::FCMPESri:
     case Op::FCCMPDrr: case Op::FCCMPSrr: {
-      if (!e.flags_live) return true;  // no reader: nothing observable
+      // (Also when no one reads the flags: the compare's exception flags,
+      // FPSR.IOC for a NaN, are observable.)
       const bool dbl = o[0].reg.kind == RegKind::kD;
+      // FCMPE signals Invalid for any NaN (comis), FCMP for a signalling
+      // one only (ucomis).
+      const bool signalling = in.op == Op::FCMPEDrr || in.op == Op::FCMPEDri ||
+                              in.op == Op::FCMPESrr || in.op == Op::FCMPESri;
       const bool ccmp = in.op == Op::FCCMPDrr || in.op == Op::FCCMPSrr;
       Label skip = a.newLabel();
       if (ccmp) {
@@ -223,11 +242,13 @@ bool lower_fp_sse(Emitter& e) {
         }
       }
       if (dbl) ldq(x0, 0); else ldd(x0, 0);
+      const InstId cmp = dbl ? (signalling ? x86::Inst::kIdComisd : x86::Inst::kIdUcomisd)
+                                  : (signalling ? x86::Inst::kIdComiss : x86::Inst::kIdUcomiss);
       if (in.num_ops > 1 && o[1].is_reg()) {
-        if (dbl) a.emit(x86::Inst::kIdUcomisd, x0, vm(1, 8)); else a.emit(x86::Inst::kIdUcomiss, x0, vm(1, 4));
+        a.emit(cmp, x0, vm(1, dbl ? 8 : 4));
       } else {
         a.xorps(x2, x2);
-        if (dbl) a.ucomisd(x0, x2); else a.ucomiss(x0, x2);
+        a.emit(cmp, x0, x2);
       }
       a.mov(x86::eax, static_cast<uint32_t>(canonical_flags(0x2u << 28)));  // greater: C
       a.mov(x86::edx, static_cast<uint32_t>(canonical_flags(0x8u << 28)));  // less: N
@@ -291,24 +312,32 @@ bool lower_fp_sse(Emitter& e) {
       const bool is_unsigned = in.op == Op::FCVTZUUWSr || in.op == Op::FCVTZUUWDr ||
                                in.op == Op::FCVTZUUXSr || in.op == Op::FCVTZUUXDr;
       const x86::Gp dst = (w32 && !is_unsigned) ? x86::Gp(x86::eax) : x86::Gp(x86::rax);
-      if (dbl) a.emit(x86::Inst::kIdCvttsd2si, dst, vm(1, 8)); else a.emit(x86::Inst::kIdCvttss2si, dst, vm(1, 4));
-      if (!is_unsigned) {
-        // The x86 "integer indefinite" (INT_MIN): NaN, overflow, or exactly INT_MIN.
-        if (w32) {
-          a.cmp(x86::eax, 0x80000000u);
-        } else {
-          a.mov(x86::rdx, imm(uint64_t{1} << 63));
-          a.cmp(x86::rax, x86::rdx);
-        }
-        a.je(slow);
-      } else if (w32) {
-        a.mov(x86::rdx, x86::rax);
-        a.shr(x86::rdx, 32);
-        a.jnz(slow);
-      } else {
-        a.test(x86::rax, x86::rax);
-        a.js(slow);
+      if (is_unsigned) {
+        // Only a value in [0, 2^32) (W) or [0, 2^63) (X) is converted here,
+        // so that the x86 conversion raises exactly FPSR's flags (IXC when
+        // inexact); below zero, above, or NaN: fp_exec (IOC, IXC by rule).
+        if (dbl) ldq(x1, 1); else ldd(x1, 1);
+        a.xorps(x2, x2);
+        if (dbl) a.ucomisd(x1, x2); else a.ucomiss(x1, x2);
+        a.jb(slow);  // below zero or unordered
+        const unsigned exp = w32 ? 32 : 63;
+        a.mov(x86::rax, imm(dbl ? uint64_t{1023 + exp} << 52 : uint64_t{127 + exp} << 23));
+        a.movq(x2, x86::rax);
+        if (dbl) a.ucomisd(x1, x2); else a.ucomiss(x1, x2);
+        a.jae(slow);
+        if (dbl) a.cvttsd2si(x86::rax, x1); else a.cvttss2si(x86::rax, x1);
+        return gp_fast_end();
       }
+      if (dbl) a.emit(x86::Inst::kIdCvttsd2si, dst, vm(1, 8)); else a.emit(x86::Inst::kIdCvttss2si, dst, vm(1, 4));
+      // The x86 "integer indefinite" (INT_MIN): NaN, overflow (both raise
+      // IE = IOC, as FPSR wants), or exactly INT_MIN.
+      if (w32) {
+        a.cmp(x86::eax, 0x80000000u);
+      } else {
+        a.mov(x86::rdx, imm(uint64_t{1} << 63));
+        a.cmp(x86::rax, x86::rdx);
+      }
+      a.je(slow);
       return gp_fast_end();
     }
     default:

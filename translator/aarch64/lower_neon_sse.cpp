@@ -173,9 +173,24 @@ bool lower_neon_sse(Emitter& e) {
     return true;
   };
 
+  // A 64-bit arrangement computes on the low half only: the upper lanes of
+  // its SSE operands are zeroed first, so that they raise no exception flag
+  // (FPSR; for a divisor they are 1.0). Returns the register holding m.
+  auto half_operands = [&](const x86::Xmm& m, bool divisor) -> x86::Xmm {
+    a.movq(x0, x0);
+    a.movq(x1, m);
+    if (divisor) {
+      a.mov(x86::rax, imm(0x3F8000003F800000ull));  // 1.0f, 1.0f
+      a.movq(x2, x86::rax);
+      a.punpcklqdq(x1, x2);
+    }
+    return x1;
+  };
+
   // FP three-register forms with the NaN fallback.
   auto fp_binary = [&](Bin fn, bool dbl, bool half) {
-    const x86::Xmm m = ld_nm();
+    x86::Xmm m = ld_nm();
+    if (half) m = half_operands(m, in.op == Op::FDIVv2f32);
     (a.*fn)(x0, m);
     return nan_fallback_store(x0, dbl, half);
   };
@@ -193,6 +208,11 @@ bool lower_neon_sse(Emitter& e) {
       if (dbl) a.pshufd(x3, x3, lane ? 0xEE : 0x44);
       else a.pshufd(x3, x3, lane * 0x55);
     }
+    if (half) {  // no exception flags from the upper lanes (FPSR)
+      a.movq(x0, x0);
+      a.movq(x1, x1);
+      a.movq(x3, x3);
+    }
     if (dbl) { if (sub) a.vfnmadd231pd(x0, x1, x3); else a.vfmadd231pd(x0, x1, x3); }
     else { if (sub) a.vfnmadd231ps(x0, x1, x3); else a.vfmadd231ps(x0, x1, x3); }
     return nan_fallback_store(x0, dbl, half);
@@ -205,6 +225,10 @@ bool lower_neon_sse(Emitter& e) {
     Label slow = a.newLabel(), done = a.newLabel();
     s.ld(x0, 1);
     s.ld(x1, 2);
+    if (half) {
+      a.movq(x0, x0);
+      a.movq(x1, x1);
+    }
     a.movdqa(x2, x0);
     if (dbl) { a.cmppd(x2, x1, 3); a.movmskpd(x86::eax, x2); }
     else { a.cmpps(x2, x1, 3); a.movmskps(x86::eax, x2); }
@@ -575,6 +599,7 @@ bool lower_neon_sse(Emitter& e) {
     // Conversions.
     case Op::SCVTFv4f32: case Op::SCVTFv2f32:
       s.ld(x0, 1);
+      if (in.op == Op::SCVTFv2f32) a.movq(x0, x0);  // no flags from the upper lanes
       a.cvtdq2ps(x0, x0);
       s.st(0, x0, in.op == Op::SCVTFv2f32);
       return true;

@@ -33,10 +33,20 @@ constexpr int64_t kDczidEl0 = sysreg(3, 3, 0, 0, 7);
 
 uint64_t helper_read_nzcv(const A64Context* ctx) { return nzcv(*ctx); }
 void helper_write_nzcv(A64Context* ctx, uint64_t v) { set_nzcv(*ctx, static_cast<uint32_t>(v)); }
-// MSR FPCR: keep it and switch the running MXCSR to it at once.
+// MSR FPCR: keep it and switch the running MXCSR to it at once (keeping
+// the exception flags raised so far).
 void helper_write_fpcr(A64Context* ctx, uint64_t v) {
   set_fpcr(*ctx, static_cast<uint32_t>(v));
-  _mm_setcsr(guest_mxcsr(*ctx));
+  _mm_setcsr(guest_mxcsr(*ctx) | (_mm_getcsr() & 0x3Fu));
+}
+// MRS FPSR: the flags raised since the last entry are in the running MXCSR.
+uint64_t helper_read_fpsr(const A64Context* ctx) {
+  return ctx->fpsr | fpsr_from_mxcsr(_mm_getcsr());
+}
+// MSR FPSR: both its copy and the running MXCSR's flags.
+void helper_write_fpsr(A64Context* ctx, uint64_t v) {
+  ctx->fpsr = static_cast<uint32_t>(v) & kFpsrMask;
+  _mm_setcsr((_mm_getcsr() & ~0x3Fu) | mxcsr_from_fpsr(ctx->fpsr));
 }
 uint64_t helper_monotonic_ns() {
   timespec ts;
@@ -95,7 +105,11 @@ Lowered lower_system(Emitter& e) {
       switch (e.opimm(1)) {
         case kTpidrEl0: a.mov(x86::rdx, e.ctx(CAPVM_A64_OFF(tpidr_el0), 8)); break;
         case kFpcr: a.mov(x86::edx, e.ctx(CAPVM_A64_OFF(fpcr), 4)); break;
-        case kFpsr: a.mov(x86::edx, e.ctx(CAPVM_A64_OFF(fpsr), 4)); break;
+        case kFpsr:
+          a.mov(x86::rdi, kCtx);
+          e.call(reinterpret_cast<const void*>(&helper_read_fpsr));
+          a.mov(x86::rdx, x86::rax);
+          break;
         case kNzcv:
           a.mov(x86::rdi, kCtx);
           e.call(reinterpret_cast<const void*>(&helper_read_nzcv));
@@ -127,7 +141,11 @@ Lowered lower_system(Emitter& e) {
           a.mov(x86::rsi, x86::rdx);
           e.call(reinterpret_cast<const void*>(&helper_write_fpcr));
           break;
-        case kFpsr: a.mov(e.ctx(CAPVM_A64_OFF(fpsr), 4), x86::edx); break;
+        case kFpsr:
+          a.mov(x86::rdi, kCtx);
+          a.mov(x86::rsi, x86::rdx);
+          e.call(reinterpret_cast<const void*>(&helper_write_fpsr));
+          break;
         case kNzcv:
           a.mov(x86::rdi, kCtx);
           a.mov(x86::rsi, x86::rdx);

@@ -499,6 +499,7 @@ bool exec(A64Context* c, const Insn* in, bool run) {
   if (!run) return true;
   const Vec n = vget(c, o[1].reg), m = vget(c, o[2].reg);
   Vec v{};
+  bool saturated = false;  // FPSR.QC (the saturating forms)
   for (unsigned i = 0; i < lanes; ++i) {
     const uint64_t x = n.get(bits, i), y = m.get(bits, i);
     const int64_t sx = n.sget(bits, i), sy = m.sget(bits, i);
@@ -521,12 +522,16 @@ bool exec(A64Context* c, const Insn* in, bool run) {
       r = static_cast<uint64_t>((static_cast<__int128>(sx) + sy + (b == NAME_ID("SRHADD"))) >> 1);
     else if (b == NAME_ID("UQADD")) {
       const unsigned __int128 t = static_cast<unsigned __int128>(x) + y;
+      saturated |= t > mask(bits);
       r = t > mask(bits) ? mask(bits) : static_cast<uint64_t>(t);
-    } else if (b == NAME_ID("UQSUB")) r = x > y ? x - y : 0;
-    else if (b == NAME_ID("SQADD") || b == NAME_ID("SQSUB")) {
+    } else if (b == NAME_ID("UQSUB")) {
+      saturated |= x < y;
+      r = x > y ? x - y : 0;
+    } else if (b == NAME_ID("SQADD") || b == NAME_ID("SQSUB")) {
       // Saturate to the signed range of the lane.
       const __int128 t = b == NAME_ID("SQADD") ? static_cast<__int128>(sx) + sy : static_cast<__int128>(sx) - sy;
       const __int128 hi = static_cast<__int128>(mask(bits) >> 1), lo = -hi - 1;
+      saturated |= t > hi || t < lo;
       r = static_cast<uint64_t>(static_cast<int64_t>(t > hi ? hi : t < lo ? lo : t));
     } else if (b == NAME_ID("UABD")) r = x > y ? x - y : y - x;
     else if (b == NAME_ID("SABD")) r = sx > sy ? static_cast<uint64_t>(sx - sy) : static_cast<uint64_t>(sy - sx);
@@ -564,6 +569,7 @@ bool exec(A64Context* c, const Insn* in, bool run) {
     v.set(bits, i, r & mask(bits));
   }
   vput(c, o[0].reg, v, bytes);
+  if (saturated) c->fpsr |= kFpsrQc;
   return true;
 }
 

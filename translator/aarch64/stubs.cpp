@@ -27,10 +27,18 @@ bool Translator::Impl::build_stubs(std::string* error) {
   a.sub(x86::rsp, 8);  // rsp 16-aligned in translated code: helpers may be called
   a.mov(kCtx, x86::rdi);
   a.mov(x86::ptr(kCtx, CAPVM_A64_OFF(host_rsp), 8), x86::rsp);
-  // The guest's FPCR as MXCSR (rounding, flush-to-zero) while it runs.
+  // The guest's FPCR as MXCSR (rounding, flush-to-zero) while it runs, with
+  // FPSR's cumulative flags as its exception flags (guest_mxcsr()).
   a.stmxcsr(x86::ptr(kCtx, CAPVM_A64_OFF(host_mxcsr), 4));
   a.mov(x86::eax, x86::ptr(kCtx, CAPVM_A64_OFF(mxcsr_bits), 4));
   a.or_(x86::eax, 0x1F80);
+  a.mov(x86::ecx, x86::ptr(kCtx, CAPVM_A64_OFF(fpsr), 4));
+  a.mov(x86::edx, x86::ecx);
+  a.and_(x86::ecx, 1);      // IOC -> IE
+  a.and_(x86::edx, 0x1E);   // DZC, OFC, UFC, IXC -> ZE, OE, UE, PE
+  a.shl(x86::edx, 1);
+  a.or_(x86::eax, x86::ecx);
+  a.or_(x86::eax, x86::edx);
   a.mov(x86::ptr(x86::rsp, 0, 4), x86::eax);
   a.ldmxcsr(x86::ptr(x86::rsp, 0, 4));
   a.jmp(x86::ptr(kCtx, CAPVM_A64_OFF(jump_to), 8));
@@ -38,6 +46,15 @@ bool Translator::Impl::build_stubs(std::string* error) {
   // exit: jumped to with ctx->exit_reason and pc stored.
   a.bind(exit);
   a.mov(x86::rsp, x86::ptr(kCtx, CAPVM_A64_OFF(host_rsp), 8));
+  // The exception flags the guest raised go back into FPSR (fpsr_from_mxcsr).
+  a.stmxcsr(x86::ptr(x86::rsp, 0, 4));
+  a.mov(x86::eax, x86::ptr(x86::rsp, 0, 4));
+  a.mov(x86::ecx, x86::eax);
+  a.and_(x86::ecx, 1);
+  a.shr(x86::eax, 1);
+  a.and_(x86::eax, 0x1E);
+  a.or_(x86::eax, x86::ecx);
+  a.or_(x86::ptr(kCtx, CAPVM_A64_OFF(fpsr), 4), x86::eax);
   a.ldmxcsr(x86::ptr(kCtx, CAPVM_A64_OFF(host_mxcsr), 4));
   a.add(x86::rsp, 8);
   a.pop(x86::r15);
