@@ -102,3 +102,91 @@ TEST_CASE("directed snippets against Unicorn: exclusive pairs, DC ZVA, CAS hits"
   run_all(1);
   run_all(64);
 }
+
+namespace {
+
+// FP special values in every lane combination the instructions below see:
+// signalling and quiet NaNs, infinities, zeros, denormals, extremes.
+Case special_case(uint32_t insn, unsigned k) {
+  static const uint64_t kD[] = {0x7FF4000000000000, 0x7FF8000000000000, 0x7FF0000000000000,
+                                0xFFF0000000000000, 0x0000000000000000, 0x8000000000000000,
+                                0x0000000000000001, 0x3FF0000000000000, 0x7FEFFFFFFFFFFFFF,
+                                0xBFF8000000000000, 0x4330000000000001, 0x3FE0000000000000};
+  static const uint32_t kS[] = {0x7FA00000, 0x7FC00000, 0x7F800000, 0xFF800000, 0x00000000, 0x80000000,
+                                0x00000001, 0x3F800000, 0x7F7FFFFF, 0xBFC00000, 0x4B000001, 0x3F000000};
+  constexpr unsigned n = sizeof kD / sizeof kD[0];
+  Case c;
+  c.name = "special values";
+  c.code = {kClrex, insn};
+  c.code_page.resize(kCodeSize);
+  std::memcpy(c.code_page.data(), c.code.data(), 4 * c.code.size());
+  const uint32_t svc = 0xD4000001;
+  std::memcpy(c.code_page.data() + 4 * c.code.size(), &svc, 4);
+  State& s = c.init;
+  for (unsigned i = 0; i < 31; ++i) s.x[i] = 0;
+  s.sp = kDataCenter;
+  for (unsigned r = 0; r < 32; ++r) {
+    const unsigned a = (r * 5 + k) % n, b = (r * 7 + k / n) % n;
+    if (k % 2) {  // double lanes
+      std::memcpy(s.v[r], &kD[a], 8);
+      std::memcpy(s.v[r] + 8, &kD[b], 8);
+    } else {      // float lanes
+      for (unsigned l = 0; l < 4; ++l) std::memcpy(s.v[r] + 4 * l, &kS[(l % 2 ? b : a + l) % n], 4);
+    }
+  }
+  s.data.assign(kDataSize, 0);
+  return c;
+}
+
+}  // namespace
+
+TEST_CASE("FP instructions on special values against Unicorn, FPSR included", "[a64directed]") {
+  // Assembled with llvm-mc -triple=aarch64.
+  const uint32_t insns[] = {
+      0x1e797b99,  // fminnm d25, d28, d25
+      0x1e797b99 & ~(1u << 22),  // fminnm s25, s28, s25
+      0x4e619b2d,  // frintm v13.2d, v25.2d
+      0x4fd9509e,  // fmls v30.2d, v4.2d, v25.d[0]
+      0x1e6e0aa4,  // fmul d4, d21, d14
+      0x4e60cf39,  // fmla v25.2d, v25.2d, v0.2d
+      0x1e2303b3,  // ucvtf s19, w29
+      0x4e20d400,  // fadd v0.4s, v0.4s, v0.4s
+      0x4e61d441,  // fadd v1.2d, v2.2d, v1.2d
+      0x6e21fc20,  // fdiv v0.4s, v1.4s, v1.4s
+      0x4ea1f420,  // fmax v0.4s, v1.4s, v1.4s
+      0x4ee2c420,  // fmaxnm v0.2d, v1.2d, v2.2d
+      0x1e622030,  // fcmpe d1, d2
+      0x1e622020,  // fcmp d1, d2
+      0x4ea1b820,  // fcvtzs v0.4s, v1.4s
+      0x6ee1b820,  // fcvtzu v0.2d, v1.2d
+      0x1e780020,  // fcvtzs w0, d1
+      0x1e790020,  // fcvtzu w0, d1
+      0x1e264020,  // frinta s0, s1
+      0x4e618820,  // frintn v0.2d, v1.2d
+      0x1e61c020,  // fsqrt d0, d1
+      0x1e624020,  // fcvt s0, d1 (fcvt d->s)
+  };
+  UnicornRunner uc(UnicornRunner::Cpu::kMax);
+  CapvmRunner cap(1);
+  std::string err;
+  REQUIRE(uc.ready(&err));
+  REQUIRE(cap.ready(&err));
+  const aarch64::Decoder& dec = aarch64::Decoder::get();
+  unsigned cases = 0;
+  for (uint32_t insn : insns) {
+    aarch64::Insn in;
+    INFO(std::hex << insn);
+    REQUIRE(dec.decode(insn, 0, &in) == aarch64::DecodeStatus::kOk);
+    for (unsigned k = 0; k < 2 * 144; ++k) {
+      const Case c = special_case(insn, k);
+      const Result a = uc.run(c);
+      const Result b = cap.run(c);
+      ++cases;
+      INFO(describe(c, a, b, b.ok && a.ok ? compare(a.final_state, b.final_state) : ""));
+      REQUIRE(a.ok);
+      REQUIRE(b.ok);
+      REQUIRE(compare(a.final_state, b.final_state).empty());
+    }
+  }
+  std::printf("FP special values: %u cases\n", cases);
+}
