@@ -423,4 +423,24 @@ TEST_CASE("FPSR: exception flags accumulate across exits, read and cleared with 
   REQUIRE(f.run() == ExitReason::kTrap);
   CHECK(ctx.fpsr == 0x1u);
   ctx.fpsr = 0;
+
+  // inf * 0 plus a quiet NaN: Invalid on arm64 (FPMulAdd), where x86's FMA
+  // stays quiet; vector and scalar forms.
+  constexpr uint32_t kFmla2d = 0x4E62CC20, kFmaddD = 0x1F420C20;  // fmla v0.2d, v1.2d, v2.2d; fmadd d0, d1, d2, d3
+  const double qnan = std::numeric_limits<double>::quiet_NaN(), inf = std::numeric_limits<double>::infinity();
+  for (uint32_t insn : {kFmla2d, kFmaddD}) {
+    INFO(std::hex << insn);
+    ctx.fpsr = 0;
+    set_d(0, qnan);
+    set_d(3, qnan);  // fmadd's addend
+    set_d(1, inf);
+    set_d(2, 0.0);
+    f.code({insn, kBrk});
+    REQUIRE(f.run() == ExitReason::kTrap);
+    CHECK(ctx.fpsr == 0x1u);
+    uint64_t bits;
+    std::memcpy(&bits, ctx.v[0], 8);
+    CHECK(bits == 0x7FF8000000000000ull);  // the default NaN
+  }
+  ctx.fpsr = 0;
 }

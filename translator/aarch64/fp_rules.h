@@ -86,11 +86,20 @@ template <class F> F min_max(bool is_max, bool nm, F a, F b) {
   return is_max ? (a > b ? a : b) : (a < b ? a : b);
 }
 
+// Raises MXCSR exception flags (IE 0x01, PE 0x20): the running guest's
+// FPSR flags while a helper runs (a64_context.h). Not feraiseexcept, which
+// raises Inexact in the x87 status word.
+inline void raise_mxcsr(unsigned flags) { _mm_setcsr(_mm_getcsr() | flags); }
+inline constexpr unsigned kMxcsrInvalid = 0x01, kMxcsrInexact = 0x20;
+
 template <class F> F mul_add(F addend, F op1, F op2) {
   // FPMulAdd: addend + op1 * op2, one rounding.
   const bool inf_zero = (std::isinf(op1) && op2 == 0) || (op1 == 0 && std::isinf(op2));
-  if (std::isnan(addend) && !is_snan(addend) && inf_zero && !std::isnan(op1) && !std::isnan(op2))
+  if (std::isnan(addend) && !is_snan(addend) && inf_zero && !std::isnan(op1) && !std::isnan(op2)) {
+    // Invalid on arm64 even with a quiet NaN addend (x86's FMA stays quiet).
+    raise_mxcsr(kMxcsrInvalid);
     return default_nan<F>();
+  }
   F r;
   if (process_nans3(addend, op1, op2, &r)) return r;
   return fix_invalid<F>(std::fma(op1, op2, addend));
@@ -118,12 +127,6 @@ template <int kImm> __attribute__((target("sse4.1"))) inline float sse_round(flo
 
 // FPRoundInt by rounding kind: 'N' nearest even, 'M' down, 'P' up, 'Z'
 // toward zero, 'A' ties away, 'I'/'X' the current (FPCR) mode.
-// Raises MXCSR exception flags (IE 0x01, PE 0x20): the running guest's
-// FPSR flags while a helper runs (a64_context.h). Not feraiseexcept, which
-// raises Inexact in the x87 status word.
-inline void raise_mxcsr(unsigned flags) { _mm_setcsr(_mm_getcsr() | flags); }
-inline constexpr unsigned kMxcsrInvalid = 0x01, kMxcsrInexact = 0x20;
-
 template <class F> F round_kind(char k, F a) {
   if (std::isnan(a)) {
     if (!is_snan(a)) return a;
