@@ -73,6 +73,16 @@ Case make(const Snippet& sn, std::mt19937_64& rng) {
   return c;
 }
 
+// Runs c in both engines: both must finish, in the same state.
+void expect_same(UnicornRunner& uc, CapvmRunner& cap, const Case& c) {
+  const Result a = uc.run(c);
+  const Result b = cap.run(c);
+  INFO(describe(c, a, b, b.ok && a.ok ? compare(a.final_state, b.final_state) : ""));
+  REQUIRE(a.ok);
+  REQUIRE(b.ok);
+  REQUIRE(compare(a.final_state, b.final_state).empty());
+}
+
 void run_all(unsigned max_block_insns) {
   UnicornRunner uc(UnicornRunner::Cpu::kMax);  // CASP/CAS are LSE
   CapvmRunner cap(max_block_insns);
@@ -83,14 +93,8 @@ void run_all(unsigned max_block_insns) {
   unsigned cases = 0;
   for (const Snippet& sn : snippets()) {
     for (int i = 0; i < 20; ++i) {
-      const Case c = make(sn, rng);
-      const Result a = uc.run(c);
-      const Result b = cap.run(c);
+      expect_same(uc, cap, make(sn, rng));
       ++cases;
-      INFO(describe(c, a, b, b.ok && a.ok ? compare(a.final_state, b.final_state) : ""));
-      REQUIRE(a.ok);
-      REQUIRE(b.ok);
-      REQUIRE(compare(a.final_state, b.final_state).empty());
     }
   }
   std::printf("directed snippets (%u-instruction blocks): %u cases\n", max_block_insns, cases);
@@ -178,14 +182,8 @@ TEST_CASE("FP instructions on special values against Unicorn, FPSR included", "[
     INFO(std::hex << insn);
     REQUIRE(dec.decode(insn, 0, &in) == aarch64::DecodeStatus::kOk);
     for (unsigned k = 0; k < 2 * 144; ++k) {
-      const Case c = special_case(insn, k);
-      const Result a = uc.run(c);
-      const Result b = cap.run(c);
+      expect_same(uc, cap, special_case(insn, k));
       ++cases;
-      INFO(describe(c, a, b, b.ok && a.ok ? compare(a.final_state, b.final_state) : ""));
-      REQUIRE(a.ok);
-      REQUIRE(b.ok);
-      REQUIRE(compare(a.final_state, b.final_state).empty());
     }
   }
   std::printf("FP special values: %u cases\n", cases);
