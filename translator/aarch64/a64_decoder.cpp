@@ -61,68 +61,66 @@ bool sym(void* handle, const char* name, Fn* out) {
   return *out != nullptr;
 }
 
-Decoder::Impl* open_plugin(std::string* error) {
-  std::string tried;
-  for (const std::string& path : candidates()) {
-    if (access(path.c_str(), F_OK) != 0) {
-      tried += (tried.empty() ? "" : ", ") + path;
-      continue;
-    }
-    // Code that will run inside the sandbox's host process: refuse a file
-    // someone else could have replaced.
-    struct stat st;
-    if (stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {
-      *error = path + ": not a regular file";
-      return nullptr;
-    }
-    if ((st.st_mode & S_IWOTH) != 0) {
-      *error = path + ": writable by any user, refused";
-      return nullptr;
-    }
-    if (st.st_uid != 0 && st.st_uid != geteuid()) {
-      *error = path + ": owned by another user, refused";
-      return nullptr;
-    }
-    void* h = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
-    if (h == nullptr) {
-      const char* e = dlerror();
-      *error = e != nullptr ? e : path + ": cannot load";
-      return nullptr;
-    }
-    auto fail = [&](std::string why) -> Decoder::Impl* {
-      *error = path + ": " + why;
-      dlclose(h);
-      return nullptr;
-    };
-    auto impl = std::make_unique<Decoder::Impl>();
-    impl->handle = h;
-    capvm_a64_llvm_open_fn open = nullptr;
-    capvm_a64_llvm_stats_fn stats = nullptr;
-    if (!sym(h, "capvm_a64_llvm_open", &open) || !sym(h, "capvm_a64_llvm_decode", &impl->decode) ||
-        !sym(h, "capvm_a64_llvm_name", &impl->name) || !sym(h, "capvm_a64_llvm_stats", &stats)) {
-      return fail("not a capvm aarch64 decoder (no capvm_a64_llvm_* functions)");
-    }
-    std::vector<const char*> names(kOpCount);
-    for (unsigned i = 0; i < kOpCount; ++i) names[i] = op_info(static_cast<Op>(i)).name;
-    char err[256] = "";
-    impl->decoder = open(kDecoderAbiVersion, sizeof(Insn), names.data(), kOpCount, err, sizeof err);
-    if (impl->decoder == nullptr) return fail(err);
-    stats(impl->decoder, &impl->mapped_regs, &impl->unknown_ops);
-    return impl.release();
-  }
-  *error = std::string(kDecoderPluginName) + " not found (looked at " + tried + ")";
-  return nullptr;
-}
-
-// The plugin path open_plugin() would load (the first candidate present).
-bool find_plugin(std::string* path) {
+// The plugin to load: the first candidate present; else false, with the
+// places looked at in *tried.
+bool find_plugin(std::string* path, std::string* tried = nullptr) {
   for (const std::string& c : candidates()) {
     if (access(c.c_str(), F_OK) == 0) {
       *path = c;
       return true;
     }
+    if (tried) *tried += (tried->empty() ? "" : ", ") + c;
   }
   return false;
+}
+
+Decoder::Impl* open_plugin(std::string* error) {
+  std::string path, tried;
+  if (!find_plugin(&path, &tried)) {
+    *error = std::string(kDecoderPluginName) + " not found (looked at " + tried + ")";
+    return nullptr;
+  }
+  // Code that will run inside the sandbox's host process: refuse a file
+  // someone else could have replaced.
+  struct stat st;
+  if (stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {
+    *error = path + ": not a regular file";
+    return nullptr;
+  }
+  if ((st.st_mode & S_IWOTH) != 0) {
+    *error = path + ": writable by any user, refused";
+    return nullptr;
+  }
+  if (st.st_uid != 0 && st.st_uid != geteuid()) {
+    *error = path + ": owned by another user, refused";
+    return nullptr;
+  }
+  void* h = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (h == nullptr) {
+    const char* e = dlerror();
+    *error = e != nullptr ? e : path + ": cannot load";
+    return nullptr;
+  }
+  auto fail = [&](std::string why) -> Decoder::Impl* {
+    *error = path + ": " + why;
+    dlclose(h);
+    return nullptr;
+  };
+  auto impl = std::make_unique<Decoder::Impl>();
+  impl->handle = h;
+  capvm_a64_llvm_open_fn open = nullptr;
+  capvm_a64_llvm_stats_fn stats = nullptr;
+  if (!sym(h, "capvm_a64_llvm_open", &open) || !sym(h, "capvm_a64_llvm_decode", &impl->decode) ||
+      !sym(h, "capvm_a64_llvm_name", &impl->name) || !sym(h, "capvm_a64_llvm_stats", &stats)) {
+    return fail("not a capvm aarch64 decoder (no capvm_a64_llvm_* functions)");
+  }
+  std::vector<const char*> names(kOpCount);
+  for (unsigned i = 0; i < kOpCount; ++i) names[i] = op_info(static_cast<Op>(i)).name;
+  char err[256] = "";
+  impl->decoder = open(kDecoderAbiVersion, sizeof(Insn), names.data(), kOpCount, err, sizeof err);
+  if (impl->decoder == nullptr) return fail(err);
+  stats(impl->decoder, &impl->mapped_regs, &impl->unknown_ops);
+  return impl.release();
 }
 
 // What a memo's decodings depend on: this capvm (its op table and Insn
