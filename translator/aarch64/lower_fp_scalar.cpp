@@ -225,8 +225,8 @@ bool lower_fp_sse(Emitter& e) {
     case Op::FCMPDrr: case Op::FCMPDri: case Op::FCMPSrr: case Op::FCMPSri:
     case Op::FCMPEDrr: case Op::FCMPEDri: case Op::FCMPESrr: case Op::FCMPESri:
     case Op::FCCMPDrr: case Op::FCCMPSrr: {
-      // (Also when no one reads the flags: the compare's exception flags,
-      // FPSR.IOC for a NaN, are observable.)
+      // The compare is made also when no one reads NZCV: its exception
+      // flags (FPSR.IOC for a NaN) are observable.
       const bool dbl = o[0].reg.kind == RegKind::kD;
       // FCMPE signals Invalid for any NaN (comis), FCMP for a signalling
       // one only (ucomis).
@@ -249,6 +249,10 @@ bool lower_fp_sse(Emitter& e) {
       } else {
         a.xorps(x2, x2);
         a.emit(cmp, x0, x2);
+      }
+      if (!e.flags_live) {  // only the compare's exception flags are observable
+        a.bind(skip);
+        return true;
       }
       a.mov(x86::eax, static_cast<uint32_t>(canonical_flags(0x2u << 28)));  // greater: C
       a.mov(x86::edx, static_cast<uint32_t>(canonical_flags(0x8u << 28)));  // less: N
