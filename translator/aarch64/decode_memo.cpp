@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <cstring>
 #include <random>
+#include <string_view>
 
 namespace capvm::aarch64 {
 namespace {
@@ -297,22 +298,21 @@ std::unique_ptr<DecodeMemo> DecodeMemo::open(const std::string& path, uint64_t k
   return memo;
 }
 
-bool DecodeMemo::decode_at(uint32_t offset, Insn* out, DecodeStatus* status) const {
-  uint32_t raw;
-  size_t used;
-  return read_record(reinterpret_cast<const uint8_t*>(bytes_.data()) + offset,
-                     bytes_.size() - offset, &raw, out, status, &used);
-}
-
 bool DecodeMemo::find(uint32_t raw, Insn* out, DecodeStatus* status) const {
+  // The record: in the file as read, else among this run's additions.
+  std::string_view rec;
   const auto it = std::lower_bound(index_.begin(), index_.end(), std::make_pair(raw, uint32_t{0}));
-  if (it != index_.end() && it->first == raw) return decode_at(it->second, out, status);
-  const auto a = added_.find(raw);
-  if (a == added_.end()) return false;
-  uint32_t r;
+  if (it != index_.end() && it->first == raw) {
+    rec = std::string_view(bytes_).substr(it->second);
+  } else if (const auto a = added_.find(raw); a != added_.end()) {
+    rec = a->second;
+  } else {
+    return false;
+  }
+  uint32_t word;
   size_t used;
-  return read_record(reinterpret_cast<const uint8_t*>(a->second.data()), a->second.size(), &r, out,
-                     status, &used);
+  return read_record(reinterpret_cast<const uint8_t*>(rec.data()), rec.size(), &word, out, status,
+                     &used);
 }
 
 void DecodeMemo::add(uint32_t raw, DecodeStatus status, const Insn& in) {

@@ -85,7 +85,6 @@ class DecodeMemo {
  private:
   DecodeMemo(std::string path, uint64_t key) : path_(std::move(path)), key_(key) {}
   bool parse(std::string bytes, std::string* why);
-  bool decode_at(uint32_t offset, Insn* out, DecodeStatus* status) const;
 
   std::string path_;
   uint64_t key_;
