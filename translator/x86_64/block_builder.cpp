@@ -465,9 +465,10 @@ bool BlockBuilder::build(Block* block, int* signal) {
   const unsigned max_insns = t_.options.max_block_insns == 0 ? 64 : t_.options.max_block_insns;
   uint64_t pc = pc_;
   unsigned count = 0;
+  CodeWindow window(t_.mem);
   for (;;) {
     DecodedInsn d;
-    const FetchStatus st = fetch_and_decode(t_.mem, pc, &d);
+    const FetchStatus st = fetch_and_decode(window, pc, &d);
     if (st == FetchStatus::kNoCode) {
       if (count == 0) {
         *signal = SIGSEGV;

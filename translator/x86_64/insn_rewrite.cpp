@@ -48,17 +48,10 @@ bool has_hidden_memory(const DecodedInsn& d) {
 }
 }  // namespace
 
-FetchStatus fetch_and_decode(const vm::GuestMemory& mem, uint64_t pc, DecodedInsn* out) {
+namespace {
+// Decodes out->bytes[0, avail) at out->pc.
+FetchStatus decode_fetched(size_t avail, DecodedInsn* out) {
   static thread_local const ZydisDecoder decoder = make_decoder();
-  out->pc = pc;
-  // Take at most 15 bytes, and none from a page that is not executable.
-  size_t avail = 0;
-  const uint64_t page_end = (pc | (vm::kGuestPageSize - 1)) + 1;
-  if (!mem.range_has(pc, 1, vm::kProtExec)) return FetchStatus::kNoCode;
-  avail = page_end - pc >= ZYDIS_MAX_INSTRUCTION_LENGTH ? ZYDIS_MAX_INSTRUCTION_LENGTH : page_end - pc;
-  if (avail < ZYDIS_MAX_INSTRUCTION_LENGTH && mem.range_has(page_end, 1, vm::kProtExec))
-    avail = ZYDIS_MAX_INSTRUCTION_LENGTH;
-  if (mem.fetch_code(pc, out->bytes, avail) != abi::E_SUCCESS) return FetchStatus::kNoCode;
   const ZyanStatus st = ZydisDecoderDecodeFull(&decoder, out->bytes, avail, &out->insn, out->ops);
   if (!ZYAN_SUCCESS(st)) {
     // Ran off the end of executable memory mid-instruction: a fetch fault.
@@ -69,10 +62,60 @@ FetchStatus fetch_and_decode(const vm::GuestMemory& mem, uint64_t pc, DecodedIns
   if (out->insn.meta.branch_type != ZYDIS_BRANCH_TYPE_NONE && out->insn.operand_count > 0 &&
       out->ops[0].type == ZYDIS_OPERAND_TYPE_IMMEDIATE && out->ops[0].imm.is_relative) {
     ZyanU64 target = 0;
-    ZydisCalcAbsoluteAddress(&out->insn, &out->ops[0], pc, &target);
+    ZydisCalcAbsoluteAddress(&out->insn, &out->ops[0], out->pc, &target);
     out->branch_target = target;
   }
   return FetchStatus::kOk;
+}
+}  // namespace
+
+FetchStatus fetch_and_decode(const vm::GuestMemory& mem, uint64_t pc, DecodedInsn* out) {
+  out->pc = pc;
+  // Take at most 15 bytes, and none from a page that is not executable.
+  size_t avail = 0;
+  const uint64_t page_end = (pc | (vm::kGuestPageSize - 1)) + 1;
+  if (!mem.range_has(pc, 1, vm::kProtExec)) return FetchStatus::kNoCode;
+  avail = page_end - pc >= ZYDIS_MAX_INSTRUCTION_LENGTH ? ZYDIS_MAX_INSTRUCTION_LENGTH : page_end - pc;
+  if (avail < ZYDIS_MAX_INSTRUCTION_LENGTH && mem.range_has(page_end, 1, vm::kProtExec))
+    avail = ZYDIS_MAX_INSTRUCTION_LENGTH;
+  if (mem.fetch_code(pc, out->bytes, avail) != abi::E_SUCCESS) return FetchStatus::kNoCode;
+  return decode_fetched(avail, out);
+}
+
+bool CodeWindow::refill(uint64_t pc) {
+  len_ = 0;
+  if (!mem_.range_has(pc, 1, vm::kProtExec)) return false;
+  // To the end of pc's page, then on through executable pages, at most
+  // kBytes in all. range_has is false past the sandbox's end, so `end`
+  // cannot run beyond it.
+  const uint64_t limit = pc + kBytes;
+  uint64_t end = (pc | (vm::kGuestPageSize - 1)) + 1;
+  while (end < limit && mem_.range_has(end, 1, vm::kProtExec)) end += vm::kGuestPageSize;
+  ends_code_ = end < limit;
+  if (end > limit) end = limit;
+  if (mem_.fetch_code(pc, buf_, end - pc) != abi::E_SUCCESS) return false;
+  start_ = pc;
+  len_ = end - pc;
+  return true;
+}
+
+size_t CodeWindow::at(uint64_t pc, const uint8_t** bytes) {
+  const bool inside = pc >= start_ && pc - start_ < len_;
+  if (!inside || (len_ - (pc - start_) < ZYDIS_MAX_INSTRUCTION_LENGTH && !ends_code_)) {
+    if (!refill(pc)) return 0;
+  }
+  const size_t off = pc - start_;
+  *bytes = buf_ + off;
+  return len_ - off < ZYDIS_MAX_INSTRUCTION_LENGTH ? len_ - off : ZYDIS_MAX_INSTRUCTION_LENGTH;
+}
+
+FetchStatus fetch_and_decode(CodeWindow& window, uint64_t pc, DecodedInsn* out) {
+  out->pc = pc;
+  const uint8_t* bytes = nullptr;
+  const size_t avail = window.at(pc, &bytes);
+  if (avail == 0) return FetchStatus::kNoCode;
+  std::memcpy(out->bytes, bytes, avail);
+  return decode_fetched(avail, out);
 }
 
 int gpr_index(ZydisRegister reg) {

@@ -26,6 +26,29 @@ enum class FetchStatus { kOk, kNoCode, kInvalid };
 // (or a byte of the instruction) is not on an executable page.
 FetchStatus fetch_and_decode(const vm::GuestMemory& mem, uint64_t pc, DecodedInsn* out);
 
+// Guest code for one block, fetched a run of bytes at a time: one protection
+// check and one guarded copy per run rather than per instruction. Each run is
+// a snapshot taken under the same rules as a single fetch (executable pages
+// only), so what a block decodes is what the guest's pages held.
+class CodeWindow {
+ public:
+  explicit CodeWindow(const vm::GuestMemory& mem) : mem_(mem) {}
+  // Points *bytes at the code at pc; returns how many may be decoded there:
+  // at most 15, none from a page that is not executable. 0: pc is not on an
+  // executable page (or the page went away while it was read).
+  size_t at(uint64_t pc, const uint8_t** bytes);
+
+ private:
+  bool refill(uint64_t pc);
+  static constexpr size_t kBytes = 1024;
+  const vm::GuestMemory& mem_;
+  uint64_t start_ = 0;
+  size_t len_ = 0;
+  bool ends_code_ = false;  // the byte after the run is not executable
+  uint8_t buf_[kBytes];
+};
+FetchStatus fetch_and_decode(CodeWindow& window, uint64_t pc, DecodedInsn* out);
+
 enum class InsnClass {
   kCopy,     // no memory access, no control flow: copied verbatim
   kMemory,   // explicit memory operand: confined and copied
