@@ -62,7 +62,8 @@ ThreadEnd run_guest_thread(Process& p) {
   for (;;) {
     // Re-read each time: a forked child replaces the translator.
     x86_64::Translator& tr = *p.translator;
-    const x86_64::LookupResult lr = tr.lookup(ctx.rip);
+    // A direct branch's target is linked below, not looked up by code.
+    const x86_64::LookupResult lr = tr.lookup(ctx.rip, pending_link == 0);
     if (lr.block == nullptr) {
       return guest_killed(p, lr.host_signal, ctx.rip, " (no executable code there)");
     }

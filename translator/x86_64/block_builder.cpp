@@ -536,7 +536,10 @@ void dump_block(const Block& b, const Translator::Impl& t) {
 Block* Translator::Impl::translate_locked(uint64_t pc, int* signal) {
   auto block = std::make_unique<Block>();
   block->guest_pc = pc;
-  CodeHolder code;
+  // One CodeHolder for every block (mutex held): a soft reset keeps its
+  // zone memory, so a block costs no allocations for labels and fixups.
+  CodeHolder& code = holder;
+  code.reset(ResetPolicy::kSoft);
   code.init(Environment::host());
   x86::Assembler a(&code);
   BlockBuilder builder(*this, a, pc);

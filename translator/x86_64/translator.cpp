@@ -79,24 +79,31 @@ bool Translator::prepare_thread(std::string* error) {
   return true;
 }
 
-LookupResult Translator::lookup(uint64_t pc) {
+LookupResult Translator::lookup(uint64_t pc, bool indirect) {
   // First the indirect-branch table translated code itself trusts: a slot
   // names a block of exactly that pc, and invalidation clears it. The run
-  // loop comes here after every syscall; this spares it the lock.
-  const int64_t slot = __atomic_load_n(&impl_->table[lookup_index(pc)], __ATOMIC_ACQUIRE);
-  if (slot != 0) {
-    const auto* b = reinterpret_cast<const Block*>(reinterpret_cast<uintptr_t>(&impl_->sentinel) + slot);
-    if (b->guest_pc == pc) return {b, 0};
+  // loop comes here after every syscall; this spares it the lock. Not for
+  // direct targets: reading a slot of a page nobody touched yet is a fault.
+  if (indirect) {
+    const int64_t slot = __atomic_load_n(&impl_->table[lookup_index(pc)], __ATOMIC_ACQUIRE);
+    if (slot != 0) {
+      const auto* b = reinterpret_cast<const Block*>(reinterpret_cast<uintptr_t>(&impl_->sentinel) + slot);
+      if (b->guest_pc == pc) return {b, 0};
+    }
   }
   std::lock_guard<std::mutex> lock(impl_->mutex);
+  Block* b = nullptr;
   auto it = impl_->blocks.find(pc);
-  if (it != impl_->blocks.end()) return {it->second, 0};
-  int signal = 0;
-  Block* b = impl_->translate_locked(pc, &signal);
-  if (b == nullptr) return {nullptr, signal};
-  impl_->blocks.emplace(pc, b);
-  impl_->by_host.emplace(reinterpret_cast<uintptr_t>(b->rx), b);
-  __atomic_store_n(&impl_->table[lookup_index(pc)], impl_->slot_value(b), __ATOMIC_RELEASE);
+  if (it != impl_->blocks.end()) {
+    b = it->second;
+  } else {
+    int signal = 0;
+    b = impl_->translate_locked(pc, &signal);
+    if (b == nullptr) return {nullptr, signal};
+    impl_->blocks.emplace(pc, b);
+    impl_->by_host.emplace(reinterpret_cast<uintptr_t>(b->rx), b);
+  }
+  if (indirect) __atomic_store_n(&impl_->table[lookup_index(pc)], impl_->slot_value(b), __ATOMIC_RELEASE);
   return {b, 0};
 }
 

@@ -50,8 +50,12 @@ class Translator {
   // Call once per host thread before run().
   bool prepare_thread(std::string* error);
 
-  // The block starting at guest `pc`, translated on first use.
-  LookupResult lookup(uint64_t pc);
+  // The block starting at guest `pc`, translated on first use. `indirect`:
+  // pc is also a target translated code looks up (an indirect branch, a
+  // return, the run loop's re-entry), so it goes into the indirect-branch
+  // table; a target only direct branches reach is linked instead and stays
+  // out of it (each table page a block enters is a page fault).
+  LookupResult lookup(uint64_t pc, bool indirect = true);
 
   // Patches the direct-branch site the last exit came from so it jumps
   // straight to `target` next time.

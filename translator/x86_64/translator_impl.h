@@ -55,6 +55,7 @@ struct Translator::Impl {
   TranslateOptions options;
   translator::CodeCache jit;  // W^X, perf-visible (code_cache.h)
   mutable std::mutex mutex;
+  asmjit::CodeHolder holder;  // reused by translate_locked (mutex held)
   std::unordered_map<uint64_t, Block*> blocks;   // valid blocks by guest pc
   std::vector<std::unique_ptr<Block>> owned;     // every block ever made
   std::map<uintptr_t, Block*> by_host;           // host start -> block
