@@ -12,6 +12,7 @@
 #include <limits>
 
 #include "translator/aarch64/a64_table.h"
+#include "translator/aarch64/host_fma.h"
 
 namespace capvm::aarch64::fprules {
 
@@ -102,7 +103,7 @@ template <class F> F mul_add(F addend, F op1, F op2) {
   }
   F r;
   if (process_nans3(addend, op1, op2, &r)) return r;
-  return fix_invalid<F>(std::fma(op1, op2, addend));
+  return fix_invalid<F>(host_fma(op1, op2, addend));
 }
 
 // FPCR.FZ for code the compiler may expand without SSE arithmetic (floor,
