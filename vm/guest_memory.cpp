@@ -386,13 +386,19 @@ abi::Errno GuestMemory::protect(GuestAddr addr, uint64_t len, unsigned prot) {
   bool lost_exec = false;
   {
     std::lock_guard<std::mutex> lock(mutex_);
+    bool host_same = true;  // every page already has the host protection
     for (uint64_t i = page_index(addr); i < page_index(addr + len); ++i) {
       if (!(page_prot_[i] & kMapped)) return abi::E_NOMEM;
       if ((page_prot_[i] & kProtExec) && !(prot & kProtExec)) lost_exec = true;
+      if (host_prot(page_prot_[i] & kProtMask) != host_prot(prot)) host_same = false;
     }
     // Drop exec from the translator's view before the pages become
     // writable, so no thread can translate bytes that are about to change.
-    if (mprotect(base_ + addr, len, host_prot(prot)) != 0) return from_host_errno(errno);
+    // Read-only to read+exec (or back) changes nothing on the host: guest
+    // code is never run in place, so no mprotect (it is costly under
+    // virtualised paging even when nothing changes).
+    if (!host_same && mprotect(base_ + addr, len, host_prot(prot)) != 0)
+      return from_host_errno(errno);
     for (uint64_t i = page_index(addr); i < page_index(addr + len); ++i)
       page_prot_[i] = static_cast<uint8_t>(kMapped | prot);
   }

@@ -1,6 +1,7 @@
 // Process start-up: the sandbox, the program image, the vDSO, the stack, the
 // initial TLS area, argdata and the auxiliary vector (cloudabi.txt: auxv and
 // tcb; spec/README.md "How a guest enters a syscall"), then the run loop.
+#include <sched.h>
 #include <sys/random.h>
 #include <unistd.h>
 
@@ -33,10 +34,15 @@ void fill_random(void* buf, size_t len) {
   }
 }
 
-// Maps `len` bytes anywhere with `prot` and copies `data` in.
-bool place(GuestMemory& mem, const void* data, size_t len, unsigned prot, GuestAddr* at) {
-  *at = 0;
-  return mem.map_filled(at, len == 0 ? 1 : len, prot, false, {0, data, len}) == abi::E_SUCCESS;
+// The vDSO, auxiliary vector and argdata region is at most this large (the
+// launcher's argdata is bounded far below it; cli/yaml_config.h).
+constexpr uint64_t kStartRegionMax = uint64_t{1} << 31;
+
+// CPUs this process may run on (what nproc(1) prints): the guest's ncpus.
+long available_cpus() {
+  cpu_set_t set;
+  if (sched_getaffinity(0, sizeof set, &set) == 0) return CPU_COUNT(&set);
+  return sysconf(_SC_NPROCESSORS_ONLN);
 }
 
 struct Auxv {
@@ -77,15 +83,6 @@ bool start_process(Process& p, std::string* error) {
   if (!load_elf(o.program.data(), o.program.size(), mem, &p.image, error)) return false;
   p.arch = p.image.arch;
 
-  // vDSO: read+exec, laid out with vaddr 0 at its ELF header.
-  const std::vector<uint8_t> vdso =
-      build_vdso(p.arch == GuestArch::kAarch64 ? VdsoArch::kAarch64 : VdsoArch::kX86_64);
-  if (!place(mem, vdso.data(), vdso.size(), kProtRead | kProtExec, &p.vdso_base)) {
-    *error = "cannot map the vDSO";
-    return false;
-  }
-  p.vdso_size = vdso.size();
-
   // Stack with an inaccessible guard below it.
   GuestAddr stack = 0;
   if (mem.map(&stack, kStackSize + kStackGuard, kProtRead | kProtWrite, false) != abi::E_SUCCESS ||
@@ -95,17 +92,16 @@ bool start_process(Process& p, std::string* error) {
   }
   const GuestAddr stack_top = stack + kStackGuard + kStackSize;
 
-  // Argdata, canary, process UUID (v4), the main thread's tid.
-  GuestAddr argdata = 0;
-  if (!place(mem, o.argdata.data(), o.argdata.size(), kProtRead, &argdata)) {
-    *error = "cannot map the argdata";
-    return false;
-  }
-  uint8_t canary[16];
-  fill_random(canary, sizeof canary);
+  // Canary, process UUID (v4), the main thread's tid.
+  struct {
+    uint8_t canary[16];
+    uint8_t uuid[16];
+  } blob;
+  fill_random(blob.canary, sizeof blob.canary);
   fill_random(p.uuid, sizeof p.uuid);
   p.uuid[6] = static_cast<uint8_t>((p.uuid[6] & 0x0F) | 0x40);  // version 4
   p.uuid[8] = static_cast<uint8_t>((p.uuid[8] & 0x3F) | 0x80);  // RFC 4122 variant
+  std::memcpy(blob.uuid, p.uuid, 16);
   p.main_tid = new_tid();
   set_current_tid(p.main_tid);
 
@@ -123,21 +119,31 @@ bool start_process(Process& p, std::string* error) {
   tls_area.tcb_address = tls + 8;
   mem.write(tls, &tls_area, sizeof tls_area);
 
-  // Data the auxiliary vector points to, on a read-only page.
-  struct {
-    uint8_t canary[16];
-    uint8_t uuid[16];
-  } blob;
-  std::memcpy(blob.canary, canary, 16);
-  std::memcpy(blob.uuid, p.uuid, 16);
-  GuestAddr blob_at = 0;
-  if (!place(mem, &blob, sizeof blob, kProtRead, &blob_at)) {
-    *error = "cannot map the auxiliary data";
+  // The vDSO (laid out with vaddr 0 at its ELF header), then the auxiliary
+  // vector, the data it points to and the argdata: one read-only region, so
+  // one fill and one change of host protection instead of four (each such
+  // change rewrites page-table entries, which is slow under virtualised
+  // paging: bench/README.md, start-up). The vDSO's pages are then made
+  // read+exec for the guest; on the host they stay read-only either way.
+  const std::vector<uint8_t> vdso =
+      build_vdso(p.arch == GuestArch::kAarch64 ? VdsoArch::kAarch64 : VdsoArch::kX86_64);
+  const uint64_t vdso_len = (vdso.size() + kGuestPageSize - 1) & ~(kGuestPageSize - 1);
+  constexpr size_t kAuxvEntries = 13;
+  const uint64_t auxv_off = vdso_len;
+  const uint64_t blob_off = auxv_off + kAuxvEntries * sizeof(Auxv);
+  const uint64_t argdata_off = blob_off + sizeof blob;
+  const uint64_t region_len = argdata_off + o.argdata.size();
+  GuestAddr region = 0;
+  if (region_len > kStartRegionMax || mem.map(&region, region_len, kProtNone, false) != abi::E_SUCCESS) {
+    *error = "cannot map the vDSO, argdata and auxiliary vector";
     return false;
   }
-  const long ncpus = sysconf(_SC_NPROCESSORS_ONLN);
-  const Auxv auxv[] = {
-      {abi::AUX_ARGDATA, argdata},
+  p.vdso_base = region;
+  p.vdso_size = vdso.size();
+  const GuestAddr blob_at = region + blob_off;
+  const long ncpus = available_cpus();
+  const Auxv auxv[kAuxvEntries] = {
+      {abi::AUX_ARGDATA, region + argdata_off},
       {abi::AUX_ARGDATALEN, o.argdata.size()},
       {abi::AUX_BASE, p.image.base},
       {abi::AUX_CANARY, blob_at},
@@ -151,11 +157,18 @@ bool start_process(Process& p, std::string* error) {
       {abi::AUX_TID, p.main_tid},
       {abi::AUX_NULL, 0},
   };
-  GuestAddr auxv_at = 0;
-  if (!place(mem, auxv, sizeof auxv, kProtRead, &auxv_at)) {
-    *error = "cannot map the auxiliary vector";
+  std::vector<uint8_t> bytes(region_len);
+  std::memcpy(bytes.data(), vdso.data(), vdso.size());
+  std::memcpy(bytes.data() + auxv_off, auxv, sizeof auxv);
+  std::memcpy(bytes.data() + blob_off, &blob, sizeof blob);
+  if (!o.argdata.empty()) std::memcpy(bytes.data() + argdata_off, o.argdata.data(), o.argdata.size());
+  if (mem.map_filled(&region, region_len, kProtRead, true, {0, bytes.data(), bytes.size()}) !=
+          abi::E_SUCCESS ||
+      mem.protect(region, vdso_len, kProtRead | kProtExec) != abi::E_SUCCESS) {
+    *error = "cannot map the vDSO, argdata and auxiliary vector";
     return false;
   }
+  const GuestAddr auxv_at = region + auxv_off;
 
   // Fds named by the launcher.
   for (const FdGrant& g : o.fds) {

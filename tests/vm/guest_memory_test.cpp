@@ -297,6 +297,35 @@ TEST_CASE("GuestMemory: protect and unmap", "[guest_memory]") {
   CHECK(s[0] == 0);
 }
 
+TEST_CASE("GuestMemory: host protection follows every guest change", "[guest_memory]") {
+  // protect() skips mprotect when the host protection would not change (read
+  // and read+exec are both read-only on the host); whatever the order of
+  // changes, the host mapping must end up exactly as restrictive as the
+  // guest's protection says.
+  auto m = make(16 << 20);
+  const GuestAddr a = map_fixed(*m, 0x100000, 2 * kPage, kProtRead | kProtWrite);
+  const void* host = m->host_base() + a;
+  const unsigned sequence[] = {kProtRead,  kProtRead | kProtExec, kProtExec, kProtRead | kProtWrite,
+                               kProtExec,  kProtNone,             kProtRead, kProtRead | kProtExec,
+                               kProtNone,  kProtRead | kProtWrite, kProtRead | kProtWrite, kProtRead};
+  for (unsigned prot : sequence) {
+    REQUIRE(m->protect(a, 2 * kPage, prot) == abi::E_SUCCESS);
+    const std::string want = (prot & kProtWrite) ? "rw-p" : (prot & (kProtRead | kProtExec)) ? "r--p" : "---p";
+    INFO("guest protection " << prot);
+    CHECK(host_perms(host) == want);
+    CHECK(m->prot_at(a) == prot);
+    char c = 0;
+    CHECK((m->read(a, &c, 1) == abi::E_SUCCESS) == ((prot & kProtRead) != 0));
+    CHECK((m->write(a, &c, 1) == abi::E_SUCCESS) == ((prot & kProtWrite) != 0));
+  }
+  // Half the range changes host protection, half does not: one mprotect
+  // covers both and both end up right.
+  REQUIRE(m->protect(a, kPage, kProtRead | kProtWrite) == abi::E_SUCCESS);
+  REQUIRE(m->protect(a, 2 * kPage, kProtRead | kProtExec) == abi::E_SUCCESS);
+  CHECK(host_perms(host) == "r--p");
+  CHECK(host_perms(static_cast<const uint8_t*>(host) + kPage) == "r--p");
+}
+
 TEST_CASE("GuestMemory: fetch_code versus read on exec-only pages", "[guest_memory]") {
   auto m = make(16 << 20);
   const GuestAddr x = map_fixed(*m, 0x100000, 2 * kPage, kProtExec);
