@@ -2,7 +2,9 @@
 // The image is position independent (spec/README.md: ET_DYN, relocates
 // itself from AT_BASE), so the loader picks the base.
 #include <algorithm>
+#include <cstdio>
 #include <string>
+#include <vector>
 
 #include "vm/elf_loader.h"
 #include "vm/elf_types.h"
@@ -19,6 +21,12 @@ uint64_t page_down(uint64_t v) { return v & ~(kGuestPageSize - 1); }
 uint64_t page_up(uint64_t v) { return page_down(v + kGuestPageSize - 1); }
 
 std::string errno_text(abi::Errno e) { return "guest errno " + std::to_string(e); }
+
+std::string hex(uint64_t v) {
+  char b[24];
+  std::snprintf(b, sizeof b, "%llx", static_cast<unsigned long long>(v));
+  return b;
+}
 
 }  // namespace
 
@@ -55,19 +63,44 @@ bool load_elf(const uint8_t* data, size_t size, GuestMemory& mem,
   const GuestAddr base = image_start - info.span_start;
 
   auto undo = [&] { mem.unmap(image_start, span_len); };
-  for (size_t i = 0; i < info.loads.size(); ++i) {
-    const ElfSegment& s = info.loads[i];
-    if (s.memsz == 0) continue;
-    GuestAddr lo = base + page_down(s.vaddr);
-    const uint64_t len = page_up(s.vaddr + s.memsz) - page_down(s.vaddr);
+  // Segments in address order, grouped into runs of adjacent pages that
+  // share a host protection (read-only and read+exec are both read-only on
+  // the host): each run is one mapping, filled and protected once, and its
+  // read+exec pages then only change in the guest's page table (changing
+  // host protection is the costly part on virtualised paging). Validation
+  // guarantees that no two segments share a page.
+  std::vector<const ElfSegment*> order;
+  for (const ElfSegment& s : info.loads)
+    if (s.memsz != 0) order.push_back(&s);
+  std::sort(order.begin(), order.end(),
+            [](const ElfSegment* a, const ElfSegment* b) { return a->vaddr < b->vaddr; });
+  auto writable = [](const ElfSegment* s) { return (s->prot & kProtWrite) != 0; };
+  std::vector<GuestMemory::Fill> fills;
+  for (size_t first = 0; first < order.size();) {
+    size_t last = first;
+    while (last + 1 < order.size() && writable(order[last + 1]) == writable(order[first]) &&
+           page_down(order[last + 1]->vaddr) == page_up(order[last]->vaddr + order[last]->memsz))
+      ++last;
+    const uint64_t run_lo = page_down(order[first]->vaddr);
+    const uint64_t run_hi = page_up(order[last]->vaddr + order[last]->memsz);
+    fills.clear();
     // Anonymous memory is zero, which provides the bss (memsz > filesz).
-    const GuestMemory::Fill fill{s.vaddr - page_down(s.vaddr), data + s.offset, s.filesz};
-    if (abi::Errno e = mem.map_filled(&lo, len, s.prot, /*fixed=*/true, fill);
-        e != abi::E_SUCCESS) {
+    for (size_t k = first; k <= last; ++k)
+      fills.push_back({order[k]->vaddr - run_lo, data + order[k]->offset, order[k]->filesz});
+    GuestAddr lo = base + run_lo;
+    abi::Errno e = mem.map_filled(&lo, run_hi - run_lo, order[first]->prot, /*fixed=*/true,
+                                  fills.data(), fills.size());
+    for (size_t k = first + 1; k <= last && e == abi::E_SUCCESS; ++k)
+      if (order[k]->prot != order[first]->prot)
+        e = mem.protect(base + page_down(order[k]->vaddr),
+                        page_up(order[k]->vaddr + order[k]->memsz) - page_down(order[k]->vaddr),
+                        order[k]->prot);
+    if (e != abi::E_SUCCESS) {
       undo();
-      return fail(error, "cannot map load segment " + std::to_string(i) + " (" +
+      return fail(error, "cannot map the load segments at 0x" + hex(order[first]->vaddr) + " (" +
                              errno_text(e) + ")");
     }
+    first = last + 1;
   }
 
   LoadedImage img;

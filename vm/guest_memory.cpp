@@ -298,17 +298,24 @@ bool GuestMemory::find_free_locked(uint64_t len, GuestAddr hint, GuestAddr* out)
 
 abi::Errno GuestMemory::map(GuestAddr* addr, uint64_t len, unsigned prot, bool fixed,
                             int host_fd, uint64_t offset, bool shared) {
-  return map_impl(addr, len, prot, fixed, host_fd, offset, shared, nullptr);
+  return map_impl(addr, len, prot, fixed, host_fd, offset, shared, nullptr, 0);
 }
 
 abi::Errno GuestMemory::map_filled(GuestAddr* addr, uint64_t len, unsigned prot, bool fixed,
                                    const Fill& fill) {
-  if (fill.offset > len || fill.size > len - fill.offset) return abi::E_INVAL;
-  return map_impl(addr, len, prot, fixed, -1, 0, false, &fill);
+  return map_filled(addr, len, prot, fixed, &fill, 1);
+}
+
+abi::Errno GuestMemory::map_filled(GuestAddr* addr, uint64_t len, unsigned prot, bool fixed,
+                                   const Fill* fills, size_t count) {
+  for (size_t i = 0; i < count; ++i)
+    if (fills[i].offset > len || fills[i].size > len - fills[i].offset) return abi::E_INVAL;
+  return map_impl(addr, len, prot, fixed, -1, 0, false, fills, count);
 }
 
 abi::Errno GuestMemory::map_impl(GuestAddr* addr, uint64_t len, unsigned prot, bool fixed,
-                                 int host_fd, uint64_t offset, bool shared, const Fill* fill) {
+                                 int host_fd, uint64_t offset, bool shared, const Fill* fills,
+                                 size_t fill_count) {
   if (prot & ~unsigned{kProtMask}) return abi::E_INVAL;
   if ((prot & kProtWrite) && (prot & kProtExec)) return abi::E_NOTSUP;  // W^X
   if (len == 0 || len > size_) return len == 0 ? abi::E_INVAL : abi::E_NOMEM;
@@ -336,13 +343,15 @@ abi::Errno GuestMemory::map_impl(GuestAddr* addr, uint64_t len, unsigned prot, b
     if (host_fd < 0) flags |= MAP_ANONYMOUS | MAP_NORESERVE;
     // A mapping to fill starts writable and takes its protection once filled.
     const int final_prot = host_prot(prot);
-    const int first_prot = fill != nullptr ? PROT_READ | PROT_WRITE : final_prot;
+    const int first_prot = fills != nullptr ? PROT_READ | PROT_WRITE : final_prot;
     void* p = mmap(base_ + where, len, first_prot, flags, host_fd < 0 ? -1 : host_fd,
                    host_fd < 0 ? 0 : static_cast<off_t>(offset));
-    if (p != MAP_FAILED && fill != nullptr) {
-      uint8_t* to = base_ + where + fill->offset;
-      prefault_write(to, fill->size);  // every page is written next
-      if (fill->size != 0) std::memcpy(to, fill->data, fill->size);
+    if (p != MAP_FAILED && fills != nullptr) {
+      for (size_t f = 0; f < fill_count; ++f) {
+        uint8_t* to = base_ + where + fills[f].offset;
+        prefault_write(to, fills[f].size);  // every page is written next
+        if (fills[f].size != 0) std::memcpy(to, fills[f].data, fills[f].size);
+      }
       if (first_prot != final_prot && mprotect(p, len, final_prot) != 0) {
         // Back to reserved (never unmapped: the host could place something
         // else inside the sandbox); the failure path below does the rest.

@@ -72,6 +72,10 @@ class GuestMemory {
   };
   abi::Errno map_filled(GuestAddr* addr, uint64_t len, unsigned prot, bool fixed,
                         const Fill& fill);
+  // The same with several pieces of data (`count` of them at `fills`), each
+  // inside the mapping; the bytes between them are zero.
+  abi::Errno map_filled(GuestAddr* addr, uint64_t len, unsigned prot, bool fixed,
+                        const Fill* fills, size_t count);
   abi::Errno protect(GuestAddr addr, uint64_t len, unsigned prot);
   abi::Errno unmap(GuestAddr addr, uint64_t len);
   // cloudabi.txt mem_advise / mem_sync: range must be page aligned and mapped.
@@ -163,7 +167,7 @@ class GuestMemory {
   uint64_t page_index(GuestAddr a) const { return a / kGuestPageSize; }
   bool find_free_locked(uint64_t len, GuestAddr hint, GuestAddr* out) const;
   abi::Errno map_impl(GuestAddr* addr, uint64_t len, unsigned prot, bool fixed, int host_fd,
-                      uint64_t offset, bool shared, const Fill* fill);
+                      uint64_t offset, bool shared, const Fill* fills, size_t fill_count);
 
   uint8_t* base_ = nullptr;
   uint64_t size_ = 0;

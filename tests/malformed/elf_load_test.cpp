@@ -2,6 +2,10 @@
 // returns, on the builder's valid image inside a real GuestMemory.
 #include <catch2/catch.hpp>
 
+#include <fstream>
+#include <sstream>
+#include <string>
+
 #include "tests/malformed/elf_builder.h"
 #include "vm/elf_loader.h"
 
@@ -18,7 +22,67 @@ std::unique_ptr<GuestMemory> make_memory() {
   return mem;
 }
 
+// Host protection string ("r--p") of the mapping holding p, from /proc/self/maps.
+std::string host_perms(const void* p) {
+  std::ifstream maps("/proc/self/maps");
+  std::string line;
+  const auto a = reinterpret_cast<uintptr_t>(p);
+  while (std::getline(maps, line)) {
+    std::istringstream is(line);
+    std::string range, perms;
+    is >> range >> perms;
+    const auto dash = range.find('-');
+    if (a >= std::stoull(range.substr(0, dash), nullptr, 16) &&
+        a < std::stoull(range.substr(dash + 1), nullptr, 16))
+      return perms;
+  }
+  return "";
+}
+
 }  // namespace
+
+TEST_CASE("load_elf: adjacent segments share a host mapping, each keeps its protection") {
+  // Program headers out of address order; read-only, code, then a second
+  // read-only segment right after the code, then data: the loader maps the
+  // first three as one read-only host run and the data as another.
+  auto mem = make_memory();
+  auto b = ElfBuilder::valid();
+  b.load(2).p_vaddr = 0x3000;  // data moves up a page, with its PT_TLS/PT_DYNAMIC
+  b.load(2).p_paddr = 0x3000;
+  b.ph[4].p_vaddr = 0x3000;
+  b.ph[5].p_vaddr = 0x3008;
+  // A read-only segment at 0x2000 (file bytes 0x2000.., all 0x11), listed first.
+  b.ph.insert(b.ph.begin() + 1, {PT_LOAD, PF_R, 0x2000, 0x2000, 0x2000, 0x10, 0x1000, 0x1000});
+  b.eh.e_phnum = static_cast<uint16_t>(b.ph.size());
+  b.ph[0].p_filesz = b.ph[0].p_memsz = b.ph.size() * 56;
+  auto bytes = b.build();
+  LoadedImage img;
+  std::string error;
+  REQUIRE(load_elf(bytes.data(), bytes.size(), *mem, &img, &error));
+  INFO(error);
+  const uint8_t* host = mem->host_base() + img.base;
+  CHECK(mem->prot_at(img.base) == kProtRead);
+  CHECK(mem->prot_at(img.base + 0x1000) == (kProtRead | kProtExec));
+  CHECK(mem->prot_at(img.base + 0x2000) == kProtRead);
+  CHECK(mem->prot_at(img.base + 0x3000) == (kProtRead | kProtWrite));
+  CHECK(mem->prot_at(img.base + 0x6000) == kProtNone);
+  // On the host, translated code's stores must fault on all but the data.
+  CHECK(host_perms(host) == "r--p");
+  CHECK(host_perms(host + 0x1000) == "r--p");
+  CHECK(host_perms(host + 0x2000) == "r--p");
+  CHECK(host_perms(host + 0x3000) == "rw-p");
+  // Each segment holds its own file bytes, and zeros past its filesz.
+  uint8_t code[2], ro[0x20];
+  REQUIRE(mem->read(img.base + 0x1000, code, 2) == 0);
+  CHECK((code[0] == 0xEB && code[1] == 0xFE));
+  REQUIRE(mem->read(img.base + 0x2000, ro, sizeof ro) == 0);
+  for (int i = 0; i < 0x10; ++i) CHECK(ro[i] == 0x11);
+  for (int i = 0x10; i < 0x20; ++i) CHECK(ro[i] == 0);
+  // Only exec pages can be fetched as code.
+  CHECK(mem->fetch_code(img.base + 0x1000, code, 2) == 0);
+  CHECK(mem->fetch_code(img.base + 0x2000, code, 2) != 0);
+  CHECK(mem->fetch_code(img.base, code, 2) != 0);
+}
 
 TEST_CASE("load_elf maps every segment with its protection") {
   auto mem = make_memory();
