@@ -59,6 +59,7 @@ int write_exec_state(const RunOptions& o, std::string* error) {
   put_bytes(&out, o.decode_memo_dir.data(), o.decode_memo_dir.size());
   put64(&out, (o.strace ? 1 : 0) | (o.perf_map ? 2 : 0) | (o.deterministic ? 4 : 0));
   put64(&out, static_cast<uint64_t>(static_cast<int64_t>(o.log_fd)));
+  put64(&out, static_cast<uint64_t>(static_cast<int64_t>(o.process_count_fd)));
   put64(&out, o.max_memory);
   put64(&out, o.max_threads);
   put64(&out, o.max_processes);
@@ -137,6 +138,7 @@ bool read_exec_state(int fd, RunOptions* o, std::string* error) {
   o->perf_map = (flags & 2) != 0;
   o->deterministic = (flags & 4) != 0;
   o->log_fd = static_cast<int>(static_cast<int64_t>(r.u64()));
+  o->process_count_fd = static_cast<int>(static_cast<int64_t>(r.u64()));
   o->max_memory = r.u64();
   o->max_threads = static_cast<unsigned>(r.u64());
   o->max_processes = static_cast<unsigned>(r.u64());

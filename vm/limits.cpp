@@ -1,7 +1,12 @@
 // Limits and clocks (vm/limits.h).
 #include "vm/limits.h"
 
+#include <fcntl.h>
+#include <linux/memfd.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
@@ -33,18 +38,43 @@ void start_watchdog(uint64_t timeout_ns, std::function<void()> on_expiry) {
 namespace process_count {
 namespace {
 std::atomic<int64_t>* g_count = nullptr;
+int g_fd = -1;
 }
 
-bool init(std::string* error) {
-  void* p = mmap(nullptr, sizeof(std::atomic<int64_t>), PROT_READ | PROT_WRITE,
-                 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+bool init(unsigned limit, int inherited_fd, std::string* error) {
+  constexpr size_t kSize = sizeof(std::atomic<int64_t>);
+  int fd = inherited_fd;
+  if (fd < 0) {
+    if (limit == 0) return true;  // nothing to count against
+    fd = static_cast<int>(syscall(SYS_memfd_create, "capvm-processes", MFD_CLOEXEC));
+    if (fd < 0 || ftruncate(fd, kSize) != 0) {
+      if (fd >= 0) close(fd);
+      *error = "cannot create the process counter";
+      return false;
+    }
+  } else {
+    // Handed over by proc_exec: exactly one counter word, nothing else.
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size != static_cast<off_t>(kSize)) {
+      *error = "proc_exec: bad process counter";
+      return false;
+    }
+    fcntl(fd, F_SETFD, FD_CLOEXEC);
+  }
+  void* p = mmap(nullptr, kSize, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
   if (p == MAP_FAILED) {
-    *error = "cannot create the process counter";
+    close(fd);
+    *error = "cannot map the process counter";
     return false;
   }
-  g_count = new (p) std::atomic<int64_t>(1);
+  // A fresh memfd reads as zero; an inherited one keeps its count (this
+  // process was counted before it exec'ed).
+  g_count = inherited_fd < 0 ? new (p) std::atomic<int64_t>(1) : static_cast<std::atomic<int64_t>*>(p);
+  g_fd = fd;
   return true;
 }
+
+int fd() { return g_fd; }
 
 bool reserve(unsigned limit) {
   if (g_count == nullptr) return true;

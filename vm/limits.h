@@ -18,10 +18,17 @@ void start_watchdog(uint64_t timeout_ns, std::function<void()> on_expiry);
 // least 1 when it is about to): carried across proc_exec.
 uint64_t remaining_timeout_ns();
 
-// The count of live guest processes in this capvm's tree, kept in a page
-// shared across fork. init() once in the first process.
+// The count of live guest processes in this capvm's tree, for
+// --max-processes: a word of shared memory (a memfd) that fork shares and
+// proc_exec hands on, so a process that execs stays counted and a fork bomb
+// that execs itself still stops at the limit. With no limit nothing is kept.
 namespace process_count {
-bool init(std::string* error);
+// Once per capvm process: with `inherited_fd` >= 0 (from the process this
+// one replaced by proc_exec) joins that count, else starts one at 1 when
+// `limit` is not 0.
+bool init(unsigned limit, int inherited_fd, std::string* error);
+// The shared count's fd to hand across proc_exec, or -1.
+int fd();
 // Reserves a slot for a child about to be forked; false at `limit` (0: none).
 bool reserve(unsigned limit);
 // Gives a reserved slot back (fork failed) or this process's slot (exit).

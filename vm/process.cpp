@@ -67,7 +67,7 @@ bool start_process(Process& p, std::string* error) {
   hostio::set_time_policy({o.clock_precision_ns, o.deterministic, o.seed});
   p.fds.set_limit(o.max_fds);
   if (o.max_threads != 0) p.max_threads = o.max_threads;
-  if (!process_count::init(error)) return false;
+  if (!process_count::init(o.max_processes, o.process_count_fd, error)) return false;
   if (o.timeout_ns != 0) {
     Process* pp = &p;
     start_watchdog(o.timeout_ns, [pp] {

@@ -86,6 +86,9 @@ struct RunOptions {
   // Internal, set across proc_exec: the diagnostics stream already open in
   // the process being replaced (appended to, not truncated); -1: none.
   int log_fd = -1;
+  // Internal, set across proc_exec: the --max-processes count shared with
+  // the rest of the process tree (vm/limits.h); -1: none.
+  int process_count_fd = -1;
 };
 
 // Process exit statuses (documented in README and docs/capvm.1).

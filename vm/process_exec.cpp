@@ -13,6 +13,7 @@
 #include "translator/aarch64/a64_decoder.h"
 #include "vm/elf_loader.h"
 #include "vm/exec_state.h"
+#include "vm/limits.h"
 #include "vm/process_state.h"
 
 extern char** environ;
@@ -86,6 +87,9 @@ abi::Errno Process::exec(int exec_fd, const uint8_t* argdata, size_t argdata_len
     next.log_fd = fileno(diag);
     keep.push_back(next.log_fd);
   }
+  // The process stays counted against --max-processes after it execs.
+  next.process_count_fd = process_count::fd();
+  if (next.process_count_fd >= 0) keep.push_back(next.process_count_fd);
   const size_t first_guest_dup = keep.size();
   for (size_t i = 0; i < nfds; ++i) {
     // A private duplicate per slot: the same host fd may be listed twice.
@@ -119,6 +123,7 @@ abi::Errno Process::exec(int exec_fd, const uint8_t* argdata, size_t argdata_len
   execve("/proc/self/exe", argv, environ);
   // Only reached when the host refused: the old guest keeps running.
   for (size_t k = first_guest_dup; k < keep.size(); ++k) close(keep[k]);
+  for (size_t k = 0; k < first_guest_dup; ++k) fcntl(keep[k], F_SETFD, FD_CLOEXEC);
   return abi::E_NOEXEC;
 }
 
