@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cstring>
@@ -347,11 +348,17 @@ abi::Errno GuestMemory::map_impl(GuestAddr* addr, uint64_t len, unsigned prot, b
     void* p = mmap(base_ + where, len, first_prot, flags, host_fd < 0 ? -1 : host_fd,
                    host_fd < 0 ? 0 : static_cast<off_t>(offset));
     if (p != MAP_FAILED && fills != nullptr) {
+      // Every page from the first piece to the end of the last is written
+      // next (the pieces are adjacent segments): populate them in one go.
+      uint64_t lo = len, hi = 0;
       for (size_t f = 0; f < fill_count; ++f) {
-        uint8_t* to = base_ + where + fills[f].offset;
-        prefault_write(to, fills[f].size);  // every page is written next
-        if (fills[f].size != 0) std::memcpy(to, fills[f].data, fills[f].size);
+        if (fills[f].size == 0) continue;
+        lo = std::min(lo, fills[f].offset);
+        hi = std::max(hi, fills[f].offset + fills[f].size);
       }
+      if (lo < hi) prefault_write(base_ + where + lo, hi - lo);
+      for (size_t f = 0; f < fill_count; ++f)
+        if (fills[f].size != 0) std::memcpy(base_ + where + fills[f].offset, fills[f].data, fills[f].size);
       if (first_prot != final_prot && mprotect(p, len, final_prot) != 0) {
         // Back to reserved (never unmapped: the host could place something
         // else inside the sandbox); the failure path below does the rest.

@@ -97,8 +97,8 @@ bool start_process(Process& p, std::string* error) {
     uint8_t canary[16];
     uint8_t uuid[16];
   } blob;
-  fill_random(blob.canary, sizeof blob.canary);
-  fill_random(p.uuid, sizeof p.uuid);
+  fill_random(&blob, sizeof blob);  // canary and UUID from one call
+  std::memcpy(p.uuid, blob.uuid, 16);
   p.uuid[6] = static_cast<uint8_t>((p.uuid[6] & 0x0F) | 0x40);  // version 4
   p.uuid[8] = static_cast<uint8_t>((p.uuid[8] & 0x3F) | 0x80);  // RFC 4122 variant
   std::memcpy(blob.uuid, p.uuid, 16);
