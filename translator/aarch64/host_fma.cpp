@@ -2,6 +2,7 @@
 
 #include <dlfcn.h>
 #include <immintrin.h>
+#include <sys/platform/x86.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -10,10 +11,12 @@ namespace capvm::aarch64 {
 namespace detail {
 
 bool host_has_fma3() {
-  static const bool has = [] {
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("fma") != 0;
-  }();
+  // glibc's record of what the CPU and the OS support (FMA needs the OS to
+  // save AVX state too), read at start-up by the dynamic loader: no cpuid
+  // here, which leaves the virtual machine on many hosts (about 13 us each
+  // on the machine of bench/README.md), and no libgcc __builtin_cpu_init,
+  // whose constructor would probe every feature at every capvm start.
+  static const bool has = CPU_FEATURE_ACTIVE(FMA);
   return has;
 }
 

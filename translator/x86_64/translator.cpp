@@ -4,6 +4,7 @@
 
 #include <asm/prctl.h>
 #include <cpuid.h>
+#include <sys/platform/x86.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -26,8 +27,9 @@ Translator::Impl::Impl(vm::GuestMemory& m, const TranslateOptions& o)
   unsigned eax, ebx, ecx, edx;
   __cpuid_count(0xD, 0, eax, ebx, ecx, edx);
   xsave_size = ebx;  // bytes needed for the components enabled in XCR0
-  __cpuid_count(0xD, 1, eax, ebx, ecx, edx);
-  has_xsaveopt = (eax & 1) != 0;
+  // From glibc's record of CPU features (no second cpuid: each one leaves
+  // the virtual machine on many hosts).
+  has_xsaveopt = CPU_FEATURE_ACTIVE(XSAVEOPT);
   uint32_t lo, hi;
   asm volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
   xsave_mask = (uint64_t{hi} << 32) | lo;
