@@ -52,7 +52,7 @@ struct Insn {
   uint64_t pc = 0;       // guest address
   uint8_t num_ops = 0;
   Operand ops[kMaxOperands];
-  const OpInfo& info() const { return op_info(op); }
+  OpInfo info() const { return op_info(op); }
 };
 
 enum class DecodeStatus {

@@ -1,6 +1,8 @@
 // The instruction table as data, and name lookup.
 #include "translator/aarch64/a64_table.h"
 
+#include <array>
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -35,30 +37,33 @@ constexpr Record kRecords[kOpCount + 1] = {
     {kSystem, kGenNone, 0},
 };
 
-const OpInfo* build_info() {
-  auto* info = new OpInfo[kOpCount + 1];  // process lifetime
-  const char* name = kNames;
+// Where each name starts in kNames, worked out by the compiler: op_info
+// builds nothing at run time (it used to fill a 37 KB table on first use,
+// at every aarch64 start).
+static_assert(sizeof kNames <= 65535, "name offsets are 16-bit");
+constexpr std::array<uint16_t, kOpCount + 1> kNameAt = [] {
+  std::array<uint16_t, kOpCount + 1> at{};
+  unsigned pos = 0;
   for (unsigned i = 0; i <= kOpCount; ++i) {
-    info[i] = {name, kRecords[i].cls, kRecords[i].gen, kRecords[i].sample};
-    name += std::char_traits<char>::length(name) + 1;
+    at[i] = static_cast<uint16_t>(pos);
+    while (kNames[pos] != '\0') ++pos;
+    ++pos;
   }
-  return info;
-}
-
-const OpInfo* info_table() {
-  static const OpInfo* const table = build_info();
-  return table;
-}
+  return at;
+}();
 }  // namespace
 
-const OpInfo& op_info(Op op) { return info_table()[static_cast<unsigned>(op)]; }
+OpInfo op_info(Op op) {
+  const auto i = static_cast<unsigned>(op);
+  return {kNames + kNameAt[i], kRecords[i].cls, kRecords[i].gen, kRecords[i].sample};
+}
 
 Op op_by_name(std::string_view name) {
   static const auto* map = [] {
     // Keys view the table's static names: no allocation per lookup.
     auto* m = new std::unordered_map<std::string_view, Op>();
     m->reserve(kOpCount);
-    for (unsigned i = 0; i < kOpCount; ++i) m->emplace(info_table()[i].name, static_cast<Op>(i));
+    for (unsigned i = 0; i < kOpCount; ++i) m->emplace(op_info(static_cast<Op>(i)).name, static_cast<Op>(i));
     return m;
   }();
   auto it = map->find(name);

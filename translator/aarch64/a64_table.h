@@ -48,7 +48,7 @@ struct OpInfo {
   uint32_t sample;       // one valid encoding (for tests and tools)
 };
 
-const OpInfo& op_info(Op op);
+OpInfo op_info(Op op);  // computed from constant tables: nothing to relocate or build
 // Op for an LLVM opcode name, or Op::kInvalid.
 Op op_by_name(std::string_view name);
 
