@@ -228,7 +228,11 @@ bool instance(Gen& gen, const OpGen& g, bool in_sequence, uint32_t* raw, State* 
     case InsnClass::kBranchCond:
     case InsnClass::kCompareBranch: w = (w & ~(0x7FFFFu << 5)) | (words << 5); break;
     case InsnClass::kTestBranch: w = (w & ~(0x3FFFu << 5)) | (words << 5); break;
-    case InsnClass::kBranchReg: s->x[rn] = kCodeAddr + 4 * words; break;
+    case InsnClass::kBranchReg:
+      // BR/BLR/RET through XZR (rn 31) jump to 0: no register to set (and
+      // x[31] would be past the array; UBSan found it).
+      if (rn < 31) s->x[rn] = kCodeAddr + 4 * words;
+      break;
     default: break;
   }
   if (d.decode(w, kCodeAddr + 4, &in) != DecodeStatus::kOk || in.op != g.op) return false;
