@@ -2,10 +2,8 @@
 #include "vm/limits.h"
 
 #include <fcntl.h>
-#include <linux/memfd.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -46,7 +44,7 @@ bool init(unsigned limit, int inherited_fd, std::string* error) {
   int fd = inherited_fd;
   if (fd < 0) {
     if (limit == 0) return true;  // nothing to count against
-    fd = static_cast<int>(syscall(SYS_memfd_create, "capvm-processes", MFD_CLOEXEC));
+    fd = memfd_create("capvm-processes", MFD_CLOEXEC);
     if (fd < 0 || ftruncate(fd, kSize) != 0) {
       if (fd >= 0) close(fd);
       *error = "cannot create the process counter";

@@ -6,37 +6,15 @@
  * --max-processes=5: the stage-1 parent and the exec'ed child count, so
  * stage 2 gets exactly 3 forks, then EAGAIN. */
 #include <argdata.h>
-#include <stdio.h>
 
 #include "limits_common.h"
 
 enum { kEventProcTerminate = 7 };
 
-static int stage2(void) {
-  int forks = 0;
-  for (int i = 0; i < 1000; ++i) {
-    cloudabi_fd_t fd;
-    cloudabi_tid_t tid;
-    cloudabi_errno_t e = cloudabi_sys_proc_fork(&fd, &tid);
-    if (e != 0) {
-      printf("stage 2: forks=%d then errno %d\n", forks, e);
-      fflush(stdout);
-      return e == kEAGAIN ? 0 : 1;
-    }
-    if (fd == CLOUDABI_PROCESS_CHILD) {
-      sleep_ns(2ull * 1000000000ull); /* outlives the loop */
-      cloudabi_sys_proc_exit(0);
-    }
-    ++forks;
-  }
-  printf("stage 2: never refused\n");
-  return 1;
-}
-
 int main(void) {
   const argdata_t *ad = capvm_argdata();
   argdata_t v;
-  if (argdata_map_get(ad, "stage", &v) == 0) return stage2();
+  if (argdata_map_get(ad, "stage", &v) == 0) return fork_until_refused("stage 2: ");
   int self_fd = -1, out_fd = -1;
   if (argdata_map_get(ad, "self", &v) != 0 || argdata_get_fd(&v, &self_fd) != 0 ||
       argdata_map_get(ad, "stdout", &v) != 0 || argdata_get_fd(&v, &out_fd) != 0) {

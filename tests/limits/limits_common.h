@@ -2,6 +2,7 @@
 #ifndef LIMITS_COMMON_H
 #define LIMITS_COMMON_H
 #include <cloudabi_syscalls.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -18,5 +19,28 @@ static inline void sleep_ns(uint64_t ns) {
   cloudabi_event_t ev;
   size_t n;
   cloudabi_sys_poll(&sub, &ev, 1, &n);
+}
+/* Forks until the VM refuses; each child sleeps 2 s (outliving the loop),
+ * then exits. Prints "<label>forks=N then errno E"; 0 when the refusal was
+ * EAGAIN. */
+static inline int fork_until_refused(const char *label) {
+  int forks = 0;
+  for (int i = 0; i < 1000; ++i) {
+    cloudabi_fd_t fd;
+    cloudabi_tid_t tid;
+    cloudabi_errno_t e = cloudabi_sys_proc_fork(&fd, &tid);
+    if (e != 0) {
+      printf("%sforks=%d then errno %d\n", label, forks, e);
+      fflush(stdout);
+      return e == kEAGAIN ? 0 : 1;
+    }
+    if (fd == CLOUDABI_PROCESS_CHILD) {
+      sleep_ns(2ull * 1000000000ull);
+      cloudabi_sys_proc_exit(0);
+    }
+    ++forks;
+  }
+  printf("%snever refused\n", label);
+  return 1;
 }
 #endif

@@ -2,10 +2,9 @@
 // returns, on the builder's valid image inside a real GuestMemory.
 #include <catch2/catch.hpp>
 
-#include <fstream>
-#include <sstream>
 #include <string>
 
+#include "tests/host_perms.h"
 #include "tests/malformed/elf_builder.h"
 #include "vm/elf_loader.h"
 
@@ -22,22 +21,7 @@ std::unique_ptr<GuestMemory> make_memory() {
   return mem;
 }
 
-// Host protection string ("r--p") of the mapping holding p, from /proc/self/maps.
-std::string host_perms(const void* p) {
-  std::ifstream maps("/proc/self/maps");
-  std::string line;
-  const auto a = reinterpret_cast<uintptr_t>(p);
-  while (std::getline(maps, line)) {
-    std::istringstream is(line);
-    std::string range, perms;
-    is >> range >> perms;
-    const auto dash = range.find('-');
-    if (a >= std::stoull(range.substr(0, dash), nullptr, 16) &&
-        a < std::stoull(range.substr(dash + 1), nullptr, 16))
-      return perms;
-  }
-  return "";
-}
+using capvm::testing::host_perms;
 
 }  // namespace
 

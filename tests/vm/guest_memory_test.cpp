@@ -9,13 +9,12 @@
 #include <atomic>
 #include <cstdint>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 #include <string>
 #include <thread>
 #include <utility>
 #include <vector>
 
+#include "tests/host_perms.h"
 #include "vm/guest_memory.h"
 #include "vm/signals.h"
 
@@ -56,22 +55,7 @@ void record(GuestMemory& m, Calls& c) {
   m.set_exec_invalidator([&c](GuestAddr a, uint64_t l) { c.v.emplace_back(a, l); });
 }
 
-// Host protection string ("r-xp") of the mapping holding p, from /proc/self/maps.
-std::string host_perms(const void* p) {
-  std::ifstream maps("/proc/self/maps");
-  std::string line;
-  const auto a = reinterpret_cast<uintptr_t>(p);
-  while (std::getline(maps, line)) {
-    std::istringstream is(line);
-    std::string range, perms;
-    is >> range >> perms;
-    const auto dash = range.find('-');
-    const uintptr_t lo = std::stoull(range.substr(0, dash), nullptr, 16);
-    const uintptr_t hi = std::stoull(range.substr(dash + 1), nullptr, 16);
-    if (a >= lo && a < hi) return perms;
-  }
-  return "";
-}
+using capvm::testing::host_perms;
 
 }  // namespace
 
