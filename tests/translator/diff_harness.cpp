@@ -158,11 +158,14 @@ RunResult CapvmRunner::run(const Case& c) {
   ctx.rflags = c.init.rflags;
   ctx.rip = kCodeAddr;
   ctx.fs_base = kFsBase;
+  // Every case starts as a fresh thread does: the light vector state, the
+  // legacy region and XSAVE header cleared, only the SSE bit in XSTATE_BV
+  // (x87 and AVX state initial on a switch to the full mode).
+  ctx.vector_full = 0;
+  std::memset(ctx.xsave_area, 0, kXsaveBvOffset + 64);
   std::memcpy(ctx.xsave_area + kXsaveXmmOffset, c.init.xmm, sizeof c.init.xmm);
   std::memcpy(ctx.xsave_area + kXsaveMxcsrOffset, &c.init.mxcsr, 4);
-  uint64_t bv;
-  std::memcpy(&bv, ctx.xsave_area + kXsaveBvOffset, 8);
-  bv |= 2;  // SSE state present: xrstor loads XMM from the area
+  const uint64_t bv = 2;  // SSE state present: xrstor loads XMM from the area
   std::memcpy(ctx.xsave_area + kXsaveBvOffset, &bv, 8);
 
   const uint64_t end = terminator(c) + 2;
@@ -230,7 +233,13 @@ RunResult CapvmRunner::run(const Case& c) {
   s.rflags = ctx.rflags;
   s.rip = ctx.rip;
   std::memcpy(s.xmm, ctx.xsave_area + kXsaveXmmOffset, sizeof s.xmm);
+  uint64_t saved_bv;
+  std::memcpy(&saved_bv, ctx.xsave_area + kXsaveBvOffset, 8);
+  // In the full mode xsaveopt leaves the XMM slots alone when the registers
+  // are in their initial state (all zero): XSTATE_BV says so.
+  if (ctx.vector_full != 0 && !(saved_bv & 2)) std::memset(s.xmm, 0, sizeof s.xmm);
   std::memcpy(&s.mxcsr, ctx.xsave_area + kXsaveMxcsrOffset, 4);
+  r.vector_full = ctx.vector_full != 0;
   s.data.resize(kDataSize);
   s.stack.resize(kStackSize);
   mem_->read(kDataAddr, s.data.data(), kDataSize);

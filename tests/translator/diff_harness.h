@@ -55,6 +55,9 @@ struct RunResult {
   bool ok = false;
   std::string error;  // why not ok: fault, illegal exit, engine error
   MachineState final_state;
+  // capvm only: the thread ended in the full vector-state mode
+  // (translator/x86_64/translator.h, "Vector state"). Every case starts light.
+  bool vector_full = false;
 };
 
 // capvm side: one sandbox, translators recreated now and then (blocks are

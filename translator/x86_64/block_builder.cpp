@@ -46,6 +46,7 @@ class BlockBuilder {
   x86::Mem ctx(int32_t off, uint32_t size) const { return t_.ctx_mem(off, size); }
   void store_pc(int32_t field, uint64_t value);
   void exit_with(ExitReason reason, uint64_t rip);
+  void require_full_vector_state();
   void direct_exit(uint64_t target);  // unconditional, ends the block
   Label new_exit(uint64_t target);
   void emit_exit_stub(const DirectExit& e);
@@ -67,6 +68,7 @@ class BlockBuilder {
   x86::Assembler& a_;
   uint64_t pc_;
   std::vector<DirectExit> exits_;
+  bool full_vector_checked_ = false;  // the block already made sure of it
 };
 
 void BlockBuilder::store_pc(int32_t field, uint64_t value) {
@@ -78,6 +80,25 @@ void BlockBuilder::exit_with(ExitReason reason, uint64_t rip) {
   store_pc(CAPVM_CTX_OFF(rip), rip);
   a_.mov(ctx(CAPVM_CTX_OFF(exit_reason), 8), imm(static_cast<int32_t>(reason)));
   a_.jmp(t_.exit_stub);
+}
+
+// Before the block's first instruction that needs the full vector state
+// (translator.h, "Vector state"): a thread still in the light mode goes
+// through the shared stub, which switches it and comes back here. No flags
+// are touched: rcx is spilled to scratch[0] and tested with jrcxz.
+void BlockBuilder::require_full_vector_state() {
+  Label light = a_.newLabel();
+  Label resume = a_.newLabel();
+  a_.mov(ctx(CAPVM_CTX_OFF(scratch), 8), x86::rcx);
+  a_.movzx(x86::ecx, ctx(CAPVM_CTX_OFF(vector_full), 1));
+  a_.jecxz(x86::rcx, light);
+  a_.short_().jmp(resume);
+  a_.bind(light);
+  a_.lea(x86::rcx, x86::ptr(resume));
+  a_.mov(ctx(CAPVM_CTX_OFF(jump_to), 8), x86::rcx);
+  a_.jmp(t_.full_state_stub);
+  a_.bind(resume);
+  a_.mov(x86::rcx, ctx(CAPVM_CTX_OFF(scratch), 8));
 }
 
 Label BlockBuilder::new_exit(uint64_t target) {
@@ -485,6 +506,10 @@ bool BlockBuilder::build(Block* block, int* signal) {
     }
     const size_t mark = a_.offset();
     (void)mark;
+    if (!full_vector_checked_ && needs_full_vector_state(d)) {
+      require_full_vector_state();
+      full_vector_checked_ = true;
+    }
     const Step step = translate(d);
     if (step == Step::kIllegal) {
       exit_with(ExitReason::kIllegal, pc);

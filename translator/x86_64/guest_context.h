@@ -50,7 +50,12 @@ struct alignas(64) GuestContext {
   uint64_t saved_flags;     // lahf/seto spill in the indirect lookup
   uint32_t host_mxcsr;
   uint16_t host_fpucw;
-  uint16_t pad0;
+  // 0 while this thread has run only instructions that use no vector state
+  // past XMM0-15 and MXCSR: the stubs then move just those, to and from the
+  // legacy region of xsave_area. 1 (for good) once it reached one that does:
+  // xrstor/xsaveopt of every XCR0 component (translator.h, "Vector state").
+  uint8_t vector_full;
+  uint8_t pad0;
   uint64_t xsave_mask;      // components saved on exit (XCR0)
   uint8_t* xsave_area;      // 64-byte aligned, holds guest x87/SSE/AVX state
   uint64_t retired_blocks;  // unused by code; statistics

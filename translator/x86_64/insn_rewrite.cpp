@@ -118,6 +118,57 @@ FetchStatus fetch_and_decode(CodeWindow& window, uint64_t pc, DecodedInsn* out) 
   return decode_fetched(avail, out);
 }
 
+bool needs_full_vector_state(const DecodedInsn& d) {
+  const ZydisDecodedInstruction& in = d.insn;
+  // VEX, EVEX, XOP, MVEX and 3DNow! encodings all reach state past XMM0-15.
+  if (in.encoding != ZYDIS_INSTRUCTION_ENCODING_LEGACY) return true;
+  switch (in.meta.isa_ext) {
+    case ZYDIS_ISA_EXT_X87:  // including fwait, fnstcw, fninit: no register operand
+    case ZYDIS_ISA_EXT_MMX:  // emms
+    case ZYDIS_ISA_EXT_AMD3DNOW:
+    case ZYDIS_ISA_EXT_XSAVE:
+    case ZYDIS_ISA_EXT_XSAVEC:
+    case ZYDIS_ISA_EXT_XSAVEOPT:
+    case ZYDIS_ISA_EXT_XSAVES:
+      return true;
+    default:
+      break;
+  }
+  switch (in.mnemonic) {
+    case ZYDIS_MNEMONIC_FXSAVE:
+    case ZYDIS_MNEMONIC_FXSAVE64:
+    case ZYDIS_MNEMONIC_FXRSTOR:
+    case ZYDIS_MNEMONIC_FXRSTOR64:
+    case ZYDIS_MNEMONIC_XGETBV:
+    case ZYDIS_MNEMONIC_EMMS:
+    case ZYDIS_MNEMONIC_FEMMS:
+      return true;
+    default:
+      break;
+  }
+  // Any register operand, visible or hidden, outside the general, XMM and
+  // flag/ip/segment classes: x87 and MMX registers (cvtpi2ps, movq2dq) and
+  // anything else a legacy encoding might name.
+  for (unsigned i = 0; i < in.operand_count; ++i) {
+    if (d.ops[i].type != ZYDIS_OPERAND_TYPE_REGISTER) continue;
+    switch (ZydisRegisterGetClass(d.ops[i].reg.value)) {
+      case ZYDIS_REGCLASS_INVALID:
+      case ZYDIS_REGCLASS_GPR8:
+      case ZYDIS_REGCLASS_GPR16:
+      case ZYDIS_REGCLASS_GPR32:
+      case ZYDIS_REGCLASS_GPR64:
+      case ZYDIS_REGCLASS_XMM:
+      case ZYDIS_REGCLASS_FLAGS:
+      case ZYDIS_REGCLASS_IP:
+      case ZYDIS_REGCLASS_SEGMENT:
+        break;
+      default:
+        return true;
+    }
+  }
+  return false;
+}
+
 int gpr_index(ZydisRegister reg) {
   if (reg == ZYDIS_REGISTER_NONE) return -1;
   const ZydisRegister big = ZydisRegisterGetLargestEnclosing(ZYDIS_MACHINE_MODE_LONG_64, reg);

@@ -62,6 +62,13 @@ enum class InsnClass {
 };
 InsnClass classify(const DecodedInsn& d);
 
+// Whether the instruction reads or writes guest vector state beyond XMM0-15
+// and MXCSR: the x87/MMX registers and control words, YMM/ZMM upper parts,
+// XMM16-31, opmasks, AMX tiles, or a whole-state image (fxsave, xsave*,
+// xgetbv's in-use bitmap). Until a thread runs such an instruction its
+// vector state is just XMM0-15 and MXCSR (translator.h, "Vector state").
+bool needs_full_vector_state(const DecodedInsn& d);
+
 // Index 0..15 of the 64-bit register enclosing `reg`, or -1.
 int gpr_index(ZydisRegister reg);
 

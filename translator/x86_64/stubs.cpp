@@ -1,8 +1,10 @@
-// The two shared run-time stubs: entering translated code from C++ and
-// leaving it for the dispatcher. Guest general registers and flags are loaded
-// into the host's, the guest's x87/SSE/AVX state is restored with xrstor and
-// saved with xsave, and the host's callee-saved state (registers, MXCSR, x87
-// control word) is preserved across the round trip (SysV ABI).
+// The shared run-time stubs: entering translated code from C++, leaving it
+// for the dispatcher, and switching a thread to the full vector state. Guest
+// general registers and flags are loaded into the host's; the guest's vector
+// state is XMM0-15 and MXCSR moved one by one in the light mode, every XCR0
+// component restored with xrstor and saved with xsaveopt in the full mode
+// (translator.h, "Vector state"); the host's callee-saved state (registers,
+// MXCSR, x87 control word) is preserved across the round trip (SysV ABI).
 #include <asmjit/x86.h>
 
 #include "translator/x86_64/translator_impl.h"
@@ -21,7 +23,24 @@ namespace {
 const x86::Gp kGprs[16] = {x86::rax, x86::rcx, x86::rdx, x86::rbx, x86::rsp, x86::rbp,
                            x86::rsi, x86::rdi, x86::r8,  x86::r9,  x86::r10, x86::r11,
                            x86::r12, x86::r13, x86::r14, x86::r15};
+
+// The light vector state (translator.h): XMM0-15 and MXCSR at their places in
+// the legacy region of the xsave area rdi points to, so that a switch to the
+// full mode xrstors them from there.
+constexpr int32_t kXsaveMxcsr = 24;
+constexpr int32_t kXsaveXmm0 = 160;
+
+void store_light_state(x86::Assembler& a) {
+  for (unsigned i = 0; i < 16; ++i) a.movaps(x86::ptr(x86::rdi, kXsaveXmm0 + 16 * i), x86::Xmm(i));
+  a.stmxcsr(x86::ptr(x86::rdi, kXsaveMxcsr));
 }
+
+void load_light_state(x86::Assembler& a) {
+  for (unsigned i = 0; i < 16; ++i) a.movaps(x86::Xmm(i), x86::ptr(x86::rdi, kXsaveXmm0 + 16 * i));
+  a.ldmxcsr(x86::ptr(x86::rdi, kXsaveMxcsr));
+}
+
+}  // namespace
 
 bool Translator::Impl::build_stubs(std::string* error) {
   CodeHolder code;
@@ -30,6 +49,7 @@ bool Translator::Impl::build_stubs(std::string* error) {
   Label entry = a.newLabel();
   Label exit = a.newLabel();
   Label miss = a.newLabel();
+  Label full_state = a.newLabel();
   auto gpr = [&](unsigned i) { return ctx_mem(CAPVM_CTX_OFF(gpr) + 8 * i, 8); };
 
   // void entry(void): called from C++ with ctx.jump_to set.
@@ -42,12 +62,21 @@ bool Translator::Impl::build_stubs(std::string* error) {
   a.push(x86::r15);
   a.sub(x86::rsp, 8);  // keep the host stack 16-byte aligned
   a.stmxcsr(ctx_mem(CAPVM_CTX_OFF(host_mxcsr), 4));
-  a.fnstcw(ctx_mem(CAPVM_CTX_OFF(host_fpucw), 2));
   a.mov(ctx_mem(CAPVM_CTX_OFF(host_rsp), 8), x86::rsp);
   a.mov(x86::rdi, ctx_mem(CAPVM_CTX_OFF(xsave_area), 8));
+  Label entry_light = a.newLabel();
+  Label entry_loaded = a.newLabel();
+  a.cmp(ctx_mem(CAPVM_CTX_OFF(vector_full), 1), 0);
+  a.je(entry_light);
+  a.fnstcw(ctx_mem(CAPVM_CTX_OFF(host_fpucw), 2));
   a.mov(x86::eax, ctx_mem(CAPVM_CTX_OFF(xsave_mask), 4));
   a.mov(x86::edx, ctx_mem(CAPVM_CTX_OFF(xsave_mask) + 4, 4));
   a.xrstor64(x86::ptr(x86::rdi), x86::edx, x86::eax);
+  a.jmp(entry_loaded);
+  a.bind(entry_light);
+  if (has_avx) a.vzeroupper();  // no host data in upper halves; no SSE/AVX transition
+  load_light_state(a);
+  a.bind(entry_loaded);
   a.push(ctx_mem(CAPVM_CTX_OFF(rflags), 8));
   a.popfq();
   for (unsigned i = 0; i < 16; ++i)
@@ -63,6 +92,10 @@ bool Translator::Impl::build_stubs(std::string* error) {
   a.pushfq();
   a.pop(ctx_mem(CAPVM_CTX_OFF(rflags), 8));
   a.mov(x86::rdi, ctx_mem(CAPVM_CTX_OFF(xsave_area), 8));
+  Label exit_light = a.newLabel();
+  Label exit_saved = a.newLabel();
+  a.cmp(ctx_mem(CAPVM_CTX_OFF(vector_full), 1), 0);
+  a.je(exit_light);
   a.mov(x86::eax, ctx_mem(CAPVM_CTX_OFF(xsave_mask), 4));
   a.mov(x86::edx, ctx_mem(CAPVM_CTX_OFF(xsave_mask) + 4, 4));
   // xsaveopt skips components the guest left unmodified since the last
@@ -72,8 +105,12 @@ bool Translator::Impl::build_stubs(std::string* error) {
   } else {
     a.xsave64(x86::ptr(x86::rdi), x86::edx, x86::eax);
   }
-  a.ldmxcsr(ctx_mem(CAPVM_CTX_OFF(host_mxcsr), 4));
   a.fldcw(ctx_mem(CAPVM_CTX_OFF(host_fpucw), 2));
+  a.jmp(exit_saved);
+  a.bind(exit_light);
+  store_light_state(a);
+  a.bind(exit_saved);
+  a.ldmxcsr(ctx_mem(CAPVM_CTX_OFF(host_mxcsr), 4));
   a.cld();
   a.add(x86::rsp, 8);
   a.pop(x86::r15);
@@ -83,6 +120,32 @@ bool Translator::Impl::build_stubs(std::string* error) {
   a.pop(x86::rbp);
   a.pop(x86::rbx);
   a.ret();
+
+  // full_state: jumped to from a block whose thread is still in the light
+  // mode, right before the first instruction that needs more, with every
+  // guest register and flag live and the resume address in ctx.jump_to.
+  // Touches no flags; rax, rdx and rdi go through scratch[1..3] (a block's
+  // check holds rcx in scratch[0]).
+  a.bind(full_state);
+  a.mov(ctx_mem(CAPVM_CTX_OFF(scratch) + 8, 8), x86::rax);
+  a.mov(ctx_mem(CAPVM_CTX_OFF(scratch) + 16, 8), x86::rdx);
+  a.mov(ctx_mem(CAPVM_CTX_OFF(scratch) + 24, 8), x86::rdi);
+  a.mov(x86::rdi, ctx_mem(CAPVM_CTX_OFF(xsave_area), 8));
+  store_light_state(a);
+  // The x87 control word is still the host's: the light mode never loads
+  // the guest's. The exit stub restores it from here in the full mode.
+  a.fnstcw(ctx_mem(CAPVM_CTX_OFF(host_fpucw), 2));
+  a.mov(ctx_mem(CAPVM_CTX_OFF(vector_full), 1), 1);
+  // XSTATE_BV has the SSE bit set since the area was made (prepare_thread):
+  // XMM0-15 and MXCSR come from what was just stored, every other component
+  // from its initial state.
+  a.mov(x86::eax, ctx_mem(CAPVM_CTX_OFF(xsave_mask), 4));
+  a.mov(x86::edx, ctx_mem(CAPVM_CTX_OFF(xsave_mask) + 4, 4));
+  a.xrstor64(x86::ptr(x86::rdi), x86::edx, x86::eax);
+  a.mov(x86::rax, ctx_mem(CAPVM_CTX_OFF(scratch) + 8, 8));
+  a.mov(x86::rdx, ctx_mem(CAPVM_CTX_OFF(scratch) + 16, 8));
+  a.mov(x86::rdi, ctx_mem(CAPVM_CTX_OFF(scratch) + 24, 8));
+  a.jmp(ctx_mem(CAPVM_CTX_OFF(jump_to), 8));
 
   // The sentinel block's code: an indirect branch whose target matched the
   // sentinel (guest pc 1) is a miss like any other.
@@ -104,6 +167,7 @@ bool Translator::Impl::build_stubs(std::string* error) {
   entry_stub = reinterpret_cast<uint64_t>(rx) + code.labelOffsetFromBase(entry);
   exit_stub = reinterpret_cast<uint64_t>(rx) + code.labelOffsetFromBase(exit);
   miss_stub = reinterpret_cast<uint64_t>(rx) + code.labelOffsetFromBase(miss);
+  full_state_stub = reinterpret_cast<uint64_t>(rx) + code.labelOffsetFromBase(full_state);
   return true;
 }
 

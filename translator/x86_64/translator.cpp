@@ -30,6 +30,7 @@ Translator::Impl::Impl(vm::GuestMemory& m, const TranslateOptions& o)
   // From glibc's record of CPU features (no second cpuid: each one leaves
   // the virtual machine on many hosts).
   has_xsaveopt = CPU_FEATURE_ACTIVE(XSAVEOPT);
+  has_avx = CPU_FEATURE_ACTIVE(AVX);
   uint32_t lo, hi;
   asm volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
   xsave_mask = (uint64_t{hi} << 32) | lo;
@@ -63,11 +64,16 @@ bool Translator::prepare_thread(std::string* error) {
     }
     std::memset(area, 0, impl_->xsave_size);
     // Legacy area: MXCSR at byte 24 with every exception masked (the state a
-    // process starts in); XSTATE_BV = 0 puts every other component in its
-    // initial state on the first xrstor.
+    // process starts in). XSTATE_BV (byte 512) has only the SSE bit: the
+    // first xrstor takes XMM0-15 from the legacy region, where the light
+    // mode keeps them (translator.h, "Vector state"), and puts every other
+    // component in its initial state.
     const uint32_t mxcsr = 0x1F80;
     std::memcpy(static_cast<uint8_t*>(area) + 24, &mxcsr, 4);
+    const uint64_t xstate_bv = 2;
+    std::memcpy(static_cast<uint8_t*>(area) + 512, &xstate_bv, 8);
     ctx.xsave_area = static_cast<uint8_t*>(area);
+    ctx.vector_full = 0;
   }
   ctx.xsave_mask = impl_->xsave_mask;
   ctx.lookup_table = reinterpret_cast<uint64_t>(impl_->table);

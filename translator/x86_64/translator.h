@@ -3,6 +3,25 @@
 // and an executable view of the same memory), cached by guest address and
 // chained. The dispatcher (vm/) drives it: look up or translate, run, handle
 // the exit, repeat.
+//
+// Vector state. Every exit from translated code runs host C++ (the
+// dispatcher, hostio, libc), which may use any vector register, so the stubs
+// keep the guest's vector state in GuestContext::xsave_area across it. A
+// guest built for x86-64 without -mavx uses only XMM0-15 and MXCSR, and
+// xsaveopt/xrstor of every XCR0 component (AVX-512 included) cost about
+// 150 ns more per exit than moving those 16 registers (bench/README.md,
+// "Syscall path"). So a thread starts in the light mode: the stubs store and
+// load XMM0-15 and MXCSR at their places in the xsave legacy region, and
+// vzeroupper clears whatever upper halves host code left before the guest
+// runs. The rest of the registers (x87, MMX, YMM/ZMM upper parts, XMM16-31,
+// opmasks) then still hold the host's values, which no light-mode guest
+// instruction can see. Each block checks, before its first instruction that
+// needs more (needs_full_vector_state: any VEX/EVEX/XOP encoding, x87, MMX,
+// fxsave/xsave/xgetbv), that its thread is in the full mode; if not, a
+// shared stub stores the light state, marks the thread full and xrstors
+// every component (x87 and AVX state from their initial values, as a fresh
+// process has them), then resumes the block. Full is for good: from then on
+// the stubs xsaveopt/xrstor as before.
 #pragma once
 
 #include <cstdint>

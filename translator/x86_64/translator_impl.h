@@ -72,9 +72,11 @@ struct Translator::Impl {
   uint64_t miss_stub = 0;
   uint64_t entry_stub = 0;  // void(*)(void): enters guest code at ctx.jump_to
   uint64_t exit_stub = 0;   // saves guest state, returns from entry_stub
+  uint64_t full_state_stub = 0;  // light -> full vector state, then jmp ctx.jump_to
   uint32_t xsave_size = 0;
   uint64_t xsave_mask = 0;
   bool has_xsaveopt = false;
+  bool has_avx = false;     // vzeroupper before light-mode guest code
   int32_t ctx_off = 0;      // fs displacement of GuestContext
 
   bool build_stubs(std::string* error);
