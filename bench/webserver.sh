@@ -1,13 +1,18 @@
 #!/usr/bin/env bash
-# bench/webserver.sh [BUILD_DIR] [SECONDS]: requests per second of
+# bench/webserver.sh [BUILD_DIR] [SECONDS] [ROUNDS]: requests per second of
 # examples/webserver on loopback, natively and under capvm with the x86_64
 # and the aarch64 guest (same YAML: a listening socket and the read-only
 # www directory), measured with wrk (keep-alive, 2 threads, 32 connections)
-# for SECONDS each (default 5). Bounded in time: every server is stopped
-# when its run ends; a guest that is not built or does not start prints n/a.
+# for SECONDS each (default 5), in ROUNDS interleaved rounds (default 3:
+# native, x86_64, aarch64, native, ...), reporting each server's median and
+# the ratios of the medians. The measured VM's speed swings from one minute
+# to the next (bench/README.md), so one run each can put native and capvm in
+# different phases. Bounded in time: every server is stopped when its run
+# ends; a guest that is not built or does not start prints n/a.
 set -euo pipefail
 build=${1:-build}
 secs=${2:-5}
+rounds=${3:-3}
 top=$(cd "$(dirname "$0")/.." && pwd)
 site=$top/examples/webserver/www
 command -v wrk > /dev/null || { echo "wrk is not installed (apt-get install wrk)"; exit 1; }
@@ -20,12 +25,19 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 wait_up() { for _ in $(seq 100); do curl -fs -o /dev/null "http://127.0.0.1:$1/" && return 0; sleep 0.05; done; return 1; }
 rps() { timeout $((secs + 30)) wrk -t2 -c32 -d"${secs}s" "http://127.0.0.1:$1/" | awk '/Requests\/sec/ {print $2}'; }
 
-port=$(free_port)
-"$build/examples/webserver.native" "127.0.0.1:$port" "$site" > /dev/null 2>&1 &
-pids+=($!)
-wait_up "$port" || { echo "native server did not start"; exit 1; }
-native=$(rps "$port")
-kill "${pids[-1]}"
+# native: the Linux build's requests/s (it must start: it is the reference).
+native() {
+  local port pid r
+  port=$(free_port)
+  "$build/examples/webserver.native" "127.0.0.1:$port" "$site" > /dev/null 2>&1 &
+  pid=$!
+  trap "kill $pid 2> /dev/null || true" EXIT
+  wait_up "$port" || { echo "native server did not start" >&2; kill "$pid"; exit 1; }
+  r=$(rps "$port")
+  kill "$pid" 2> /dev/null || true
+  wait "$pid" 2> /dev/null || true
+  echo "${r:-n/a}"
+}
 
 # guest BINARY: runs BINARY under capvm with the web YAML (a fresh port) and
 # prints its requests/s, or n/a when it is not built or fails. Runs in a
@@ -51,10 +63,24 @@ YAML
 }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a ~ /^[0-9.]+$/ && b > 0) printf "%.2f", a / b; else print "n/a" }'; }
 
-x86=$(guest "$build/examples/webserver.x86_64")
-a64=$(guest "$build/examples/webserver.aarch64")
+# median of the numeric arguments, n/a when there are none
+median() {
+  printf '%s\n' "$@" | awk '/^[0-9.]+$/' | sort -g |
+    awk '{ v[NR] = $1 } END { if (NR == 0) print "n/a"; else if (NR % 2) print v[(NR + 1) / 2]; else printf "%.2f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
 
-echo "wrk -t2 -c32 -d${secs}s, keep-alive, GET / ($(nproc) cpus, load average $(cut -d' ' -f1-3 /proc/loadavg))"
+all_native=() all_x86=() all_a64=()
+for _ in $(seq "$rounds"); do
+  all_native+=("$(native)")
+  all_x86+=("$(guest "$build/examples/webserver.x86_64")")
+  all_a64+=("$(guest "$build/examples/webserver.aarch64")")
+done
+native=$(median "${all_native[@]}")
+x86=$(median "${all_x86[@]}")
+a64=$(median "${all_a64[@]}")
+
+echo "wrk -t2 -c32 -d${secs}s, keep-alive, GET /, median of $rounds interleaved rounds ($(nproc) cpus, load average $(cut -d' ' -f1-3 /proc/loadavg))"
+echo "rounds: native ${all_native[*]}; x86_64 ${all_x86[*]}; aarch64 ${all_a64[*]}"
 printf '%-22s %12s %8s\n' "server" "requests/s" "ratio"
 printf '%-22s %12s %8s\n' "native x86_64" "$native" "1.00"
 printf '%-22s %12s %8s\n' "capvm x86_64 guest" "$x86" "$(ratio "$x86" "$native")"
