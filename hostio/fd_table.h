@@ -35,8 +35,16 @@ class HostFd {
   HostFd& operator=(const HostFd&) = delete;
   int get() const { return fd_; }
 
+  // Whether the host descriptor is a socket, learnt by the first
+  // send(2)/recv(2) on it: guest socket_stream also covers pipes and FIFOs
+  // (host_filetype), which answer ENOTSOCK. A descriptor never changes kind.
+  enum class Kind : int8_t { kUnknown, kSocket, kNotSocket };
+  Kind kind() const { return kind_.load(std::memory_order_relaxed); }
+  void set_kind(Kind k) const { kind_.store(k, std::memory_order_relaxed); }
+
  private:
   int fd_;
+  mutable std::atomic<Kind> kind_{Kind::kUnknown};
   bool kill_on_close_ = false;
   int owner_pid_ = 0;
 };

@@ -94,7 +94,7 @@ SyscallOutcome fd_positioned(SyscallContext& ctx, const SyscallRequest& r, bool 
                           : preadv(fd->host_fd(), iov.data(), static_cast<int>(iov.size()),
                                    static_cast<off_t>(offset));
   if (n < 0) return fail(from_host_errno(errno));
-  if (write) sync_after_write(*fd);
+  if (write) sync_after_write(fd->host_fd(), fd->fdflags);
   return ok(static_cast<uint64_t>(n));
 }
 

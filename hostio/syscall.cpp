@@ -14,6 +14,7 @@
 #include <sched.h>
 #include <sys/mman.h>
 #include <sys/random.h>
+#include <sys/socket.h>
 #include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
@@ -79,9 +80,42 @@ uint16_t detail::live_fdflags(const FdEntry& e) {
   return static_cast<uint16_t>((host & ~sync) | ((host | e.fdflags) & sync));
 }
 
-void detail::sync_after_write(const FdEntry& e) {
-  if (e.fdflags & abi::FDFLAG_SYNC) fsync(e.host_fd());
-  else if (e.fdflags & abi::FDFLAG_DSYNC) fdatasync(e.host_fd());
+namespace {
+// A guest socket_stream may be a pipe or FIFO (host_filetype).
+bool maybe_socket(const FdEntry& e) {
+  return (e.filetype == abi::FILETYPE_SOCKET_STREAM || e.filetype == abi::FILETYPE_SOCKET_DGRAM) &&
+         e.host->kind() != HostFd::Kind::kNotSocket;
+}
+}  // namespace
+
+ssize_t detail::read_one(const FdEntry& e, void* buf, size_t len) {
+  if (maybe_socket(e)) {
+    const ssize_t n = recv(e.host_fd(), buf, len, 0);
+    if (n >= 0 || errno != ENOTSOCK) {
+      e.host->set_kind(HostFd::Kind::kSocket);
+      return n;
+    }
+    e.host->set_kind(HostFd::Kind::kNotSocket);
+  }
+  return read(e.host_fd(), buf, len);
+}
+
+ssize_t detail::write_one(const FdEntry& e, const void* buf, size_t len) {
+  if (maybe_socket(e)) {
+    // MSG_NOSIGNAL: EPIPE, as write(2) gives it with SIGPIPE ignored.
+    const ssize_t n = send(e.host_fd(), buf, len, MSG_NOSIGNAL);
+    if (n >= 0 || errno != ENOTSOCK) {
+      e.host->set_kind(HostFd::Kind::kSocket);
+      return n;
+    }
+    e.host->set_kind(HostFd::Kind::kNotSocket);
+  }
+  return write(e.host_fd(), buf, len);
+}
+
+void detail::sync_after_write(int host_fd, uint16_t fdflags) {
+  if (fdflags & abi::FDFLAG_SYNC) fsync(host_fd);
+  else if (fdflags & abi::FDFLAG_DSYNC) fdatasync(host_fd);
 }
 
 Errno detail::install(FdTable& fds, int host_fd, uint8_t filetype, abi::Rights base,
@@ -105,9 +139,10 @@ SyscallOutcome sys_fd_read(SyscallContext& ctx, const SyscallRequest& r) {
   if (Errno e = gather_iovecs(ctx.mem, r.args[1], r.args[2], vm::kProtWrite, &iov))
     return fail(e);
   if (iov.empty()) return ok(0);
-  // One buffer (the usual case): read(2) spares the kernel the iovec copy-in.
-  const ssize_t n = iov.size() == 1 ? read(fd->host_fd(), iov[0].iov_base, iov[0].iov_len)
-                                    : readv(fd->host_fd(), iov.data(), static_cast<int>(iov.size()));
+  // One buffer (the usual case): no iovec for the kernel to copy in.
+  const ssize_t n = iov.size() == 1
+                        ? read_one(*fd, iov[0].iov_base, iov[0].iov_len)
+                        : readv(fd->host_fd(), iov.data(), static_cast<int>(iov.size()));
   if (n < 0) return fail(from_host_errno(errno));
   return ok(static_cast<uint64_t>(n));
 }
@@ -120,10 +155,13 @@ SyscallOutcome sys_fd_write(SyscallContext& ctx, const SyscallRequest& r) {
   if (Errno e = gather_iovecs(ctx.mem, r.args[1], r.args[2], vm::kProtRead, &iov))
     return fail(e);
   if (iov.empty()) return ok(0);
-  const ssize_t n = iov.size() == 1 ? write(fd->host_fd(), iov[0].iov_base, iov[0].iov_len)
-                                    : writev(fd->host_fd(), iov.data(), static_cast<int>(iov.size()));
+  // Read before the call: after it the entry is usually out of the cache.
+  const uint16_t sync = fd->fdflags;
+  const ssize_t n = iov.size() == 1
+                        ? write_one(*fd, iov[0].iov_base, iov[0].iov_len)
+                        : writev(fd->host_fd(), iov.data(), static_cast<int>(iov.size()));
   if (n < 0) return fail(from_host_errno(errno));
-  sync_after_write(*fd);
+  sync_after_write(fd->host_fd(), sync);
   return ok(static_cast<uint64_t>(n));
 }
 

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -105,6 +106,55 @@ TEST_CASE("fd_write gathers iovecs into a pipe") {
   o = sb.call(Sys::fd_write, {0xabcdef0000000001ull, kData, 1});
   CHECK(o.error == E_SUCCESS);
   CHECK(drain(rd) == "hello, ");
+  close(rd);
+}
+
+TEST_CASE("one-buffer fd_read/fd_write: recv/send on sockets, read/write on pipes") {
+  // Both are socket_stream to the guest; the host call differs, and which
+  // one a descriptor takes is learnt once (HostFd::kind).
+  Sandbox sb;
+  const int rd = sb.pipe_to_guest(1);
+  int sp[2];
+  REQUIRE(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) == 0);
+  vm::FdGrant g;
+  g.guest_fd = 2;
+  g.host_fd = sp[0];
+  REQUIRE(sb.fds.adopt(g) == E_SUCCESS);
+  REQUIRE(sb.mem->write(kData + 0x100, "ping", 4) == E_SUCCESS);
+  sb.put_iov(kData, {{kData + 0x100, 4}});
+  for (int round = 0; round < 2; ++round) {
+    auto o = sb.call(Sys::fd_write, {1, kData, 1});
+    REQUIRE(o.error == E_SUCCESS);
+    CHECK(drain(rd) == "ping");
+    o = sb.call(Sys::fd_write, {2, kData, 1});
+    REQUIRE(o.error == E_SUCCESS);
+    char got[8] = {};
+    CHECK(read(sp[1], got, sizeof got) == 4);
+    CHECK(std::string(got, 4) == "ping");
+    REQUIRE(write(sp[1], "pong", 4) == 4);
+    sb.put_iov(kData + 0x40, {{kData + 0x200, 16}});
+    o = sb.call(Sys::fd_read, {2, kData + 0x40, 1});
+    REQUIRE(o.error == E_SUCCESS);
+    CHECK(o.out[0] == 4);
+    REQUIRE(sb.mem->read(kData + 0x200, got, 4) == E_SUCCESS);
+    CHECK(std::string(got, 4) == "pong");
+  }
+  hostio::FdEntryPtr pipe_entry, sock_entry;
+  REQUIRE(sb.fds.lookup(1, 0, &pipe_entry) == E_SUCCESS);
+  REQUIRE(sb.fds.lookup(2, 0, &sock_entry) == E_SUCCESS);
+  CHECK(pipe_entry->filetype == abi::FILETYPE_SOCKET_STREAM);
+  CHECK(sock_entry->filetype == abi::FILETYPE_SOCKET_STREAM);
+  CHECK(pipe_entry->host->kind() == hostio::HostFd::Kind::kNotSocket);
+  CHECK(sock_entry->host->kind() == hostio::HostFd::Kind::kSocket);
+  // A write to a socket whose peer is gone is EPIPE, never a SIGPIPE: with
+  // the default action for the call, this process would die of it.
+  close(sp[1]);
+  struct sigaction dfl {}, old {};
+  dfl.sa_handler = SIG_DFL;
+  REQUIRE(sigaction(SIGPIPE, &dfl, &old) == 0);
+  const Errno after_close = sb.call(Sys::fd_write, {2, kData, 1}).error;
+  sigaction(SIGPIPE, &old, nullptr);
+  CHECK(after_close == E_PIPE);
   close(rd);
 }
 
