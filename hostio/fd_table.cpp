@@ -127,7 +127,7 @@ void settle_host_flags(const FdEntry& e) {
 
 void FdTable::lock_for_fork() {
   mutex_.lock();
-  for (const auto& [fd, e] : entries_) settle_host_flags(*e);
+  slots_.for_each([](const FdEntry& e) { settle_host_flags(e); });
 }
 
 uint16_t host_fdflags(int host_fd) { return fdflags_from_host_flags(fcntl(host_fd, F_GETFL)); }
@@ -182,8 +182,8 @@ abi::Errno FdTable::adopt(const vm::FdGrant& grant) {
   e->rights_inheriting = r.inheriting;
   e->fdflags = host_fdflags(grant.host_fd);
   std::lock_guard<std::mutex> lock(mutex_);
-  if (entries_.size() >= limit_) return abi::E_MFILE;
-  if (!entries_.emplace(grant.guest_fd, std::move(e)).second) return abi::E_INVAL;
+  if (slots_.size() >= limit_) return abi::E_MFILE;
+  if (!slots_.add(grant.guest_fd, std::move(e))) return abi::E_INVAL;
   return abi::E_SUCCESS;
 }
 
@@ -228,9 +228,9 @@ abi::Errno FdTable::lookup(abi::Fd fd, abi::Rights need, FdEntryPtr* out, struct
   FdEntryPtr e;
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    auto it = entries_.find(fd);
-    if (it == entries_.end()) return abi::E_BADF;
-    e = it->second;
+    const FdEntryPtr* slot = slots_.find(fd);
+    if (slot == nullptr) return abi::E_BADF;
+    e = *slot;
   }
   if (abi::Errno err = resolve_type(*e, st, fresh)) return err;
   if (!rights::satisfies(e->rights_base, need)) return abi::E_NOTCAPABLE;
@@ -240,11 +240,10 @@ abi::Errno FdTable::lookup(abi::Fd fd, abi::Rights need, FdEntryPtr* out, struct
 
 abi::Errno FdTable::insert(FdEntryPtr entry, abi::Fd* out) {
   std::lock_guard<std::mutex> lock(mutex_);
-  if (entries_.size() >= limit_) return abi::E_MFILE;
-  abi::Fd n = lowest_free_;
-  // Ordered: the first gap from the hint on is the lowest free number.
-  for (auto it = entries_.lower_bound(n); it != entries_.end() && it->first == n; ++it) ++n;
-  entries_.emplace(n, std::move(entry));
+  if (slots_.size() >= limit_) return abi::E_MFILE;
+  // Every number below the hint is taken: the first gap from it on.
+  const abi::Fd n = slots_.first_free(lowest_free_);
+  if (!slots_.add(n, std::move(entry))) return abi::E_BADF;  // a null entry
   lowest_free_ = n + 1;
   *out = n;
   return abi::E_SUCCESS;
@@ -253,20 +252,18 @@ abi::Errno FdTable::insert(FdEntryPtr entry, abi::Fd* out) {
 abi::Errno FdTable::close(abi::Fd fd) {
   FdEntryPtr victim;  // released outside the lock: close(2) may block
   std::lock_guard<std::mutex> lock(mutex_);
-  auto it = entries_.find(fd);
-  if (it == entries_.end()) return abi::E_BADF;
-  victim = std::move(it->second);
-  entries_.erase(it);
+  victim = slots_.remove(fd);
+  if (!victim) return abi::E_BADF;
   if (fd < lowest_free_) lowest_free_ = fd;
   return abi::E_SUCCESS;
 }
 
 abi::Errno FdTable::update(abi::Fd fd, const FdEntryPtr& expected, FdEntryPtr entry) {
   std::lock_guard<std::mutex> lock(mutex_);
-  auto it = entries_.find(fd);
-  if (it == entries_.end()) return abi::E_BADF;
-  if (it->second != expected) return abi::E_AGAIN;
-  it->second = std::move(entry);
+  FdEntryPtr* slot = slots_.find(fd);
+  if (slot == nullptr) return abi::E_BADF;
+  if (*slot != expected) return abi::E_AGAIN;
+  *slot = std::move(entry);
   return abi::E_SUCCESS;
 }
 
@@ -274,9 +271,9 @@ abi::Errno FdTable::dup(abi::Fd from, abi::Fd* out) {
   FdEntryPtr e;
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    auto it = entries_.find(from);
-    if (it == entries_.end()) return abi::E_BADF;
-    e = it->second;
+    const FdEntryPtr* slot = slots_.find(from);
+    if (slot == nullptr) return abi::E_BADF;
+    e = *slot;
   }
   // Entries are immutable: sharing one keeps rights and host fd exactly.
   return insert(std::move(e), out);
@@ -285,28 +282,28 @@ abi::Errno FdTable::dup(abi::Fd from, abi::Fd* out) {
 abi::Errno FdTable::replace(abi::Fd from, abi::Fd to) {
   FdEntryPtr victim;  // released after the lock
   std::lock_guard<std::mutex> lock(mutex_);
-  auto src = entries_.find(from);
-  auto dst = entries_.find(to);
-  if (src == entries_.end() || dst == entries_.end()) return abi::E_BADF;
+  FdEntryPtr* src = slots_.find(from);
+  FdEntryPtr* dst = slots_.find(to);
+  if (src == nullptr || dst == nullptr) return abi::E_BADF;
   // cloudabi.txt fd_replace; SECURITY.md: fd_replace(x, x) crashed the
   // original runtime. Here it is a no-op (the entry is replaced by itself).
   if (from == to) return abi::E_SUCCESS;
-  victim = std::move(dst->second);
-  dst->second = src->second;
+  victim = std::move(*dst);
+  *dst = *src;
   return abi::E_SUCCESS;
 }
 
 abi::Errno FdTable::insert_at(abi::Fd fd, FdEntryPtr entry) {
   if (fd == abi::kMapAnonFd) return abi::E_BADF;
   std::lock_guard<std::mutex> lock(mutex_);
-  if (entries_.size() >= limit_) return abi::E_MFILE;
-  if (!entries_.emplace(fd, std::move(entry)).second) return abi::E_BADF;
+  if (slots_.size() >= limit_) return abi::E_MFILE;
+  if (!entry || !slots_.add(fd, std::move(entry))) return abi::E_BADF;
   return abi::E_SUCCESS;
 }
 
 size_t FdTable::size() const {
   std::lock_guard<std::mutex> lock(mutex_);
-  return entries_.size();
+  return slots_.size();
 }
 
 }  // namespace capvm::hostio

@@ -15,6 +15,7 @@
 
 #include "abi/errno.h"
 #include "abi/types.h"
+#include "hostio/fd_slots.h"
 #include "vm/process.h"
 
 namespace capvm::hostio {
@@ -179,7 +180,7 @@ class FdTable {
 
  private:
   mutable std::mutex mutex_;
-  std::map<abi::Fd, FdEntryPtr> entries_;
+  FdSlots slots_;
   abi::Fd lowest_free_ = 0;  // every fd below it is in use (insert starts here)
   size_t limit_ = kMaxFds;
 };

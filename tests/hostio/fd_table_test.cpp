@@ -178,6 +178,79 @@ TEST_CASE("insert takes the lowest free number") {
   CHECK(n == 5);
 }
 
+TEST_CASE("numbers far apart: dense and sparse slots behave alike") {
+  // Numbers below FdSlots::kDense are a vector, the rest a map: adopt,
+  // lookup, replace, close and the lowest free number across both.
+  FdTable t;
+  auto mk = [](int fd) {
+    auto e = std::make_shared<hostio::FdEntry>();
+    e->host = std::make_shared<hostio::HostFd>(fd);
+    e->filetype = FILETYPE_SOCKET_STREAM;
+    e->rights_base = RIGHT_FD_READ;
+    return e;
+  };
+  const Fd numbers[] = {0, hostio::FdSlots::kDense - 1, hostio::FdSlots::kDense, 70000, 0xfffffffe};
+  for (Fd n : numbers) {
+    int p[2];
+    REQUIRE(pipe(p) == 0);
+    close(p[1]);
+    INFO("fd " << n);
+    REQUIRE(t.insert_at(n, mk(p[0])) == E_SUCCESS);
+    CHECK(t.insert_at(n, mk(p[0])) == E_BADF);  // taken
+  }
+  CHECK(t.size() == 5);
+  CHECK(t.insert_at(kMapAnonFd, mk(dup(2))) == E_BADF);
+  for (Fd n : numbers) {
+    hostio::FdEntryPtr e;
+    INFO("fd " << n);
+    CHECK(t.lookup(n, RIGHT_FD_READ, &e) == E_SUCCESS);
+    CHECK(t.lookup(n + 1 == hostio::FdSlots::kDense ? n - 1 : n + 1, 0, &e) == E_BADF);
+  }
+  // replace from the sparse part into the dense one and back.
+  hostio::FdEntryPtr a, b;
+  REQUIRE(t.lookup(70000, 0, &a) == E_SUCCESS);
+  REQUIRE(t.replace(70000, 0) == E_SUCCESS);
+  REQUIRE(t.lookup(0, 0, &b) == E_SUCCESS);
+  CHECK(a == b);
+  REQUIRE(t.replace(hostio::FdSlots::kDense - 1, 0xfffffffe) == E_SUCCESS);
+  // Every number below kDense - 1 but 0 is free: insert fills 1 first.
+  Fd n = 0;
+  REQUIRE(t.insert(mk(dup(0)), &n) == E_SUCCESS);
+  CHECK(n == 1);
+  REQUIRE(t.close(70000) == E_SUCCESS);
+  CHECK(t.close(70000) == E_BADF);
+  REQUIRE(t.close(hostio::FdSlots::kDense) == E_SUCCESS);
+  CHECK(t.size() == 4);
+  hostio::FdEntryPtr gone;
+  CHECK(t.lookup(hostio::FdSlots::kDense, 0, &gone) == E_BADF);
+}
+
+TEST_CASE("insert past every dense number continues in the sparse ones") {
+  FdTable t;
+  auto mk = [](int fd) {
+    auto e = std::make_shared<hostio::FdEntry>();
+    e->host = std::make_shared<hostio::HostFd>(fd);
+    e->filetype = FILETYPE_SOCKET_STREAM;
+    return e;
+  };
+  int p[2];
+  REQUIRE(pipe(p) == 0);
+  close(p[1]);
+  Fd n = 0;
+  for (Fd i = 0; i < hostio::FdSlots::kDense; ++i) {
+    REQUIRE(t.insert(mk(dup(p[0])), &n) == E_SUCCESS);
+    REQUIRE(n == i);
+  }
+  REQUIRE(t.insert_at(hostio::FdSlots::kDense + 1, mk(dup(p[0]))) == E_SUCCESS);
+  REQUIRE(t.insert(mk(dup(p[0])), &n) == E_SUCCESS);
+  CHECK(n == hostio::FdSlots::kDense);
+  REQUIRE(t.insert(mk(p[0]), &n) == E_SUCCESS);
+  CHECK(n == hostio::FdSlots::kDense + 2);
+  REQUIRE(t.close(7) == E_SUCCESS);
+  REQUIRE(t.insert(mk(dup(0)), &n) == E_SUCCESS);
+  CHECK(n == 7);
+}
+
 TEST_CASE("adopt limits rights by the host access mode (sandbox.fds regression)") {
   FdTable t;
   char tmpl[] = "/tmp/capvm-fdtable-XXXXXX";
