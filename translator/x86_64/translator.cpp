@@ -92,19 +92,11 @@ LookupResult Translator::lookup(uint64_t pc, bool indirect) {
   // names a block of exactly that pc, and invalidation clears it. The run
   // loop comes here after every syscall; this spares it the lock. Not for
   // direct targets: reading a slot of a page nobody touched yet is a fault.
-  // The table and its base are read from the calling thread's context, as
-  // translated code reads them (prepare_thread put this translator's there):
-  // right after an exit those lines are in the cache, while the translator's
-  // own object, behind two pointers, usually is not after a host syscall.
   if (indirect) {
-    const GuestContext& ctx = this_thread_context();
-    const auto* table = reinterpret_cast<const int64_t*>(ctx.lookup_table);
-    if (table != nullptr) {
-      const int64_t slot = __atomic_load_n(&table[lookup_index(pc)], __ATOMIC_ACQUIRE);
-      if (slot != 0) {
-        const auto* b = reinterpret_cast<const Block*>(ctx.lookup_base + slot);
-        if (b->guest_pc == pc) return {b, 0};
-      }
+    const int64_t slot = __atomic_load_n(&impl_->table[lookup_index(pc)], __ATOMIC_ACQUIRE);
+    if (slot != 0) {
+      const auto* b = reinterpret_cast<const Block*>(reinterpret_cast<uintptr_t>(&impl_->sentinel) + slot);
+      if (b->guest_pc == pc) return {b, 0};
     }
   }
   std::lock_guard<std::mutex> lock(impl_->mutex);

@@ -73,9 +73,7 @@ class Translator {
   // pc is also a target translated code looks up (an indirect branch, a
   // return, the run loop's re-entry), so it goes into the indirect-branch
   // table; a target only direct branches reach is linked instead and stays
-  // out of it (each table page a block enters is a page fault). The calling
-  // thread must have been prepared (prepare_thread) for this translator: an
-  // indirect lookup reads the table through the thread's context.
+  // out of it (each table page a block enters is a page fault).
   LookupResult lookup(uint64_t pc, bool indirect = true);
 
   // Patches the direct-branch site the last exit came from so it jumps
