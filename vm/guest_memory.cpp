@@ -113,21 +113,27 @@ bool GuestMemory::contains_host(const void* p) const {
   return a >= b && a - b < reserved_;
 }
 
+// Checks read the page table without the lock: one check is a snapshot
+// either way, since the mapping can change as soon as the lock would be
+// released, before the copy or the host call that follows it. What keeps
+// that sound is the reservation: every guest address stays inside it for
+// the process's life, so a racing unmap or protect makes the access fault
+// (recovered by the guarded copies) or the host call fail with EFAULT, and
+// never reach anything outside guest memory. Entries are written with
+// atomic stores under the lock and read here with atomic loads.
 unsigned GuestMemory::prot_at(GuestAddr addr) const {
   if (addr >= size_) return kProtNone;
-  std::lock_guard<std::mutex> lock(mutex_);
-  return page_prot_[page_index(addr)] & kProtMask;
+  return __atomic_load_n(&page_prot_[page_index(addr)], __ATOMIC_RELAXED) & kProtMask;
 }
 
 bool GuestMemory::range_has(GuestAddr addr, uint64_t len, unsigned need) const {
   if (addr >= size_) return false;
   if (len > size_ - addr) return false;  // also rejects addr + len wrapping
   if (len == 0) return true;
-  std::lock_guard<std::mutex> lock(mutex_);
   const uint64_t first = page_index(addr);
   const uint64_t last = page_index(addr + len - 1);
   for (uint64_t i = first; i <= last; ++i) {
-    const uint8_t p = page_prot_[i];
+    const uint8_t p = __atomic_load_n(&page_prot_[i], __ATOMIC_RELAXED);
     if (!(p & kMapped) || (p & need) != need) return false;
   }
   return true;
@@ -377,14 +383,14 @@ abi::Errno GuestMemory::map_impl(GuestAddr* addr, uint64_t len, unsigned prot, b
              MAP_FIXED | MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
         for (uint64_t i = page_index(where); i < page_index(where + len); ++i) {
           if (page_prot_[i] & kMapped) --mapped_pages_;
-          page_prot_[i] = 0;
+          __atomic_store_n(&page_prot_[i], uint8_t{0}, __ATOMIC_RELAXED);
         }
       }
       return from_host_errno(e);
     }
     mapped_pages_ += fresh;
     for (uint64_t i = page_index(where); i < page_index(where + len); ++i)
-      page_prot_[i] = static_cast<uint8_t>(kMapped | prot);
+      __atomic_store_n(&page_prot_[i], static_cast<uint8_t>(kMapped | prot), __ATOMIC_RELAXED);
   }
   if (had_exec && invalidate_) invalidate_(where, len);
   *addr = where;
@@ -416,7 +422,7 @@ abi::Errno GuestMemory::protect(GuestAddr addr, uint64_t len, unsigned prot) {
     if (!host_same && mprotect(base_ + addr, len, host_prot(prot)) != 0)
       return from_host_errno(errno);
     for (uint64_t i = page_index(addr); i < page_index(addr + len); ++i)
-      page_prot_[i] = static_cast<uint8_t>(kMapped | prot);
+      __atomic_store_n(&page_prot_[i], static_cast<uint8_t>(kMapped | prot), __ATOMIC_RELAXED);
   }
   if (lost_exec && invalidate_) invalidate_(addr, len);
   return abi::E_SUCCESS;
@@ -438,7 +444,7 @@ abi::Errno GuestMemory::unmap(GuestAddr addr, uint64_t len) {
       return from_host_errno(errno);
     for (uint64_t i = page_index(addr); i < page_index(addr + len); ++i) {
       if (page_prot_[i] & kMapped) --mapped_pages_;
-      page_prot_[i] = 0;
+      __atomic_store_n(&page_prot_[i], uint8_t{0}, __ATOMIC_RELAXED);
     }
   }
   if (had_exec && invalidate_) invalidate_(addr, len);
