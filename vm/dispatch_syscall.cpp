@@ -151,6 +151,17 @@ bool serve_syscall(Process& p, ThreadEnd* end) {
   if (!serve_trap(p, f, &reply, end)) return false;
   if (reply.vdso) {
     r[x86_64::kRax] = reply.error;
+    // A stub's syscall is followed by its ret (vm/vdso.cpp). Done here, the
+    // run loop goes straight on to the caller instead of looking up, entering
+    // and running a block for the ret alone, which then looks the caller up
+    // itself. The same pop the translated ret makes (its 32-bit effective
+    // address); when the stack cannot be read, the ret block runs and faults.
+    uint64_t caller;
+    if ((f.pc - p.vdso_base - layout.code_offset) % kVdsoStubStride == kVdsoX86SyscallOffset &&
+        p.memory->read(static_cast<uint32_t>(r[x86_64::kRsp]), &caller, 8) == abi::E_SUCCESS) {
+      ctx.rip = caller;
+      r[x86_64::kRsp] += 8;
+    }
   } else if (reply.error != abi::E_SUCCESS) {
     r[x86_64::kRax] = reply.error;
     ctx.rflags |= kCarry;

@@ -98,9 +98,10 @@ uint64_t emit_stub(std::vector<uint8_t>& img, uint64_t off, VdsoArch arch, uint3
     std::memset(img.data() + off, 0xcc, kVdsoStubStride);  // int3 padding
     img[off] = 0xb8;                                       // mov eax, imm32
     put32(img, off + 1, number);
+    static_assert(kVdsoX86SyscallOffset == 5);
     img[off + 5] = 0x0f;  // syscall
     img[off + 6] = 0x05;
-    img[off + 7] = 0xc3;  // ret
+    img[off + 7] = 0xc3;  // ret (performed by the run loop after the call)
     return 8;
   }
   // Arm ARM C6.2: MOVZ (32-bit, hw 0), MOVK (32-bit, hw 1), SVC, RET.

@@ -33,6 +33,10 @@ inline constexpr uint32_t kVdsoConventionBit = 1u << 30;
 
 // Bytes reserved per stub (the code is shorter on x86_64, padded with int3).
 inline constexpr uint64_t kVdsoStubStride = 16;
+// x86-64 stub: mov eax, number | kVdsoConventionBit; syscall; ret. The
+// syscall instruction's offset in it (the run loop performs the ret after
+// serving the call: vm/dispatch_syscall.cpp).
+inline constexpr uint64_t kVdsoX86SyscallOffset = 5;
 
 // Where the stubs live inside the image (offsets from the ELF header). Stub
 // for syscall n starts at code_offset + n * kVdsoStubStride.

@@ -3,7 +3,11 @@
  * written, and the guest keeps running. Case "pointers": fd_write/fd_read
  * with bad iovec arrays and buffers (EFAULT). Case "fds": fd 0xffffffff
  * (EBADF), writing to read-only descriptors (ENOTCAPABLE). Case "raw": the
- * same through the raw trap convention, and unknown syscall numbers (ENOSYS). */
+ * same through the raw trap convention, and unknown syscall numbers (ENOSYS).
+ * Case "vdso_stack" (x86_64): a vDSO stub entered by a jump with the stack
+ * pointer on an unmapped page: the call is served, then the stub's ret (which
+ * capvm performs itself after a stub's call) cannot pop, and the guest is
+ * killed at the stub with the stack address named. */
 #include <capvm_raw.h>
 
 #include "sandbox.h"
@@ -133,8 +137,27 @@ static int raw(void) {
   return 0;
 }
 
+#if defined(__x86_64__)
+extern void *__capvm_vdso[] __attribute__((visibility("hidden")));
+
+static int vdso_stack(void) {
+  static cloudabi_timestamp_t now;
+  void *stub = __capvm_vdso[1]; /* clock_time_get */
+  /* clock_time_get(monotonic, 0, &now) with rsp = 0x10 (the null guard). */
+  __asm__ volatile("mov $0x10, %%rsp\n\tjmp *%0"
+                   :
+                   : "r"(stub), "D"(1), "S"(0), "d"(&now)
+                   : "memory");
+  say("not reached");
+  return 1;
+}
+#else
+static int vdso_stack(void) { return 2; }
+#endif
+
 int main(void) {
   say("start");
+  if (is_case("vdso_stack")) return vdso_stack();
   if (is_case("pointers")) return pointers();
   if (is_case("fds")) return fds();
   if (is_case("raw")) return raw();
