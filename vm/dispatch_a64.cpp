@@ -46,6 +46,10 @@ bool serve_syscall_a64(Process& p, ThreadEnd* end) {
   if (!serve_trap(p, f, &reply, end)) return false;
   if (reply.vdso) {
     ctx.x[0] = reply.error;
+    // A stub's svc is followed by its ret (vm/vdso.cpp): the run loop goes
+    // straight on to x30, as the ret would, without a block for the ret.
+    if ((f.pc - p.vdso_base - layout.code_offset) % kVdsoStubStride == kVdsoA64SvcOffset)
+      ctx.pc = ctx.x[30];
   } else if (reply.error != abi::E_SUCCESS) {
     ctx.x[0] = reply.error;
     aarch64::set_nzcv(ctx, aarch64::nzcv(ctx) | kFlagC);

@@ -107,8 +107,9 @@ uint64_t emit_stub(std::vector<uint8_t>& img, uint64_t off, VdsoArch arch, uint3
   // Arm ARM C6.2: MOVZ (32-bit, hw 0), MOVK (32-bit, hw 1), SVC, RET.
   put32(img, off + 0, 0x52800000u | ((number & 0xffff) << 5) | 8);
   put32(img, off + 4, 0x72a00000u | ((number >> 16) << 5) | 8);
+  static_assert(kVdsoA64SvcOffset == 8);
   put32(img, off + 8, 0xd4000001u);   // svc #0
-  put32(img, off + 12, 0xd65f03c0u);  // ret
+  put32(img, off + 12, 0xd65f03c0u);  // ret (performed by the run loop after the call)
   return 16;
 }
 

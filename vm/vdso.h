@@ -37,6 +37,8 @@ inline constexpr uint64_t kVdsoStubStride = 16;
 // syscall instruction's offset in it (the run loop performs the ret after
 // serving the call: vm/dispatch_syscall.cpp).
 inline constexpr uint64_t kVdsoX86SyscallOffset = 5;
+// aarch64 stub: movz w8; movk w8; svc #0; ret. The svc's offset in it.
+inline constexpr uint64_t kVdsoA64SvcOffset = 8;
 
 // Where the stubs live inside the image (offsets from the ELF header). Stub
 // for syscall n starts at code_offset + n * kVdsoStubStride.
