@@ -37,6 +37,7 @@
 #include "abi/syscalls.h"
 #include "hostio/errno_map.h"
 #include "hostio/internal.h"
+#include "vm/ready_bytes.h"
 #include "rights/rights.h"
 
 namespace capvm::hostio::detail {
@@ -500,6 +501,14 @@ SyscallOutcome poll(SyscallContext& ctx, const SyscallRequest& r) {
     if (rc < 0) return fail(from_host_errno(errno));
     break;
   }
+  // nbytes of every ready fd_read subscription, asked in one go.
+  std::vector<int> readable;
+  for (size_t k = 0; k < pfds.size(); ++k)
+    if (pfds[k].revents != 0 && subs[pfd_sub[k]].type == abi::EVENTTYPE_FD_READ)
+      readable.push_back(pfds[k].fd);
+  std::vector<uint64_t> nbytes(readable.size());
+  vm::ready_bytes(readable.data(), readable.size(), nbytes.data());
+  size_t next_readable = 0;
   for (size_t k = 0; k < pfds.size(); ++k) {
     if (pfds[k].revents == 0) continue;
     const abi::Subscription& s = subs[pfd_sub[k]];
@@ -510,11 +519,7 @@ SyscallOutcome poll(SyscallContext& ctx, const SyscallRequest& r) {
     } else {
       if (pfds[k].revents & POLLNVAL) ev.error = abi::E_BADF;
       if (pfds[k].revents & (POLLHUP | POLLERR)) ev.fd_readwrite.flags = abi::EVENT_FD_READWRITE_HANGUP;
-      if (s.type == abi::EVENTTYPE_FD_READ) {
-        int avail = 0;
-        if (ioctl(pfds[k].fd, FIONREAD, &avail) == 0 && avail > 0)
-          ev.fd_readwrite.nbytes = static_cast<uint64_t>(avail);
-      }
+      if (s.type == abi::EVENTTYPE_FD_READ) ev.fd_readwrite.nbytes = nbytes[next_readable++];
     }
     events.push_back(ev);
   }
