@@ -44,6 +44,8 @@ Translator::Translator(vm::GuestMemory& memory, const TranslateOptions& options)
     return;
   }
   impl_->sentinel.host_code = impl_->miss_stub;
+  table_ = impl_->table;
+  table_base_ = reinterpret_cast<uintptr_t>(&impl_->sentinel);
 }
 
 Translator::~Translator() {
@@ -92,10 +94,10 @@ LookupResult Translator::lookup(uint64_t pc, bool indirect) {
   // names a block of exactly that pc, and invalidation clears it. The run
   // loop comes here after every syscall; this spares it the lock. Not for
   // direct targets: reading a slot of a page nobody touched yet is a fault.
-  if (indirect) {
-    const int64_t slot = __atomic_load_n(&impl_->table[lookup_index(pc)], __ATOMIC_ACQUIRE);
+  if (indirect && table_ != nullptr) {
+    const int64_t slot = __atomic_load_n(&table_[lookup_index(pc)], __ATOMIC_ACQUIRE);
     if (slot != 0) {
-      const auto* b = reinterpret_cast<const Block*>(reinterpret_cast<uintptr_t>(&impl_->sentinel) + slot);
+      const auto* b = reinterpret_cast<const Block*>(table_base_ + slot);
       if (b->guest_pc == pc) return {b, 0};
     }
   }

@@ -103,6 +103,12 @@ class Translator {
 
  private:
   std::unique_ptr<Impl> impl_;
+  // Copies of the indirect-branch table's address and base (the Impl's),
+  // beside impl_: the run loop's lookup after an exit, when a host call has
+  // evicted most of capvm, then reads this object's line, the slot and the
+  // block, not the Impl's line as well.
+  const int64_t* table_ = nullptr;
+  uintptr_t table_base_ = 0;
 };
 
 }  // namespace capvm::x86_64
