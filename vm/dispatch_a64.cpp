@@ -48,7 +48,7 @@ bool serve_syscall_a64(Process& p, ThreadEnd* end) {
     ctx.x[0] = reply.error;
     // A stub's svc is followed by its ret (vm/vdso.cpp): the run loop goes
     // straight on to x30, as the ret would, without a block for the ret.
-    if ((f.pc - p.vdso_base - layout.code_offset) % kVdsoStubStride == kVdsoA64SvcOffset)
+    if (vdso_stub_trap_at(VdsoArch::kAarch64, f.pc - p.vdso_base))
       ctx.pc = ctx.x[30];
   } else if (reply.error != abi::E_SUCCESS) {
     ctx.x[0] = reply.error;

@@ -157,7 +157,7 @@ bool serve_syscall(Process& p, ThreadEnd* end) {
     // itself. The same pop the translated ret makes (its 32-bit effective
     // address); when the stack cannot be read, the ret block runs and faults.
     uint64_t caller;
-    if ((f.pc - p.vdso_base - layout.code_offset) % kVdsoStubStride == kVdsoX86SyscallOffset &&
+    if (vdso_stub_trap_at(VdsoArch::kX86_64, f.pc - p.vdso_base) &&
         p.memory->read(static_cast<uint32_t>(r[x86_64::kRsp]), &caller, 8) == abi::E_SUCCESS) {
       ctx.rip = caller;
       r[x86_64::kRsp] += 8;

@@ -91,6 +91,11 @@ void put(std::vector<uint8_t>& img, uint64_t off, const T& v) {
 
 void put32(std::vector<uint8_t>& img, uint64_t off, uint32_t v) { put(img, off, v); }
 
+// Where each stub's trap instruction sits in it (x86-64: mov eax, imm32;
+// syscall; ret. aarch64: movz; movk; svc #0; ret).
+constexpr uint64_t kX86TrapOffset = 5;
+constexpr uint64_t kA64TrapOffset = 8;
+
 // One stub; returns its code length (without padding).
 uint64_t emit_stub(std::vector<uint8_t>& img, uint64_t off, VdsoArch arch, uint32_t n) {
   const uint32_t number = n | kVdsoConventionBit;
@@ -98,7 +103,7 @@ uint64_t emit_stub(std::vector<uint8_t>& img, uint64_t off, VdsoArch arch, uint3
     std::memset(img.data() + off, 0xcc, kVdsoStubStride);  // int3 padding
     img[off] = 0xb8;                                       // mov eax, imm32
     put32(img, off + 1, number);
-    static_assert(kVdsoX86SyscallOffset == 5);
+    static_assert(kX86TrapOffset == 5);
     img[off + 5] = 0x0f;  // syscall
     img[off + 6] = 0x05;
     img[off + 7] = 0xc3;  // ret (performed by the run loop after the call)
@@ -107,7 +112,7 @@ uint64_t emit_stub(std::vector<uint8_t>& img, uint64_t off, VdsoArch arch, uint3
   // Arm ARM C6.2: MOVZ (32-bit, hw 0), MOVK (32-bit, hw 1), SVC, RET.
   put32(img, off + 0, 0x52800000u | ((number & 0xffff) << 5) | 8);
   put32(img, off + 4, 0x72a00000u | ((number >> 16) << 5) | 8);
-  static_assert(kVdsoA64SvcOffset == 8);
+  static_assert(kA64TrapOffset == 8);
   put32(img, off + 8, 0xd4000001u);   // svc #0
   put32(img, off + 12, 0xd65f03c0u);  // ret (performed by the run loop after the call)
   return 16;
@@ -126,6 +131,14 @@ VdsoLayout vdso_layout(VdsoArch) {
 
 uint64_t vdso_stub_offset(VdsoArch, uint32_t number) {
   return layout().text + uint64_t{number} * kVdsoStubStride;
+}
+
+bool vdso_stub_trap_at(VdsoArch arch, uint64_t offset) {
+  const Layout& l = layout();
+  if (offset < l.text) return false;
+  const uint64_t rel = offset - l.text;
+  return rel / kVdsoStubStride < abi::kSyscallCount &&
+         rel % kVdsoStubStride == (arch == VdsoArch::kX86_64 ? kX86TrapOffset : kA64TrapOffset);
 }
 
 int vdso_stub_at(VdsoArch, uint64_t offset) {

@@ -33,12 +33,6 @@ inline constexpr uint32_t kVdsoConventionBit = 1u << 30;
 
 // Bytes reserved per stub (the code is shorter on x86_64, padded with int3).
 inline constexpr uint64_t kVdsoStubStride = 16;
-// x86-64 stub: mov eax, number | kVdsoConventionBit; syscall; ret. The
-// syscall instruction's offset in it (the run loop performs the ret after
-// serving the call: vm/dispatch_syscall.cpp).
-inline constexpr uint64_t kVdsoX86SyscallOffset = 5;
-// aarch64 stub: movz w8; movk w8; svc #0; ret. The svc's offset in it.
-inline constexpr uint64_t kVdsoA64SvcOffset = 8;
 
 // Where the stubs live inside the image (offsets from the ELF header). Stub
 // for syscall n starts at code_offset + n * kVdsoStubStride.
@@ -56,6 +50,11 @@ std::vector<uint8_t> build_vdso(VdsoArch arch);
 // The syscall whose stub starts exactly at vDSO-relative `offset`, or -1
 // (inside a stub, outside the code region).
 int vdso_stub_at(VdsoArch arch, uint64_t offset);
+// Whether `offset` (from the image's start) is the trap instruction of a
+// stub (syscall on x86-64, svc on aarch64), which the stub's ret follows:
+// after serving that call the run loop performs the ret itself
+// (vm/dispatch_syscall.cpp, vm/dispatch_a64.cpp).
+bool vdso_stub_trap_at(VdsoArch arch, uint64_t offset);
 
 // vDSO-relative offset of the stub of syscall `number` (< kSyscallCount).
 uint64_t vdso_stub_offset(VdsoArch arch, uint32_t number);

@@ -146,6 +146,38 @@ TEST_CASE("vDSO: a guest binds all 49 syscalls to stubs with the right number") 
   }
 }
 
+TEST_CASE("vDSO: each stub's trap instruction is found, and nothing else") {
+  // The run loop performs a stub's ret after the call made at exactly these
+  // offsets: each must hold the trap (x86-64 syscall 0f 05; aarch64 svc #0,
+  // d4000001) with the stub's ret right after it (c3; d65f03c0).
+  for (VdsoArch arch : {VdsoArch::kX86_64, VdsoArch::kAarch64}) {
+    INFO((arch == VdsoArch::kX86_64 ? "x86_64" : "aarch64"));
+    const auto img = vm::build_vdso(arch);
+    const auto layout = vm::vdso_layout(arch);
+    unsigned traps = 0;
+    for (uint64_t off = 0; off < img.size(); ++off) {
+      if (!vm::vdso_stub_trap_at(arch, off)) continue;
+      ++traps;
+      INFO("offset " << off);
+      REQUIRE(off + 8 <= img.size());
+      if (arch == VdsoArch::kX86_64) {
+        CHECK(img[off] == 0x0f);
+        CHECK(img[off + 1] == 0x05);
+        CHECK(img[off + 2] == 0xc3);
+      } else {
+        uint32_t svc, ret;
+        std::memcpy(&svc, img.data() + off, 4);
+        std::memcpy(&ret, img.data() + off + 4, 4);
+        CHECK(svc == 0xd4000001u);
+        CHECK(ret == 0xd65f03c0u);
+      }
+    }
+    CHECK(traps == abi::kSyscallCount);
+    CHECK_FALSE(vm::vdso_stub_trap_at(arch, ~uint64_t{0}));
+    CHECK_FALSE(vm::vdso_stub_trap_at(arch, layout.code_offset + layout.code_size + 5));
+  }
+}
+
 TEST_CASE("vDSO: ELF header, program headers and hash table are well formed") {
   for (VdsoArch arch : {VdsoArch::kX86_64, VdsoArch::kAarch64}) {
     INFO((arch == VdsoArch::kX86_64 ? "x86_64" : "aarch64"));
