@@ -297,7 +297,7 @@ abi::Errno FdTable::insert_at(abi::Fd fd, FdEntryPtr entry) {
   if (fd == abi::kMapAnonFd) return abi::E_BADF;
   std::lock_guard<std::mutex> lock(mutex_);
   if (slots_.size() >= limit_) return abi::E_MFILE;
-  if (!entry || !slots_.add(fd, std::move(entry))) return abi::E_BADF;
+  if (!slots_.add(fd, std::move(entry))) return abi::E_BADF;  // taken, or a null entry
   return abi::E_SUCCESS;
 }
 

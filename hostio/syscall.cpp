@@ -81,36 +81,35 @@ uint16_t detail::live_fdflags(const FdEntry& e) {
 }
 
 namespace {
-// A guest socket_stream may be a pipe or FIFO (host_filetype).
-bool maybe_socket(const FdEntry& e) {
-  return (e.filetype == abi::FILETYPE_SOCKET_STREAM || e.filetype == abi::FILETYPE_SOCKET_DGRAM) &&
-         e.host->kind() != HostFd::Kind::kNotSocket;
+// One buffer through `on_socket` (recv/send) when the host descriptor may be
+// a socket, else through `on_file` (read/write). A guest socket_stream may be
+// a pipe or FIFO (host_filetype): its first ENOTSOCK settles that for good.
+template <class OnSocket, class OnFile>
+ssize_t one_buffer(const FdEntry& e, OnSocket on_socket, OnFile on_file) {
+  const HostFd::Kind kind = e.host->kind();
+  if ((e.filetype == abi::FILETYPE_SOCKET_STREAM || e.filetype == abi::FILETYPE_SOCKET_DGRAM) &&
+      kind != HostFd::Kind::kNotSocket) {
+    const ssize_t n = on_socket(e.host_fd());
+    if (n >= 0 || errno != ENOTSOCK) {
+      if (kind == HostFd::Kind::kUnknown) e.host->set_kind(HostFd::Kind::kSocket);
+      return n;
+    }
+    e.host->set_kind(HostFd::Kind::kNotSocket);
+  }
+  return on_file(e.host_fd());
 }
 }  // namespace
 
 ssize_t detail::read_one(const FdEntry& e, void* buf, size_t len) {
-  if (maybe_socket(e)) {
-    const ssize_t n = recv(e.host_fd(), buf, len, 0);
-    if (n >= 0 || errno != ENOTSOCK) {
-      e.host->set_kind(HostFd::Kind::kSocket);
-      return n;
-    }
-    e.host->set_kind(HostFd::Kind::kNotSocket);
-  }
-  return read(e.host_fd(), buf, len);
+  return one_buffer(
+      e, [&](int fd) { return recv(fd, buf, len, 0); }, [&](int fd) { return read(fd, buf, len); });
 }
 
 ssize_t detail::write_one(const FdEntry& e, const void* buf, size_t len) {
-  if (maybe_socket(e)) {
-    // MSG_NOSIGNAL: EPIPE, as write(2) gives it with SIGPIPE ignored.
-    const ssize_t n = send(e.host_fd(), buf, len, MSG_NOSIGNAL);
-    if (n >= 0 || errno != ENOTSOCK) {
-      e.host->set_kind(HostFd::Kind::kSocket);
-      return n;
-    }
-    e.host->set_kind(HostFd::Kind::kNotSocket);
-  }
-  return write(e.host_fd(), buf, len);
+  // MSG_NOSIGNAL: EPIPE, as write(2) gives it with SIGPIPE ignored.
+  return one_buffer(
+      e, [&](int fd) { return send(fd, buf, len, MSG_NOSIGNAL); },
+      [&](int fd) { return write(fd, buf, len); });
 }
 
 void detail::sync_after_write(int host_fd, uint16_t fdflags) {
