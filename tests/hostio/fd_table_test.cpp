@@ -26,6 +26,15 @@ vm::FdGrant grant(uint32_t guest, int host) {
 
 bool host_fd_open(int fd) { return fcntl(fd, F_GETFD) != -1; }
 
+// An entry for insert/insert_at: host fd `fd` (owned), socket_stream.
+std::shared_ptr<hostio::FdEntry> entry(int fd, Rights base = 0) {
+  auto e = std::make_shared<hostio::FdEntry>();
+  e->host = std::make_shared<hostio::HostFd>(fd);
+  e->filetype = FILETYPE_SOCKET_STREAM;
+  e->rights_base = base;
+  return e;
+}
+
 }  // namespace
 
 TEST_CASE("adopt detects the file type and gives the type's maximum rights") {
@@ -152,16 +161,10 @@ TEST_CASE("insert takes the lowest free number") {
   REQUIRE(t.adopt(grant(2, p[1])) == E_SUCCESS);
   int q[2];
   REQUIRE(pipe(q) == 0);
-  auto mk = [](int fd) {
-    auto e = std::make_shared<hostio::FdEntry>();
-    e->host = std::make_shared<hostio::HostFd>(fd);
-    e->filetype = FILETYPE_SOCKET_STREAM;
-    return e;
-  };
   Fd n = 99;
-  REQUIRE(t.insert(mk(q[0]), &n) == E_SUCCESS);
+  REQUIRE(t.insert(entry(q[0]), &n) == E_SUCCESS);
   CHECK(n == 1);
-  REQUIRE(t.insert(mk(q[1]), &n) == E_SUCCESS);
+  REQUIRE(t.insert(entry(q[1]), &n) == E_SUCCESS);
   CHECK(n == 3);
   // Numbers freed below the last insert are found again, lowest first;
   // numbers taken by adopt or insert_at meanwhile are skipped.
@@ -169,12 +172,12 @@ TEST_CASE("insert takes the lowest free number") {
   REQUIRE(t.close(0) == E_SUCCESS);
   int r[2];
   REQUIRE(pipe(r) == 0);
-  REQUIRE(t.insert_at(4, mk(r[0])) == E_SUCCESS);
-  REQUIRE(t.insert(mk(dup(r[1])), &n) == E_SUCCESS);
+  REQUIRE(t.insert_at(4, entry(r[0])) == E_SUCCESS);
+  REQUIRE(t.insert(entry(dup(r[1])), &n) == E_SUCCESS);
   CHECK(n == 0);
-  REQUIRE(t.insert(mk(dup(r[1])), &n) == E_SUCCESS);
+  REQUIRE(t.insert(entry(dup(r[1])), &n) == E_SUCCESS);
   CHECK(n == 3);
-  REQUIRE(t.insert(mk(r[1]), &n) == E_SUCCESS);
+  REQUIRE(t.insert(entry(r[1]), &n) == E_SUCCESS);
   CHECK(n == 5);
 }
 
@@ -182,24 +185,17 @@ TEST_CASE("numbers far apart: dense and sparse slots behave alike") {
   // Numbers below FdSlots::kDense are a vector, the rest a map: adopt,
   // lookup, replace, close and the lowest free number across both.
   FdTable t;
-  auto mk = [](int fd) {
-    auto e = std::make_shared<hostio::FdEntry>();
-    e->host = std::make_shared<hostio::HostFd>(fd);
-    e->filetype = FILETYPE_SOCKET_STREAM;
-    e->rights_base = RIGHT_FD_READ;
-    return e;
-  };
   const Fd numbers[] = {0, hostio::FdSlots::kDense - 1, hostio::FdSlots::kDense, 70000, 0xfffffffe};
   for (Fd n : numbers) {
     int p[2];
     REQUIRE(pipe(p) == 0);
     close(p[1]);
     INFO("fd " << n);
-    REQUIRE(t.insert_at(n, mk(p[0])) == E_SUCCESS);
-    CHECK(t.insert_at(n, mk(p[0])) == E_BADF);  // taken
+    REQUIRE(t.insert_at(n, entry(p[0], RIGHT_FD_READ)) == E_SUCCESS);
+    CHECK(t.insert_at(n, entry(dup(p[0]), RIGHT_FD_READ)) == E_BADF);  // taken (its copy closes)
   }
   CHECK(t.size() == 5);
-  CHECK(t.insert_at(kMapAnonFd, mk(dup(2))) == E_BADF);
+  CHECK(t.insert_at(kMapAnonFd, entry(dup(2), RIGHT_FD_READ)) == E_BADF);
   for (Fd n : numbers) {
     hostio::FdEntryPtr e;
     INFO("fd " << n);
@@ -215,7 +211,7 @@ TEST_CASE("numbers far apart: dense and sparse slots behave alike") {
   REQUIRE(t.replace(hostio::FdSlots::kDense - 1, 0xfffffffe) == E_SUCCESS);
   // Every number below kDense - 1 but 0 is free: insert fills 1 first.
   Fd n = 0;
-  REQUIRE(t.insert(mk(dup(0)), &n) == E_SUCCESS);
+  REQUIRE(t.insert(entry(dup(0), RIGHT_FD_READ), &n) == E_SUCCESS);
   CHECK(n == 1);
   REQUIRE(t.close(70000) == E_SUCCESS);
   CHECK(t.close(70000) == E_BADF);
@@ -227,27 +223,21 @@ TEST_CASE("numbers far apart: dense and sparse slots behave alike") {
 
 TEST_CASE("insert past every dense number continues in the sparse ones") {
   FdTable t;
-  auto mk = [](int fd) {
-    auto e = std::make_shared<hostio::FdEntry>();
-    e->host = std::make_shared<hostio::HostFd>(fd);
-    e->filetype = FILETYPE_SOCKET_STREAM;
-    return e;
-  };
   int p[2];
   REQUIRE(pipe(p) == 0);
   close(p[1]);
   Fd n = 0;
   for (Fd i = 0; i < hostio::FdSlots::kDense; ++i) {
-    REQUIRE(t.insert(mk(dup(p[0])), &n) == E_SUCCESS);
+    REQUIRE(t.insert(entry(dup(p[0])), &n) == E_SUCCESS);
     REQUIRE(n == i);
   }
-  REQUIRE(t.insert_at(hostio::FdSlots::kDense + 1, mk(dup(p[0]))) == E_SUCCESS);
-  REQUIRE(t.insert(mk(dup(p[0])), &n) == E_SUCCESS);
+  REQUIRE(t.insert_at(hostio::FdSlots::kDense + 1, entry(dup(p[0]))) == E_SUCCESS);
+  REQUIRE(t.insert(entry(dup(p[0])), &n) == E_SUCCESS);
   CHECK(n == hostio::FdSlots::kDense);
-  REQUIRE(t.insert(mk(p[0]), &n) == E_SUCCESS);
+  REQUIRE(t.insert(entry(p[0]), &n) == E_SUCCESS);
   CHECK(n == hostio::FdSlots::kDense + 2);
   REQUIRE(t.close(7) == E_SUCCESS);
-  REQUIRE(t.insert(mk(dup(0)), &n) == E_SUCCESS);
+  REQUIRE(t.insert(entry(dup(0)), &n) == E_SUCCESS);
   CHECK(n == 7);
 }
 

@@ -79,34 +79,35 @@ struct Fds {
     for (int fd : read_ends) close(fd);
     for (int fd : others) close(fd);
   }
+  // Keeps a read end and its writer, with `n` bytes waiting on the read end.
+  void add(int read_end, int writer, size_t n) {
+    read_ends.push_back(read_end);
+    others.push_back(writer);
+    if (n != 0) feed(writer, read_end, n);
+  }
+  void add_tcp(size_t n) {
+    auto [s, c] = tcp_pair();
+    add(s, c, n);
+  }
 };
 
 TEST_CASE("ready_bytes counts bytes on TCP sockets, pipes and UNIX sockets") {
   Fds f;
   std::vector<uint64_t> want;
   for (size_t i = 0; i < 3; ++i) {
-    auto [s, c] = tcp_pair();
-    f.read_ends.push_back(s);
-    f.others.push_back(c);
-    feed(c, s, 10 + i);
+    f.add_tcp(10 + i);
     want.push_back(10 + i);
   }
   int p[2];
   REQUIRE(pipe(p) == 0);
-  f.read_ends.push_back(p[0]);
-  f.others.push_back(p[1]);
-  feed(p[1], p[0], 7);
+  f.add(p[0], p[1], 7);
   want.push_back(7);
   int u[2];
   REQUIRE(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, u) == 0);
-  f.read_ends.push_back(u[0]);
-  f.others.push_back(u[1]);
-  feed(u[1], u[0], 5);
+  f.add(u[0], u[1], 5);
   want.push_back(5);
   // An empty socket: 0.
-  auto [s, c] = tcp_pair();
-  f.read_ends.push_back(s);
-  f.others.push_back(c);
+  f.add_tcp(0);
   want.push_back(0);
 
   std::vector<uint64_t> got(f.read_ends.size(), 99);
@@ -129,12 +130,8 @@ TEST_CASE("ready_bytes handles more descriptors than one ring holds") {
   Fds f;
   std::vector<uint64_t> want;
   for (size_t i = 0; i < 150; ++i) {
-    auto [s, c] = tcp_pair();
-    f.read_ends.push_back(s);
-    f.others.push_back(c);
-    const size_t n = 1 + i % 37;
-    feed(c, s, n);
-    want.push_back(n);
+    f.add_tcp(1 + i % 37);
+    want.push_back(1 + i % 37);
   }
   std::vector<uint64_t> got(f.read_ends.size(), 0);
   ready_bytes(f.read_ends.data(), f.read_ends.size(), got.data());
@@ -148,10 +145,7 @@ TEST_CASE("ready_bytes handles more descriptors than one ring holds") {
 TEST_CASE("a forked child gets its own ring and the parent keeps working") {
   Fds f;
   for (size_t i = 0; i < 2; ++i) {
-    auto [s, c] = tcp_pair();
-    f.read_ends.push_back(s);
-    f.others.push_back(c);
-    feed(c, s, 3 + i);
+    f.add_tcp(3 + i);
   }
   std::vector<uint64_t> got(2, 0);
   ready_bytes(f.read_ends.data(), 2, got.data());  // the parent's ring exists now
