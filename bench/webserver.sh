@@ -14,6 +14,7 @@ build=${1:-build}
 secs=${2:-5}
 rounds=${3:-3}
 top=$(cd "$(dirname "$0")/.." && pwd)
+. "$top/bench/web_common.sh"
 site=$top/examples/webserver/www
 command -v wrk > /dev/null || { echo "wrk is not installed (apt-get install wrk)"; exit 1; }
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/capvm-webbench.XXXXXX")
@@ -21,9 +22,6 @@ pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2> /dev/null || true; done; rm -rf "$tmp"; }
 trap cleanup EXIT
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_up() { for _ in $(seq 100); do curl -fs -o /dev/null "http://127.0.0.1:$1/" && return 0; sleep 0.05; done; return 1; }
-rps() { timeout $((secs + 30)) wrk -t2 -c32 -d"${secs}s" "http://127.0.0.1:$1/" | awk '/Requests\/sec/ {print $2}'; }
 
 # native: the Linux build's requests/s (it must start: it is the reference).
 native() {
@@ -33,7 +31,7 @@ native() {
   pid=$!
   trap "kill $pid 2> /dev/null || true" EXIT
   wait_up "$port" || { echo "native server did not start" >&2; kill "$pid"; exit 1; }
-  r=$(rps "$port")
+  r=$(wrk_rps "$port")
   kill "$pid" 2> /dev/null || true
   wait "$pid" 2> /dev/null || true
   echo "${r:-n/a}"
@@ -56,18 +54,12 @@ YAML
   "$build/capvm" run --config "$tmp/web.yaml" "$bin" > /dev/null 2> "$tmp/guest.err" &
   pid=$!
   trap "kill $pid 2> /dev/null || true" EXIT
-  if wait_up "$port"; then r=$(rps "$port"); else echo "capvm $bin did not start: $(head -c 200 "$tmp/guest.err")" >&2; r=n/a; fi
+  if wait_up "$port"; then r=$(wrk_rps "$port"); else echo "capvm $bin did not start: $(head -c 200 "$tmp/guest.err")" >&2; r=n/a; fi
   kill "$pid" 2> /dev/null || true
   wait "$pid" 2> /dev/null || true
   echo "${r:-n/a}"
 }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a ~ /^[0-9.]+$/ && b > 0) printf "%.2f", a / b; else print "n/a" }'; }
-
-# median of the numeric arguments, n/a when there are none
-median() {
-  printf '%s\n' "$@" | awk '/^[0-9.]+$/' | sort -g |
-    awk '{ v[NR] = $1 } END { if (NR == 0) print "n/a"; else if (NR % 2) print v[(NR + 1) / 2]; else printf "%.2f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
 
 all_native=() all_x86=() all_a64=()
 for _ in $(seq "$rounds"); do

@@ -21,6 +21,7 @@ build=${1:-build}
 secs=${2:-3}
 rounds=${3:-3}
 top=$(cd "$(dirname "$0")/.." && pwd)
+. "$top/bench/web_common.sh"
 site=$top/examples/webserver/www
 server=$build/examples/webserver.native
 command -v wrk > /dev/null || { echo "wrk is not installed (apt-get install wrk)"; exit 1; }
@@ -55,8 +56,6 @@ ssize_t send(int fd, const void *buf, size_t len, int flags) {
 C
 cc -O2 -shared -fPIC "$tmp/spin_send.c" -o "$tmp/spin_send.so" -ldl
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_up() { for _ in $(seq 100); do curl -fs -o /dev/null "http://127.0.0.1:$1/" && return 0; sleep 0.05; done; return 1; }
 # rps SPIN_NS: requests/s of the native server with that much extra per send
 rps() {
   local port pid r
@@ -64,17 +63,12 @@ rps() {
   SPIN_NS=$1 LD_PRELOAD="$tmp/spin_send.so" "$server" "127.0.0.1:$port" "$site" > /dev/null 2>&1 &
   pid=$!
   if wait_up "$port"; then
-    r=$(timeout $((secs + 30)) wrk -t2 -c32 -d"${secs}s" "http://127.0.0.1:$port/" | awk '/Requests\/sec/ {print $2}')
+    r=$(wrk_rps "$port")
   fi
   kill "$pid" 2> /dev/null || true
   wait "$pid" 2> /dev/null || true
   echo "${r:-n/a}"
 }
-median() {
-  printf '%s\n' "$@" | awk '/^[0-9.]+$/' | sort -g |
-    awk '{ v[NR] = $1 } END { if (NR == 0) print "n/a"; else if (NR % 2) print v[(NR + 1) / 2]; else printf "%.2f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
-
 spins=(0 1000 2000 4000 8000)
 declare -A runs
 for _ in $(seq "$rounds"); do
