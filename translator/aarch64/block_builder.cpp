@@ -435,7 +435,8 @@ Block* Translator::Impl::translate_locked(uint64_t pc, int* signal) {
   for (int attempt = 0;; ++attempt) {
     auto block = std::make_unique<Block>();
     block->guest_pc = pc;
-    CodeHolder code;
+    CodeHolder& code = holder;
+    code.reset(ResetPolicy::kSoft);
     code.init(Environment::host());
     x86::Assembler a(&code);
     Emitter e(*this, a);

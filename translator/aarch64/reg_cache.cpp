@@ -13,6 +13,19 @@ namespace {
 
 x86::Mem xslot(unsigned i) { return x86::ptr(kCtx, CAPVM_A64_OFF(x) + 8 * static_cast<int32_t>(i), 8); }
 
+// order[] = 0..31 by descending uses[], ties by register number: a stable
+// insertion sort, where std::stable_sort would allocate a buffer per block.
+void order_by_uses(const unsigned (&uses)[32], unsigned (&order)[32]) {
+  for (unsigned i = 0; i < 32; ++i) {
+    unsigned j = i;
+    while (j > 0 && uses[order[j - 1]] < uses[i]) {
+      order[j] = order[j - 1];
+      --j;
+    }
+    order[j] = i;
+  }
+}
+
 }  // namespace
 
 void Emitter::begin_block(const std::vector<Insn>& insns, bool loops, size_t loop_end) {
@@ -30,8 +43,7 @@ void Emitter::begin_block(const std::vector<Insn>& insns, bool loops, size_t loo
       if (const int i = gp_index(in.ops[k]); i >= 0) uses[i] += weight;
   }
   unsigned order[32];
-  for (unsigned i = 0; i < 32; ++i) order[i] = i;
-  std::stable_sort(order, order + 32, [&](unsigned l, unsigned r) { return uses[l] > uses[r]; });
+  order_by_uses(uses, order);
   std::fill(slot, slot + 32, int8_t{-1});
   cached = dirty = 0;
   for (unsigned k = 0; k < kCacheCount && uses[order[k]] > 0; ++k) {
@@ -97,8 +109,7 @@ void Emitter::choose_v_cache(const std::vector<Insn>& insns, bool loops, size_t 
     }
   }
   unsigned order[32];
-  for (unsigned i = 0; i < 32; ++i) order[i] = i;
-  std::stable_sort(order, order + 32, [&](unsigned l, unsigned r) { return uses[l] > uses[r]; });
+  order_by_uses(uses, order);
   unsigned k = 0;
   for (unsigned j = 0; j < 32 && k < kVCacheCount; ++j) {
     const unsigned v = order[j];

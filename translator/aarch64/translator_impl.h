@@ -50,6 +50,9 @@ struct Translator::Impl {
   TranslateOptions options;
   translator::CodeCache jit;  // W^X, perf-visible (code_cache.h)
   mutable std::mutex mutex;
+  // Reused by every translation (mutex held): a soft reset keeps its
+  // buffer and zone memory, so a block costs no allocations for them.
+  asmjit::CodeHolder holder;
   std::unordered_map<uint64_t, Block*> blocks;
   std::vector<std::unique_ptr<Block>> owned;
   uint64_t v_cache_retries = 0;  // blocks translated again without the V cache
