@@ -35,12 +35,23 @@ struct DirectExit {
   bool inline_jmp; // the stub starts with its own patchable jmp
 };
 
+// A compact exit stub's link_rel immediate, known once the block has its
+// address: (site - 4) - branch_exit_stub, at byte `imm_offset` of the block.
+struct LinkRelPatch {
+  size_t imm_offset;
+  Label site;
+};
+
 class BlockBuilder {
  public:
-  BlockBuilder(Translator::Impl& t, x86::Assembler& a, uint64_t pc) : t_(t), a_(a), pc_(pc) {}
+  // compact: direct exits to targets below 4 GiB use the short stub
+  // (emit_exit_stub), whose link_rel immediates are patched after install.
+  BlockBuilder(Translator::Impl& t, x86::Assembler& a, uint64_t pc, bool compact)
+      : t_(t), a_(a), pc_(pc), compact_(compact) {}
 
   // Returns false when the first instruction cannot be fetched (*signal set).
   bool build(Block* block, int* signal);
+  const std::vector<LinkRelPatch>& link_rel_patches() const { return patches_; }
 
  private:
   x86::Mem ctx(int32_t off, uint32_t size) const { return t_.ctx_mem(off, size); }
@@ -67,7 +78,9 @@ class BlockBuilder {
   Translator::Impl& t_;
   x86::Assembler& a_;
   uint64_t pc_;
+  bool compact_;
   std::vector<DirectExit> exits_;
+  std::vector<LinkRelPatch> patches_;
   bool full_vector_checked_ = false;  // the block already made sure of it
 };
 
@@ -133,6 +146,17 @@ void BlockBuilder::emit_exit_stub(const DirectExit& e) {
     while (!rel32_patchable(a_.offset() + 1)) a_.nop();
     a_.embed("\xE9\x00\x00\x00\x00", 5);
     a_.bind(e.site);  // just past the jmp: the site is 4 bytes back
+  }
+  if (compact_ && e.target >> 32 == 0) {
+    // 29 bytes instead of 77: the low half of the pc, the link site as a
+    // distance from the shared branch-exit stub (patched in at install,
+    // when the block's address is known), and a jump to that stub, which
+    // does the rest. Flags and registers are left alone, as below.
+    a_.mov(ctx(CAPVM_CTX_OFF(rip), 4), imm(static_cast<uint32_t>(e.target)));
+    a_.mov(ctx(CAPVM_CTX_OFF(link_rel), 4), imm(0));
+    patches_.push_back({a_.offset() - 4, e.site});
+    a_.jmp(t_.branch_exit_stub);
+    return;
   }
   store_pc(CAPVM_CTX_OFF(rip), e.target);
   a_.mov(ctx(CAPVM_CTX_OFF(scratch), 8), x86::rax);
@@ -556,22 +580,42 @@ void dump_block(const Block& b, const Translator::Impl& t) {
   print("host ", b.rw, b.size, reinterpret_cast<uint64_t>(b.rx));
 }
 
+// Writes each compact exit stub's link_rel (through the block's writable
+// view, before anything can run it). False if a distance does not fit.
+bool patch_link_rels(const CodeHolder& code, const std::vector<LinkRelPatch>& patches, Block* b,
+                     uint64_t branch_exit_stub) {
+  for (const LinkRelPatch& p : patches) {
+    const uint64_t site = reinterpret_cast<uint64_t>(b->rx) + code.labelOffsetFromBase(p.site) - 4;
+    const int64_t rel = static_cast<int64_t>(site - branch_exit_stub);
+    if (rel != static_cast<int32_t>(rel)) return false;
+    const int32_t v = static_cast<int32_t>(rel);
+    std::memcpy(b->rw + p.imm_offset, &v, sizeof v);
+  }
+  return true;
+}
+
 }  // namespace
 
 Block* Translator::Impl::translate_locked(uint64_t pc, int* signal) {
-  auto block = std::make_unique<Block>();
-  block->guest_pc = pc;
-  // One CodeHolder for every block (mutex held): a soft reset keeps its
-  // zone memory, so a block costs no allocations for labels and fixups.
-  CodeHolder& code = holder;
-  code.reset(ResetPolicy::kSoft);
-  code.init(Environment::host());
-  x86::Assembler a(&code);
-  BlockBuilder builder(*this, a, pc);
-  if (!builder.build(block.get(), signal)) return nullptr;
-  if (!install(code, block.get())) {
-    *signal = SIGKILL;
-    return nullptr;
+  std::unique_ptr<Block> block;
+  // Compact exit stubs first; with the long ones in the (never seen) case
+  // that the block landed more than 2 GiB from the branch-exit stub.
+  for (bool compact : {true, false}) {
+    block = std::make_unique<Block>();
+    block->guest_pc = pc;
+    // One CodeHolder for every block (mutex held): a soft reset keeps its
+    // zone memory, so a block costs no allocations for labels and fixups.
+    CodeHolder& code = holder;
+    code.reset(ResetPolicy::kSoft);
+    code.init(Environment::host());
+    x86::Assembler a(&code);
+    BlockBuilder builder(*this, a, pc, compact);
+    if (!builder.build(block.get(), signal)) return nullptr;
+    if (!install(code, block.get())) {
+      *signal = SIGKILL;
+      return nullptr;
+    }
+    if (patch_link_rels(code, builder.link_rel_patches(), block.get(), branch_exit_stub)) break;
   }
   if (options.dump_blocks) dump_block(*block, *this);
   if (options.on_block) options.on_block(block->guest_pc, block->guest_end, block->rx, block->size);

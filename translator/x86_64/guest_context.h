@@ -59,6 +59,11 @@ struct alignas(64) GuestContext {
   uint64_t xsave_mask;      // components saved on exit (XCR0)
   uint8_t* xsave_area;      // 64-byte aligned, holds guest x87/SSE/AVX state
   uint64_t retired_blocks;  // unused by code; statistics
+  // kBranch through the shared branch-exit stub: the link site's distance
+  // from that stub, stored by the block's compact exit stub (the stub turns
+  // it into link_site).
+  int32_t link_rel;
+  uint32_t pad1;
 };
 
 // Offsets used by generated code.

@@ -50,6 +50,7 @@ bool Translator::Impl::build_stubs(std::string* error) {
   Label exit = a.newLabel();
   Label miss = a.newLabel();
   Label full_state = a.newLabel();
+  Label branch_exit = a.newLabel();
   auto gpr = [&](unsigned i) { return ctx_mem(CAPVM_CTX_OFF(gpr) + 8 * i, 8); };
 
   // void entry(void): called from C++ with ctx.jump_to set.
@@ -147,6 +148,23 @@ bool Translator::Impl::build_stubs(std::string* error) {
   a.mov(x86::rdi, ctx_mem(CAPVM_CTX_OFF(scratch) + 24, 8));
   a.jmp(ctx_mem(CAPVM_CTX_OFF(jump_to), 8));
 
+  // branch_exit: the shared tail of a block's compact direct exit, which
+  // stored the low half of the target pc in rip and the link site's distance
+  // from this stub in link_rel (block_builder.cpp, emit_exit_stub). Touches
+  // no flags; rax and rcx go through scratch[0..1], dead at any exit.
+  a.bind(branch_exit);
+  a.mov(ctx_mem(CAPVM_CTX_OFF(scratch), 8), x86::rax);
+  a.mov(ctx_mem(CAPVM_CTX_OFF(scratch) + 8, 8), x86::rcx);
+  a.movsxd(x86::rax, ctx_mem(CAPVM_CTX_OFF(link_rel), 4));
+  a.lea(x86::rcx, x86::ptr(branch_exit));
+  a.lea(x86::rax, x86::ptr(x86::rax, x86::rcx));
+  a.mov(ctx_mem(CAPVM_CTX_OFF(link_site), 8), x86::rax);
+  a.mov(x86::rax, ctx_mem(CAPVM_CTX_OFF(scratch), 8));
+  a.mov(x86::rcx, ctx_mem(CAPVM_CTX_OFF(scratch) + 8, 8));
+  a.mov(ctx_mem(CAPVM_CTX_OFF(rip) + 4, 4), 0);
+  a.mov(ctx_mem(CAPVM_CTX_OFF(exit_reason), 8), imm(static_cast<int32_t>(ExitReason::kBranch)));
+  a.jmp(exit);
+
   // The sentinel block's code: an indirect branch whose target matched the
   // sentinel (guest pc 1) is a miss like any other.
   a.bind(miss);
@@ -168,6 +186,7 @@ bool Translator::Impl::build_stubs(std::string* error) {
   exit_stub = reinterpret_cast<uint64_t>(rx) + code.labelOffsetFromBase(exit);
   miss_stub = reinterpret_cast<uint64_t>(rx) + code.labelOffsetFromBase(miss);
   full_state_stub = reinterpret_cast<uint64_t>(rx) + code.labelOffsetFromBase(full_state);
+  branch_exit_stub = reinterpret_cast<uint64_t>(rx) + code.labelOffsetFromBase(branch_exit);
   return true;
 }
 

@@ -73,6 +73,9 @@ struct Translator::Impl {
   uint64_t entry_stub = 0;  // void(*)(void): enters guest code at ctx.jump_to
   uint64_t exit_stub = 0;   // saves guest state, returns from entry_stub
   uint64_t full_state_stub = 0;  // light -> full vector state, then jmp ctx.jump_to
+  // Shared tail of a block's compact direct exit: link_site from link_rel,
+  // the high half of rip cleared, exit reason kBranch, then the exit stub.
+  uint64_t branch_exit_stub = 0;
   uint32_t xsave_size = 0;
   uint64_t xsave_mask = 0;
   bool has_xsaveopt = false;
