@@ -59,6 +59,11 @@ struct alignas(64) A64Context {
   // Zero (FPCR = 0) is the host default. Written only by set_fpcr().
   uint32_t mxcsr_bits;
   uint32_t host_mxcsr;
+  // kBranch through the shared branch-exit stub: the link site's distance
+  // from that stub, stored by a block's compact exit stub (the stub turns
+  // it into link_site).
+  int32_t link_rel;
+  uint32_t pad1;
 };
 
 #define CAPVM_A64_OFF(field) static_cast<int32_t>(offsetof(::capvm::aarch64::A64Context, field))

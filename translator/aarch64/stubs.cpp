@@ -15,6 +15,7 @@ bool Translator::Impl::build_stubs(std::string* error) {
   x86::Assembler a(&code);
   Label entry = a.newLabel();
   Label exit = a.newLabel();
+  Label branch_exit = a.newLabel();
 
   // void entry(A64Context* ctx): ctx->jump_to is the host code to enter.
   a.bind(entry);
@@ -65,6 +66,19 @@ bool Translator::Impl::build_stubs(std::string* error) {
   a.pop(x86::rbx);
   a.ret();
 
+  // branch_exit: the shared tail of a block's compact direct exit, which
+  // wrote back the cached registers and stored the low half of the target
+  // pc and the link site's distance from here (block_builder.cpp,
+  // emit_exit_stub). rax and rcx are scratch, the host flags free.
+  a.bind(branch_exit);
+  a.movsxd(x86::rax, x86::ptr(kCtx, CAPVM_A64_OFF(link_rel), 4));
+  a.lea(x86::rcx, x86::ptr(branch_exit));
+  a.add(x86::rax, x86::rcx);
+  a.mov(x86::ptr(kCtx, CAPVM_A64_OFF(link_site), 8), x86::rax);
+  a.mov(x86::ptr(kCtx, CAPVM_A64_OFF(pc) + 4, 4), 0);
+  a.mov(x86::ptr(kCtx, CAPVM_A64_OFF(exit_reason), 8), imm(static_cast<int32_t>(ExitReason::kBranch)));
+  a.jmp(exit);
+
   code.flatten();
   code.resolveUnresolvedLinks();
   const size_t size = code.codeSize();
@@ -78,6 +92,7 @@ bool Translator::Impl::build_stubs(std::string* error) {
   code.copyFlattenedData(rw, size, CopySectionFlags::kPadSectionBuffer);
   entry_stub = reinterpret_cast<uint64_t>(rx) + code.labelOffsetFromBase(entry);
   exit_stub = reinterpret_cast<uint64_t>(rx) + code.labelOffsetFromBase(exit);
+  branch_exit_stub = reinterpret_cast<uint64_t>(rx) + code.labelOffsetFromBase(branch_exit);
   return true;
 }
 

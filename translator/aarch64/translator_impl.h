@@ -60,6 +60,9 @@ struct Translator::Impl {
   Block** table = nullptr;
   uint64_t entry_stub = 0;  // void(*)(A64Context*): enters at ctx->jump_to
   uint64_t exit_stub = 0;   // returns from entry_stub
+  // Shared tail of a block's compact direct exit: link_site from link_rel,
+  // the high half of pc cleared, exit reason kBranch, then the exit stub.
+  uint64_t branch_exit_stub = 0;
 
   bool build_stubs(std::string* error);
   Block* translate_locked(uint64_t pc, int* signal);
@@ -264,6 +267,15 @@ class Emitter {
   };
   std::vector<PendingExit> pending;
   void emit_exit_stub(const PendingExit& e);
+  // Compact exit stubs (emit_exit_stub): each link_rel immediate, at byte
+  // imm_offset of the block, is (site - branch_exit_stub), written once the
+  // block has its address (patch_link_rels). Off: the long stub only.
+  bool compact_exits = true;
+  struct LinkRelPatch {
+    size_t imm_offset;
+    asmjit::Label site;
+  };
+  std::vector<LinkRelPatch> link_rel_patches;
 };
 
 // Host features the lowerings choose by, each checked once: AVX (VEX
