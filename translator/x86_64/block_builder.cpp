@@ -195,11 +195,7 @@ void BlockBuilder::lookup_rax() {
   a_.not_(x86::rcx);
   a_.lea(x86::rcx, x86::ptr(x86::rcx, x86::rax, 0, 1));
   a_.jecxz(x86::rcx, hit);
-  a_.mov(x86::rax, ctx(s, 8));
-  a_.mov(x86::rcx, ctx(s + 8, 8));
-  a_.mov(x86::rdx, ctx(s + 16, 8));
-  a_.mov(ctx(CAPVM_CTX_OFF(exit_reason), 8), imm(static_cast<int32_t>(ExitReason::kIndirectMiss)));
-  a_.jmp(t_.exit_stub);
+  a_.jmp(t_.lookup_miss_stub);  // shared: restores rax, rcx, rdx and exits
   a_.bind(hit);
   a_.mov(x86::rdx, x86::ptr(x86::rdx, 8));
   a_.mov(ctx(CAPVM_CTX_OFF(jump_to), 8), x86::rdx);

@@ -51,6 +51,7 @@ bool Translator::Impl::build_stubs(std::string* error) {
   Label miss = a.newLabel();
   Label full_state = a.newLabel();
   Label branch_exit = a.newLabel();
+  Label lookup_miss = a.newLabel();
   auto gpr = [&](unsigned i) { return ctx_mem(CAPVM_CTX_OFF(gpr) + 8 * i, 8); };
 
   // void entry(void): called from C++ with ctx.jump_to set.
@@ -165,6 +166,16 @@ bool Translator::Impl::build_stubs(std::string* error) {
   a.mov(ctx_mem(CAPVM_CTX_OFF(exit_reason), 8), imm(static_cast<int32_t>(ExitReason::kBranch)));
   a.jmp(exit);
 
+  // lookup_miss: the miss path of every inline indirect-branch lookup
+  // (block_builder.cpp, lookup_rax), which spilled rax, rcx and rdx to
+  // scratch[0..2] and stored the target in branch_target.
+  a.bind(lookup_miss);
+  a.mov(x86::rax, ctx_mem(CAPVM_CTX_OFF(scratch), 8));
+  a.mov(x86::rcx, ctx_mem(CAPVM_CTX_OFF(scratch) + 8, 8));
+  a.mov(x86::rdx, ctx_mem(CAPVM_CTX_OFF(scratch) + 16, 8));
+  a.mov(ctx_mem(CAPVM_CTX_OFF(exit_reason), 8), imm(static_cast<int32_t>(ExitReason::kIndirectMiss)));
+  a.jmp(exit);
+
   // The sentinel block's code: an indirect branch whose target matched the
   // sentinel (guest pc 1) is a miss like any other.
   a.bind(miss);
@@ -187,6 +198,7 @@ bool Translator::Impl::build_stubs(std::string* error) {
   miss_stub = reinterpret_cast<uint64_t>(rx) + code.labelOffsetFromBase(miss);
   full_state_stub = reinterpret_cast<uint64_t>(rx) + code.labelOffsetFromBase(full_state);
   branch_exit_stub = reinterpret_cast<uint64_t>(rx) + code.labelOffsetFromBase(branch_exit);
+  lookup_miss_stub = reinterpret_cast<uint64_t>(rx) + code.labelOffsetFromBase(lookup_miss);
   return true;
 }
 

@@ -76,6 +76,9 @@ struct Translator::Impl {
   // Shared tail of a block's compact direct exit: link_site from link_rel,
   // the high half of rip cleared, exit reason kBranch, then the exit stub.
   uint64_t branch_exit_stub = 0;
+  // An inline indirect-branch lookup's miss: rax, rcx, rdx back from
+  // scratch[0..2], exit reason kIndirectMiss, then the exit stub.
+  uint64_t lookup_miss_stub = 0;
   uint32_t xsave_size = 0;
   uint64_t xsave_mask = 0;
   bool has_xsaveopt = false;
