@@ -64,7 +64,8 @@ struct RunResult {
 // never freed, by design, so a long run would grow without bound).
 class CapvmRunner {
  public:
-  explicit CapvmRunner(unsigned max_block_insns);
+  // compact_exits: TranslateOptions::compact_exit_stubs.
+  explicit CapvmRunner(unsigned max_block_insns, bool compact_exits = true);
   bool ready(std::string* error) const;
   RunResult run(const Case& c);
   vm::GuestMemory& memory() { return *mem_; }
@@ -75,6 +76,7 @@ class CapvmRunner {
   std::unique_ptr<vm::GuestMemory> mem_;
   std::unique_ptr<x86_64::Translator> tr_;
   unsigned max_block_insns_;
+  bool compact_exits_;
   unsigned runs_since_fresh_ = 0;
   std::string setup_error_;
 };

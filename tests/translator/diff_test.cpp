@@ -25,6 +25,7 @@ struct Engines {
   UnicornRunner unicorn;
   CapvmRunner big{64};
   CapvmRunner single{1};
+  CapvmRunner long_stubs{64, false};  // the long direct-exit stubs only
 };
 
 Engines& engines() {
@@ -54,6 +55,7 @@ void run_template() {
   REQUIRE(e.unicorn.ready(&err));
   REQUIRE(e.big.ready(&err));
   REQUIRE(e.single.ready(&err));
+  REQUIRE(e.long_stubs.ready(&err));
 
   std::mt19937_64 rng(seed_of(name));
   const unsigned n = cases_per_template();
@@ -73,12 +75,14 @@ void run_template() {
                          "\n  bytes: " + hex_bytes(c.code) + "\n";
       continue;
     }
-    for (CapvmRunner* cr : {&e.big, &e.single}) {
+    for (CapvmRunner* cr : {&e.big, &e.single, &e.long_stubs}) {
       const RunResult got = cr->run(c);
       const std::string diff = got.ok ? compare_states(c, ref.final_state, got.final_state, true) : "";
       if (got.ok && diff.empty()) continue;
       if (failures++ < 3) {
-        const char* mode = cr == &e.big ? "capvm (64-insn blocks)" : "capvm (1-insn blocks)";
+        const char* mode = cr == &e.big      ? "capvm (64-insn blocks)"
+                           : cr == &e.single ? "capvm (1-insn blocks)"
+                                             : "capvm (64-insn blocks, long exit stubs)";
         first_reports += "case " + std::to_string(i) + ": " +
                          describe_mismatch(c, "unicorn", ref, mode, got, diff) + "\n";
       }

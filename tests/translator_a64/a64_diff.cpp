@@ -58,7 +58,8 @@ class HandlersInstalled {
 
 // --- capvm -------------------------------------------------------------------
 
-CapvmRunner::CapvmRunner(unsigned max_block_insns) : max_block_insns_(max_block_insns) {
+CapvmRunner::CapvmRunner(unsigned max_block_insns, bool compact_exits)
+    : max_block_insns_(max_block_insns), compact_exits_(compact_exits) {
   std::string err;
   mem_ = vm::GuestMemory::create(uint64_t{1} << 30, &err);
   if (!mem_) {
@@ -83,6 +84,7 @@ CapvmRunner::CapvmRunner(unsigned max_block_insns) : max_block_insns_(max_block_
 void CapvmRunner::fresh_translator() {
   aarch64::TranslateOptions o;
   o.max_block_insns = max_block_insns_;
+  o.compact_exit_stubs = compact_exits_;
   o.dump_blocks = std::getenv("CAPVM_DIFF_DUMP") != nullptr;
   tr_.reset();
   tr_ = std::make_unique<aarch64::Translator>(*mem_, o);

@@ -48,7 +48,8 @@ struct Result {
 
 class CapvmRunner {
  public:
-  explicit CapvmRunner(unsigned max_block_insns);
+  // compact_exits: TranslateOptions::compact_exit_stubs.
+  explicit CapvmRunner(unsigned max_block_insns, bool compact_exits = true);
   bool ready(std::string* error) const;
   Result run(const Case& c);
 
@@ -57,6 +58,7 @@ class CapvmRunner {
   std::unique_ptr<vm::GuestMemory> mem_;
   std::unique_ptr<aarch64::Translator> tr_;
   unsigned max_block_insns_;
+  bool compact_exits_;
   unsigned runs_ = 0;
   std::string setup_error_;
 };

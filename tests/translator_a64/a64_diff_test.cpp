@@ -312,9 +312,9 @@ void run_singles(unsigned max_block_insns, unsigned per_op, uint64_t s) {
   CHECK(t.no_oracle * 100 <= t.cases);  // the generator must give Unicorn runnable cases
 }
 
-void run_sequences(unsigned max_block_insns, unsigned count, uint64_t s) {
+void run_sequences(unsigned max_block_insns, unsigned count, uint64_t s, bool compact_exits = true) {
   UnicornRunner uc;
-  CapvmRunner cap(max_block_insns);
+  CapvmRunner cap(max_block_insns, compact_exits);
   std::string err;
   REQUIRE(uc.ready(&err));
   REQUIRE(cap.ready(&err));
@@ -355,7 +355,9 @@ void run_sequences(unsigned max_block_insns, unsigned count, uint64_t s) {
     }
     check(make_case("sequence " + std::to_string(n), body, st, gen), uc, cap, &t, "sequence");
   }
-  report(t, max_block_insns == 1 ? "sequences, one-instruction blocks" : "sequences, large blocks");
+  report(t, max_block_insns == 1 ? "sequences, one-instruction blocks"
+            : compact_exits      ? "sequences, large blocks"
+                                 : "sequences, large blocks, long exit stubs");
   CHECK(t.failures == 0);
 }
 
@@ -428,6 +430,12 @@ TEST_CASE("single instructions against Unicorn with large blocks", "[a64diff]") 
 
 TEST_CASE("random sequences against Unicorn with large blocks", "[a64diff]") {
   run_sequences(64, 3000 * scale(), seed() + 2);
+}
+
+// The long direct-exit stubs, which compact ones fall back to (a block over
+// 2 GiB from the shared stub): the snippets' side exits and their ends.
+TEST_CASE("random sequences against Unicorn with large blocks and long exit stubs", "[a64diff]") {
+  run_sequences(64, 1000 * scale(), seed() + 7, false);
 }
 
 TEST_CASE("random sequences against Unicorn with one-instruction blocks", "[a64diff]") {

@@ -83,9 +83,9 @@ void expect_same(UnicornRunner& uc, CapvmRunner& cap, const Case& c) {
   REQUIRE(compare(a.final_state, b.final_state).empty());
 }
 
-void run_all(unsigned max_block_insns) {
+void run_all(unsigned max_block_insns, bool compact_exits = true) {
   UnicornRunner uc(UnicornRunner::Cpu::kMax);  // CASP/CAS are LSE
-  CapvmRunner cap(max_block_insns);
+  CapvmRunner cap(max_block_insns, compact_exits);
   std::string err;
   REQUIRE(uc.ready(&err));
   REQUIRE(cap.ready(&err));
@@ -97,7 +97,8 @@ void run_all(unsigned max_block_insns) {
       ++cases;
     }
   }
-  std::printf("directed snippets (%u-instruction blocks): %u cases\n", max_block_insns, cases);
+  std::printf("directed snippets (%u-instruction blocks%s): %u cases\n", max_block_insns,
+              compact_exits ? "" : ", long exit stubs", cases);
 }
 
 }  // namespace
@@ -105,6 +106,36 @@ void run_all(unsigned max_block_insns) {
 TEST_CASE("directed snippets against Unicorn: exclusive pairs, DC ZVA, CAS hits", "[a64diff]") {
   run_all(1);
   run_all(64);
+  run_all(1, false);
+  run_all(64, false);
+}
+
+// A loop over blocks, so that direct exits are linked and then taken, with
+// compact and long exit stubs (the Unicorn runner stops at the snippet's
+// length, so the result is checked against its closed form):
+//   movz x1, #50
+//   loop: add x0, x0, #3; cbz x4, skip; add x0, x0, #1
+//   skip: subs x1, x1, #1; b.ne loop
+TEST_CASE("a loop over blocks links and takes its exits, compact and long stubs", "[a64diff]") {
+  const Snippet loop{"loop over blocks", {0xd2800641, 0x91000c00, 0xb4000044, 0x91000400, 0xf1000421, 0x54ffff81}};
+  std::mt19937_64 rng(0x100B);
+  for (bool compact : {true, false}) {
+    for (unsigned max_block_insns : {1u, 2u, 64u}) {
+      CapvmRunner cap(max_block_insns, compact);
+      std::string err;
+      REQUIRE(cap.ready(&err));
+      for (uint64_t x4 : {uint64_t{0}, uint64_t{7}}) {
+        Case c = make(loop, rng);
+        c.init.x[4] = x4;
+        const Result r = cap.run(c);
+        INFO("compact " << compact << ", blocks of " << max_block_insns << ", x4 " << x4 << ": " << r.error);
+        REQUIRE(r.ok);
+        CHECK(r.final_state.x[0] == c.init.x[0] + 50 * (x4 == 0 ? 3 : 4));
+        CHECK(r.final_state.x[1] == 0);
+        CHECK(r.final_state.nzcv == 0x60000000u);  // Z and C: 1 - 1 without borrow
+      }
+    }
+  }
 }
 
 namespace {

@@ -460,7 +460,7 @@ Block* Translator::Impl::translate_locked(uint64_t pc, int* signal) {
 
   uint32_t v_banned = 0;
   bool allow_unsaved_flags = true;
-  bool compact_exits = true;
+  bool compact_exits = options.compact_exit_stubs;
   for (int attempt = 0;; ++attempt) {
     auto block = std::make_unique<Block>();
     block->guest_pc = pc;

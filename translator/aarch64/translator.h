@@ -18,6 +18,10 @@ namespace capvm::aarch64 {
 
 struct TranslateOptions {
   unsigned max_block_insns = 64;  // 1 makes every instruction its own block
+  // Direct exits in the compact form (block_builder.cpp, emit_exit_stub);
+  // false: always the long form, which a block gets anyway when it lands
+  // over 2 GiB from the shared branch-exit stub (the tests run both).
+  bool compact_exit_stubs = true;
   bool dump_blocks = false;       // print guest instructions and host code per block
   std::FILE* dump_stream = nullptr;  // where dumps go (--log-file); stderr when null
   // cntvct_el0: a virtual counter (ticks of cntfrq_el0) read through this

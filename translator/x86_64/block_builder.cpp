@@ -596,7 +596,7 @@ Block* Translator::Impl::translate_locked(uint64_t pc, int* signal) {
   std::unique_ptr<Block> block;
   // Compact exit stubs first; with the long ones in the (never seen) case
   // that the block landed more than 2 GiB from the branch-exit stub.
-  for (bool compact : {true, false}) {
+  for (bool compact : {options.compact_exit_stubs, false}) {
     block = std::make_unique<Block>();
     block->guest_pc = pc;
     // One CodeHolder for every block (mutex held): a soft reset keeps its

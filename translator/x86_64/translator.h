@@ -38,6 +38,10 @@ namespace capvm::x86_64 {
 struct TranslateOptions {
   unsigned max_block_insns = 64;  // 1 makes every instruction its own block
   bool dump_blocks = false;       // print guest and host disassembly per block
+  // Direct exits in the compact form (block_builder.cpp, emit_exit_stub);
+  // false: always the long form, which a block gets anyway when it lands
+  // over 2 GiB from the shared branch-exit stub (the tests run both).
+  bool compact_exit_stubs = true;
   std::FILE* dump_stream = nullptr;  // where dumps go; stderr when null
   // Called (translator lock held) for every new block: for the perf map.
   std::function<void(uint64_t guest_pc, uint64_t guest_end, const void* host, size_t size)> on_block;
