@@ -56,7 +56,7 @@ void Emitter::emit_exit_stub(const PendingExit& e) {
     // and a jump to that stub, which does the rest.
     a.mov(ctx(CAPVM_A64_OFF(pc), 4), imm(static_cast<uint32_t>(e.target)));
     a.mov(ctx(CAPVM_A64_OFF(link_rel), 4), imm(0));
-    link_rel_patches.push_back({a.offset() - 4, site});
+    link_rel_patches.push_back({a.offset() - 4, site, 0});  // site: the jmp itself
     a.jmp(t.branch_exit_stub);
   } else {
     a.lea(x86::rax, x86::ptr(site));
@@ -384,24 +384,6 @@ bool Translator::Impl::flags_dead_at(uint64_t pc, uint64_t* lo, uint64_t* hi) {
   return false;
 }
 
-namespace {
-
-// Writes each compact exit stub's link_rel (through the block's writable
-// view, before anything can run it). False if a distance does not fit.
-bool patch_link_rels(const CodeHolder& code, const std::vector<Emitter::LinkRelPatch>& patches,
-                     Block* b, uint64_t branch_exit_stub) {
-  for (const Emitter::LinkRelPatch& p : patches) {
-    const uint64_t site = reinterpret_cast<uint64_t>(b->rx) + code.labelOffsetFromBase(p.site);
-    const int64_t rel = static_cast<int64_t>(site - branch_exit_stub);
-    if (rel != static_cast<int32_t>(rel)) return false;
-    const int32_t v = static_cast<int32_t>(rel);
-    std::memcpy(b->rw + p.imm_offset, &v, sizeof v);
-  }
-  return true;
-}
-
-}  // namespace
-
 Block* Translator::Impl::translate_locked(uint64_t pc, int* signal) {
   const Decoder& dec = Decoder::get();
   const unsigned max_insns = options.max_block_insns == 0 ? 64 : options.max_block_insns;
@@ -561,7 +543,7 @@ Block* Translator::Impl::translate_locked(uint64_t pc, int* signal) {
       *signal = SIGKILL;
       return nullptr;
     }
-    if (!patch_link_rels(code, e.link_rel_patches, block.get(), branch_exit_stub)) {
+    if (!translator::patch_link_rels(code, e.link_rel_patches, block->rx, block->rw, branch_exit_stub)) {
       compact_exits = false;  // placed over 2 GiB from the shared stub: long stubs
       continue;
     }

@@ -14,6 +14,7 @@
 
 #include "translator/aarch64/a64_decoder.h"
 #include "translator/aarch64/translator.h"
+#include "translator/common/block_code.h"
 #include "translator/common/code_cache.h"
 
 namespace capvm::aarch64 {
@@ -267,15 +268,11 @@ class Emitter {
   };
   std::vector<PendingExit> pending;
   void emit_exit_stub(const PendingExit& e);
-  // Compact exit stubs (emit_exit_stub): each link_rel immediate, at byte
-  // imm_offset of the block, is (site - branch_exit_stub), written once the
-  // block has its address (patch_link_rels). Off: the long stub only.
+  // Compact exit stubs (emit_exit_stub), whose link_rel immediates are
+  // written once the block has its address (translator::patch_link_rels).
+  // Off: the long stub only.
   bool compact_exits = true;
-  struct LinkRelPatch {
-    size_t imm_offset;
-    asmjit::Label site;
-  };
-  std::vector<LinkRelPatch> link_rel_patches;
+  std::vector<translator::LinkRelPatch> link_rel_patches;
 };
 
 // Host features the lowerings choose by, each checked once: AVX (VEX

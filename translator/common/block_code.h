@@ -6,6 +6,7 @@
 #include <asmjit/core.h>
 
 #include <cstdint>
+#include <cstring>
 #include <map>
 #include <utility>
 #include <vector>
@@ -37,6 +38,32 @@ inline bool install_code(CodeCache& jit, asmjit::CodeHolder& code, InstalledCode
   out->rx = static_cast<uint8_t*>(rx);
   out->rw = static_cast<uint8_t*>(rw);
   out->size = size;
+  return true;
+}
+
+// A compact direct-exit stub's 32-bit immediate (docs/design.md, "Control"):
+// the distance of the block's link site, at label `site` plus `site_bias`
+// bytes, from the translator's shared branch-exit stub, stored at byte
+// `imm_offset` of the block. Known only once the block has its address.
+struct LinkRelPatch {
+  size_t imm_offset;
+  asmjit::Label site;
+  int32_t site_bias;
+};
+
+// Writes every patch of a block just installed (through its writable view,
+// before anything can run it). False if a distance does not fit in 32 bits:
+// the block must then be translated again with long stubs.
+inline bool patch_link_rels(const asmjit::CodeHolder& code, const std::vector<LinkRelPatch>& patches,
+                            const uint8_t* rx, uint8_t* rw, uint64_t branch_exit_stub) {
+  for (const LinkRelPatch& p : patches) {
+    const uint64_t site = reinterpret_cast<uint64_t>(rx) + code.labelOffsetFromBase(p.site) +
+                          static_cast<int64_t>(p.site_bias);
+    const int64_t rel = static_cast<int64_t>(site - branch_exit_stub);
+    if (rel != static_cast<int32_t>(rel)) return false;
+    const int32_t v = static_cast<int32_t>(rel);
+    std::memcpy(rw + p.imm_offset, &v, sizeof v);
+  }
   return true;
 }
 

@@ -8,6 +8,7 @@
 #include <csignal>
 #include <cstring>
 
+#include "translator/common/block_code.h"
 #include "translator/x86_64/insn_rewrite.h"
 #include "translator/x86_64/translator_impl.h"
 
@@ -35,13 +36,6 @@ struct DirectExit {
   bool inline_jmp; // the stub starts with its own patchable jmp
 };
 
-// A compact exit stub's link_rel immediate, known once the block has its
-// address: (site - 4) - branch_exit_stub, at byte `imm_offset` of the block.
-struct LinkRelPatch {
-  size_t imm_offset;
-  Label site;
-};
-
 class BlockBuilder {
  public:
   // compact: direct exits to targets below 4 GiB use the short stub
@@ -51,7 +45,7 @@ class BlockBuilder {
 
   // Returns false when the first instruction cannot be fetched (*signal set).
   bool build(Block* block, int* signal);
-  const std::vector<LinkRelPatch>& link_rel_patches() const { return patches_; }
+  const std::vector<translator::LinkRelPatch>& link_rel_patches() const { return patches_; }
 
  private:
   x86::Mem ctx(int32_t off, uint32_t size) const { return t_.ctx_mem(off, size); }
@@ -80,7 +74,7 @@ class BlockBuilder {
   uint64_t pc_;
   bool compact_;
   std::vector<DirectExit> exits_;
-  std::vector<LinkRelPatch> patches_;
+  std::vector<translator::LinkRelPatch> patches_;
   bool full_vector_checked_ = false;  // the block already made sure of it
 };
 
@@ -154,7 +148,7 @@ void BlockBuilder::emit_exit_stub(const DirectExit& e) {
     // does the rest. Flags and registers are left alone, as below.
     a_.mov(ctx(CAPVM_CTX_OFF(rip), 4), imm(static_cast<uint32_t>(e.target)));
     a_.mov(ctx(CAPVM_CTX_OFF(link_rel), 4), imm(0));
-    patches_.push_back({a_.offset() - 4, e.site});
+    patches_.push_back({a_.offset() - 4, e.site, -4});  // e.site: just past the rel32
     a_.jmp(t_.branch_exit_stub);
     return;
   }
@@ -576,20 +570,6 @@ void dump_block(const Block& b, const Translator::Impl& t) {
   print("host ", b.rw, b.size, reinterpret_cast<uint64_t>(b.rx));
 }
 
-// Writes each compact exit stub's link_rel (through the block's writable
-// view, before anything can run it). False if a distance does not fit.
-bool patch_link_rels(const CodeHolder& code, const std::vector<LinkRelPatch>& patches, Block* b,
-                     uint64_t branch_exit_stub) {
-  for (const LinkRelPatch& p : patches) {
-    const uint64_t site = reinterpret_cast<uint64_t>(b->rx) + code.labelOffsetFromBase(p.site) - 4;
-    const int64_t rel = static_cast<int64_t>(site - branch_exit_stub);
-    if (rel != static_cast<int32_t>(rel)) return false;
-    const int32_t v = static_cast<int32_t>(rel);
-    std::memcpy(b->rw + p.imm_offset, &v, sizeof v);
-  }
-  return true;
-}
-
 }  // namespace
 
 Block* Translator::Impl::translate_locked(uint64_t pc, int* signal) {
@@ -611,7 +591,9 @@ Block* Translator::Impl::translate_locked(uint64_t pc, int* signal) {
       *signal = SIGKILL;
       return nullptr;
     }
-    if (patch_link_rels(code, builder.link_rel_patches(), block.get(), branch_exit_stub)) break;
+    if (translator::patch_link_rels(code, builder.link_rel_patches(), block->rx, block->rw,
+                                    branch_exit_stub))
+      break;
   }
   if (options.dump_blocks) dump_block(*block, *this);
   if (options.on_block) options.on_block(block->guest_pc, block->guest_end, block->rx, block->size);
