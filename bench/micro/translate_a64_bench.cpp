@@ -8,7 +8,6 @@
 //   BM_TranslateGuestA64/hello    examples/hello (+ SDK libc, printf engine)
 //   BM_TranslateGuestA64/intmix   bench/programs/intmix.c (+ SDK libc)
 #include <benchmark/benchmark.h>
-#include <elf.h>
 
 #include <set>
 
@@ -16,37 +15,10 @@
 #include "translator/aarch64/a64_decoder.h"
 #include "translator/aarch64/translator.h"
 #include "vm/elf_loader.h"
+#include "vm/elf_symbols.h"
 
 namespace capvm::bench {
 namespace {
-
-struct Func {
-  uint64_t value;
-  uint64_t size;
-};
-
-std::vector<Func> functions_of(const std::vector<uint8_t>& elf) {
-  std::vector<Func> out;
-  if (elf.size() < sizeof(Elf64_Ehdr)) return out;
-  Elf64_Ehdr eh;
-  std::memcpy(&eh, elf.data(), sizeof eh);
-  if (eh.e_shentsize != sizeof(Elf64_Shdr) || eh.e_shoff > elf.size() ||
-      eh.e_shnum > (elf.size() - eh.e_shoff) / sizeof(Elf64_Shdr))
-    return out;
-  for (unsigned i = 0; i < eh.e_shnum; ++i) {
-    Elf64_Shdr sh;
-    std::memcpy(&sh, elf.data() + eh.e_shoff + i * sizeof sh, sizeof sh);
-    if (sh.sh_type != SHT_SYMTAB || sh.sh_offset > elf.size() || sh.sh_size > elf.size() - sh.sh_offset)
-      continue;
-    for (uint64_t off = 0; off + sizeof(Elf64_Sym) <= sh.sh_size; off += sizeof(Elf64_Sym)) {
-      Elf64_Sym sym;
-      std::memcpy(&sym, elf.data() + sh.sh_offset + off, sizeof sym);
-      if (ELF64_ST_TYPE(sym.st_info) == STT_FUNC && sym.st_size > 0 && sym.st_shndx != SHN_UNDEF)
-        out.push_back({sym.st_value, sym.st_size});
-    }
-  }
-  return out;
-}
 
 int64_t sext(uint64_t v, unsigned bits) {
   const uint64_t m = uint64_t{1} << (bits - 1);
@@ -88,8 +60,11 @@ A64Code load_a64(const char* path) {
   std::string error;
   if (!vm::load_elf(elf.data(), elf.size(), *g.mem, &image, &error)) die(std::string(path) + ": " + error);
   std::set<uint64_t> starts;
-  for (const Func& f : functions_of(elf)) {
-    const uint64_t begin = image.base + f.value, end = begin + (f.size & ~uint64_t{3});
+  vm::GuestSymbols symbols;
+  symbols.load(elf.data(), elf.size(), image.base);
+  for (const vm::GuestSymbols::Sym& f : symbols.functions()) {
+    if (f.size == 0) continue;
+    const uint64_t begin = f.start, end = begin + (f.size & ~uint64_t{3});
     std::vector<uint32_t> code(f.size / 4);
     if (code.empty() || g.mem->fetch_code(begin, code.data(), code.size() * 4) != abi::E_SUCCESS) continue;
     ++g.functions;

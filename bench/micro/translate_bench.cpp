@@ -10,13 +10,13 @@
 //   BM_TranslateGuest/hello    examples/hello (+ SDK libc, printf engine)
 #include <Zydis/Zydis.h>
 #include <benchmark/benchmark.h>
-#include <elf.h>
 
 #include <algorithm>
 #include <set>
 
 #include "micro_common.h"
 #include "vm/elf_loader.h"
+#include "vm/elf_symbols.h"
 
 namespace capvm::bench {
 namespace {
@@ -27,35 +27,6 @@ struct GuestCode {
   uint64_t guest_bytes = 0;      // sum of the blocks' guest byte lengths
   uint64_t functions = 0;
 };
-
-struct FuncSym {
-  uint64_t value;
-  uint64_t size;
-};
-
-std::vector<FuncSym> function_symbols(const std::vector<uint8_t>& elf) {
-  std::vector<FuncSym> out;
-  if (elf.size() < sizeof(Elf64_Ehdr)) return out;
-  Elf64_Ehdr eh;
-  std::memcpy(&eh, elf.data(), sizeof eh);
-  if (eh.e_shentsize != sizeof(Elf64_Shdr) || eh.e_shoff > elf.size() ||
-      eh.e_shnum > (elf.size() - eh.e_shoff) / sizeof(Elf64_Shdr))
-    return out;
-  for (unsigned i = 0; i < eh.e_shnum; ++i) {
-    Elf64_Shdr sh;
-    std::memcpy(&sh, elf.data() + eh.e_shoff + i * sizeof sh, sizeof sh);
-    if (sh.sh_type != SHT_SYMTAB || sh.sh_offset > elf.size() ||
-        sh.sh_size > elf.size() - sh.sh_offset)
-      continue;
-    for (uint64_t off = 0; off + sizeof(Elf64_Sym) <= sh.sh_size; off += sizeof(Elf64_Sym)) {
-      Elf64_Sym sym;
-      std::memcpy(&sym, elf.data() + sh.sh_offset + off, sizeof sym);
-      if (ELF64_ST_TYPE(sym.st_info) == STT_FUNC && sym.st_size > 0 && sym.st_shndx != SHN_UNDEF)
-        out.push_back({sym.st_value, sym.st_size});
-    }
-  }
-  return out;
-}
 
 bool ends_block(const ZydisDecodedInstruction& in) {
   switch (in.meta.category) {
@@ -81,8 +52,11 @@ GuestCode load_guest(const char* path) {
   ZydisDecoder dec;
   ZydisDecoderInit(&dec, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64);
   std::set<uint64_t> starts;
-  for (const FuncSym& f : function_symbols(elf)) {
-    const uint64_t begin = image.base + f.value, end = begin + f.size;
+  vm::GuestSymbols symbols;
+  symbols.load(elf.data(), elf.size(), image.base);
+  for (const vm::GuestSymbols::Sym& f : symbols.functions()) {
+    if (f.size == 0) continue;
+    const uint64_t begin = f.start, end = begin + f.size;
     std::vector<uint8_t> code(f.size);
     if (g.mem->fetch_code(begin, code.data(), code.size()) != abi::E_SUCCESS) continue;
     ++g.functions;
