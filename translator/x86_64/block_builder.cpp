@@ -41,7 +41,12 @@ class BlockBuilder {
   // compact: direct exits to targets below 4 GiB use the short stub
   // (emit_exit_stub), whose link_rel immediates are patched after install.
   BlockBuilder(Translator::Impl& t, x86::Assembler& a, uint64_t pc, bool compact)
-      : t_(t), a_(a), pc_(pc), compact_(compact) {}
+      : t_(t), a_(a), pc_(pc), compact_(compact), exits_(scratch().exits),
+        patches_(scratch().patches), pc_map_(scratch().pc_map), rewrite_(scratch().rewrite) {
+    exits_.clear();
+    patches_.clear();
+    pc_map_.clear();
+  }
 
   // Returns false when the first instruction cannot be fetched (*signal set).
   bool build(Block* block, int* signal);
@@ -69,12 +74,30 @@ class BlockBuilder {
   Step translate_stack(const DecodedInsn& d);
   Step translate_branch(const DecodedInsn& d);
 
+  // Working vectors, one set per thread, reused from block to block (their
+  // capacity stays): building a block allocates nothing but the Block and
+  // its exactly-sized pc map. A builder runs under the translator's mutex
+  // and is done with them before the next one starts (the compact-stub
+  // retry in translate_locked builds again only after using the patches).
+  struct Scratch {
+    std::vector<DirectExit> exits;
+    std::vector<translator::LinkRelPatch> patches;
+    std::vector<std::pair<uint32_t, uint64_t>> pc_map;
+    std::vector<uint8_t> rewrite;  // a rewritten memory instruction
+  };
+  static Scratch& scratch() {
+    static thread_local Scratch s;
+    return s;
+  }
+
   Translator::Impl& t_;
   x86::Assembler& a_;
   uint64_t pc_;
   bool compact_;
-  std::vector<DirectExit> exits_;
-  std::vector<translator::LinkRelPatch> patches_;
+  std::vector<DirectExit>& exits_;
+  std::vector<translator::LinkRelPatch>& patches_;
+  std::vector<std::pair<uint32_t, uint64_t>>& pc_map_;
+  std::vector<uint8_t>& rewrite_;
   bool full_vector_checked_ = false;  // the block already made sure of it
 };
 
@@ -452,12 +475,12 @@ BlockBuilder::Step BlockBuilder::translate(const DecodedInsn& d) {
       a_.embed(d.bytes, d.insn.length);
       return Step::kContinue;
     case InsnClass::kMemory: {
-      std::vector<uint8_t> bytes;
       unsigned scratch = kNoScratch;
       const ZydisDecodedOperand* mop = explicit_memory_operand(d);
       if (mop == nullptr) return Step::kIllegal;
-      if (!rewrite_memory_insn(d, *mop, &bytes, &scratch)) return Step::kIllegal;
-      emit_confined(a_, t_, d, *mop, bytes, scratch);
+      rewrite_.clear();
+      if (!rewrite_memory_insn(d, *mop, &rewrite_, &scratch)) return Step::kIllegal;
+      emit_confined(a_, t_, d, *mop, rewrite_, scratch);
       return Step::kContinue;
     }
     case InsnClass::kLeaRip: {
@@ -512,7 +535,7 @@ bool BlockBuilder::build(Block* block, int* signal) {
       direct_exit(pc);  // the next block reports the fault precisely
       break;
     }
-    block->pc_map.emplace_back(static_cast<uint32_t>(a_.offset()), pc);
+    pc_map_.emplace_back(static_cast<uint32_t>(a_.offset()), pc);
     if (st == FetchStatus::kInvalid) {
       exit_with(ExitReason::kIllegal, pc);
       pc += 1;
@@ -539,6 +562,7 @@ bool BlockBuilder::build(Block* block, int* signal) {
     }
   }
   block->guest_end = pc;
+  block->pc_map.assign(pc_map_.begin(), pc_map_.end());
   for (const DirectExit& e : exits_) emit_exit_stub(e);
   return true;
 }
