@@ -387,8 +387,18 @@ bool Translator::Impl::flags_dead_at(uint64_t pc, uint64_t* lo, uint64_t* hi) {
 Block* Translator::Impl::translate_locked(uint64_t pc, int* signal) {
   const Decoder& dec = Decoder::get();
   const unsigned max_insns = options.max_block_insns == 0 ? 64 : options.max_block_insns;
+  // Working vectors, one set per thread, reused from block to block (their
+  // capacity stays; this runs under the translator's mutex and is not
+  // reentered): the block keeps an exactly-sized copy of its pc map.
+  struct Scratch {
+    std::vector<Insn> insns;
+    std::vector<bool> live, after;
+    std::vector<std::pair<uint32_t, uint64_t>> pc_map;
+  };
+  static thread_local Scratch scratch;
   // Fetch and decode first: flag liveness needs the whole block.
-  std::vector<Insn> insns;
+  std::vector<Insn>& insns = scratch.insns;
+  insns.clear();
   enum class End { kLimit, kNoCode, kIllegal, kControl } end = End::kLimit;
   uint64_t cur = pc;
   while (insns.size() < max_insns) {
@@ -422,8 +432,10 @@ Block* Translator::Impl::translate_locked(uint64_t pc, int* signal) {
   uint64_t peek_lo = pc, peek_hi = cur;
   bool need = end == End::kControl || end == End::kLimit ? flags_live_out(insns.back(), cur, &peek_lo, &peek_hi)
                                                            : true;
-  std::vector<bool> live(insns.size(), true);   // flags written by i are read later
-  std::vector<bool> after(insns.size(), true);  // flags are live after i
+  std::vector<bool>& live = scratch.live;    // flags written by i are read later
+  std::vector<bool>& after = scratch.after;  // flags are live after i
+  live.assign(insns.size(), true);
+  after.assign(insns.size(), true);
   for (size_t i = insns.size(); i-- > 0;) {
     // A side exit that is not the block's last instruction: after it the
     // flags are also live if its target may read them.
@@ -471,12 +483,14 @@ Block* Translator::Impl::translate_locked(uint64_t pc, int* signal) {
       }
     }
     e.begin_block(insns, loops, loop_end);
+    std::vector<std::pair<uint32_t, uint64_t>>& pc_map = scratch.pc_map;
+    pc_map.clear();
     uint64_t end_pc = pc;
     bool ended = false;
     size_t deferred_reader = 0;
     for (size_t i = 0; i < insns.size() && !ended; ++i) {
       const Insn& in = insns[i];
-      block->pc_map.emplace_back(static_cast<uint32_t>(a.offset()), in.pc);
+      pc_map.emplace_back(static_cast<uint32_t>(a.offset()), in.pc);
       end_pc = in.pc + 4;
       Lowered r = Lowered::kUnsupported;
       if (in.op != Op::kInvalid) {
@@ -529,6 +543,7 @@ Block* Translator::Impl::translate_locked(uint64_t pc, int* signal) {
     if (!ended) e.direct_exit(end_pc);
     (void)end;
     block->guest_end = end_pc;
+    block->pc_map.assign(pc_map.begin(), pc_map.end());
     block->peek_lo = std::min(peek_lo, pc);
     block->peek_hi = std::max(peek_hi, end_pc);
     e.emit_cold();

@@ -272,9 +272,9 @@ void Emitter::call(const void* fn) {
 }
 
 void Emitter::call_insn_helper(void (*fn)(A64Context*, const Insn*)) {
-  block->helper_insns.push_back(*in);
+  block->helper_insns.push_front(*in);
   a.mov(x86::rdi, kCtx);
-  a.mov(x86::rsi, imm(reinterpret_cast<uint64_t>(&block->helper_insns.back())));
+  a.mov(x86::rsi, imm(reinterpret_cast<uint64_t>(&block->helper_insns.front())));
   call(reinterpret_cast<const void*>(fn));
 }
 

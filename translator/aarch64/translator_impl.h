@@ -4,7 +4,7 @@
 
 #include <asmjit/x86.h>
 
-#include <deque>
+#include <forward_list>
 #include <functional>
 #include <map>
 #include <memory>
@@ -34,8 +34,9 @@ struct Block {
   std::vector<uint64_t> incoming;
   bool valid = true;
   // Instructions executed by C++ helpers (FP, NEON) get a stable copy here;
-  // the generated call passes its address.
-  std::deque<Insn> helper_insns;
+  // the generated call passes its address. A list: nothing is allocated for
+  // the many blocks without such calls (a deque allocates when created).
+  std::forward_list<Insn> helper_insns;
 };
 static_assert(offsetof(Block, guest_pc) == 0 && offsetof(Block, host_code) == 8);
 
