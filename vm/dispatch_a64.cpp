@@ -69,7 +69,8 @@ ThreadEnd run_guest_thread_a64(Process& p) {
   for (;;) {
     // Re-read each time: a forked child replaces the translator.
     aarch64::Translator& tr = *p.a64;
-    const aarch64::LookupResult lr = tr.lookup(ctx.pc);
+    // A direct branch's target is linked below, not looked up by code.
+    const aarch64::LookupResult lr = tr.lookup(ctx.pc, pending_link == 0);
     if (lr.block == nullptr) {
       return guest_killed(p, lr.host_signal, ctx.pc,
                           lr.host_signal == SIGBUS ? " (misaligned pc)" : " (no executable code there)");

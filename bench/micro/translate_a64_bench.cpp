@@ -96,7 +96,7 @@ void BM_TranslateGuestA64(benchmark::State& state, const char* path) {
   for (auto _ : state) {
     aarch64::Translator tr(*g.mem, aarch64::TranslateOptions{});
     for (uint64_t pc : g.starts) {
-      const aarch64::LookupResult lr = tr.lookup(pc);
+      const aarch64::LookupResult lr = tr.lookup(pc, false);
       benchmark::DoNotOptimize(lr.block);
     }
     blocks += tr.blocks_translated();

@@ -50,10 +50,18 @@ bool Translator::prepare_thread(std::string* error) {
   return true;
 }
 
-LookupResult Translator::lookup(uint64_t pc) {
+LookupResult Translator::lookup(uint64_t pc, bool indirect) {
   // A64 instructions are 4-aligned; Linux delivers SIGBUS (BUS_ADRALN) for
   // a misaligned pc.
   if (pc & 3) return {nullptr, SIGBUS};
+  // The table translated code trusts for indirect branches: a slot names a
+  // block of exactly that pc, invalidation clears it, and blocks are never
+  // freed (so a slot read here stays a Block to read). The run loop comes
+  // here after every system call; this spares it the lock and the hash.
+  if (indirect) {
+    const Block* b = __atomic_load_n(&impl_->table[lookup_index(pc)], __ATOMIC_ACQUIRE);
+    if (b != nullptr && b->guest_pc == pc) return {b, 0};
+  }
   std::lock_guard<std::mutex> lock(impl_->mutex);
   auto it = impl_->blocks.find(pc);
   if (it != impl_->blocks.end()) return {it->second, 0};

@@ -51,8 +51,12 @@ class Translator {
   // and the sandbox segment base (gs, arch_prctl).
   bool prepare_thread(std::string* error);
 
-  // The block starting at guest `pc`, translated on first use.
-  LookupResult lookup(uint64_t pc);
+  // The block starting at guest `pc`, translated on first use. `indirect`:
+  // pc is not a direct branch's target (the run loop after a system call or
+  // an indirect-branch miss), so the indirect-branch table translated code
+  // uses is tried first, without the lock; a direct target's slot is left
+  // unread (the table's pages are touched only by the targets that use it).
+  LookupResult lookup(uint64_t pc, bool indirect = true);
 
   // Patches the direct-branch site of the last kBranch exit (ctx.link_site)
   // to jump straight to `target`.
