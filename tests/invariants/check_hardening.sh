@@ -1,7 +1,8 @@
 #!/bin/sh
-# check_hardening.sh CAPVM EXPECT_PIE
-# The capvm executable carries the usual exploit mitigations, so that a bug
-# in capvm's own code is harder to turn into control of the host process:
+# check_hardening.sh BINARY EXPECT_PIE
+# capvm (and its aarch64 decoder plugin) carries the usual exploit
+# mitigations, so that a bug in capvm's own code is harder to turn into
+# control of the host process:
 #   full RELRO   a PT_GNU_RELRO segment and BIND_NOW: every GOT entry is
 #                resolved at load and the GOT then made read-only
 #   NX stack     PT_GNU_STACK without the execute flag
