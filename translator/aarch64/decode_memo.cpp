@@ -18,14 +18,11 @@ namespace capvm::aarch64 {
 namespace {
 
 constexpr char kMagic[8] = {'c', 'a', 'p', 'v', 'm', 'A', '6', '4'};
-constexpr uint32_t kFormat = 1;
+// 2: the records' checksum is DecodeMemo::checksum (word-wise; format 1
+// used byte-wise FNV-1a, ~0.1 ms for a hello world's memo on this VM).
+constexpr uint32_t kFormat = 2;
+constexpr uint64_t kChecksumSeed = 0x6361707666d656d6ull;
 constexpr size_t kHeaderBytes = 8 + 4 + 4 + 8 + 8 + 8;
-
-uint64_t fnv1a(const uint8_t* p, size_t n) {
-  uint64_t h = 0xcbf29ce484222325ull;
-  for (size_t i = 0; i < n; ++i) h = (h ^ p[i]) * 0x100000001b3ull;
-  return h;
-}
 
 template <typename T>
 void put(std::string* s, T v) {
@@ -182,6 +179,8 @@ uint64_t DecodeMemo::hash(const void* data, size_t len, uint64_t seed) {
   return h ^ (h >> 29);
 }
 
+uint64_t DecodeMemo::checksum(const void* data, size_t len) { return hash(data, len, kChecksumSeed); }
+
 std::string DecodeMemo::file_for(const std::string& dir, uint64_t key) {
   char name[64];
   std::snprintf(name, sizeof name, "%s%016" PRIx64 "%s", kFilePrefix, key, kFileSuffix);
@@ -220,7 +219,7 @@ std::string DecodeMemo::serialize(uint64_t key, const std::map<uint32_t, std::st
   put<uint32_t>(&out, 0);
   put<uint64_t>(&out, key);
   put<uint64_t>(&out, records.size());
-  put<uint64_t>(&out, fnv1a(reinterpret_cast<const uint8_t*>(body.data()), body.size()));
+  put<uint64_t>(&out, checksum(body.data(), body.size()));
   return out + body;
 }
 
@@ -238,7 +237,7 @@ bool DecodeMemo::parse(std::string bytes, std::string* why) {
   const uint64_t count = get<uint64_t>(p + 24);
   const size_t body = bytes.size() - kHeaderBytes;
   if (count > kMaxRecords || count > body / 8 ||
-      fnv1a(p + kHeaderBytes, body) != get<uint64_t>(p + 32)) {
+      checksum(p + kHeaderBytes, body) != get<uint64_t>(p + 32)) {
     *why = "damaged (count or checksum)";
     return false;
   }

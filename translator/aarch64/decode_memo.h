@@ -54,6 +54,10 @@ class DecodeMemo {
 
   // A 64-bit hash of `len` bytes, seeded (for keys: fast on large programs).
   static uint64_t hash(const void* data, size_t len, uint64_t seed);
+  // The file's check over its records (hash with a fixed seed): catches a
+  // damaged or truncated file, not an adversary (the file and its
+  // directory must be the user's own and closed to others).
+  static uint64_t checksum(const void* data, size_t len);
   // The memo file for `key` in `dir`: DIR/a64-<16 hex digits>.memo.
   static std::string file_for(const std::string& dir, uint64_t key);
 
