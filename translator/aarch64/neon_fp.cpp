@@ -241,10 +241,18 @@ template <class F, class I, class U> void exec_typed(A64Context* c, const Insn* 
     case K::kMaxNmV: case K::kMinNmV: case K::kMaxV: case K::kMinV: {
       // Reduce() halves recursively: op(op(e0, e1), op(e2, e3)).
       const bool is_max = f.k == K::kMaxNmV || f.k == K::kMaxV, nm = f.k == K::kMaxNmV || f.k == K::kMinNmV;
+      // A64 has these for 4S only; a vector of two doubles (no such
+      // encoding) would reduce its pair, and nothing reads past the 16 bytes.
       const Lanes n = load(c, o[1].reg);
-      const F lo = min_max(is_max, nm, n.get<F>(0), n.get<F>(1));
-      const F hi = min_max(is_max, nm, n.get<F>(2), n.get<F>(3));
-      r.set<F>(0, dn(c, min_max(is_max, nm, lo, hi)));
+      F v;
+      if constexpr (sizeof(F) >= 8) {
+        v = min_max(is_max, nm, n.get<F>(0), n.get<F>(1));
+      } else {
+        const F lo = min_max(is_max, nm, n.get<F>(0), n.get<F>(1));
+        const F hi = min_max(is_max, nm, n.get<F>(2), n.get<F>(3));
+        v = min_max(is_max, nm, lo, hi);
+      }
+      r.set<F>(0, dn(c, v));
       store(c, o[0].reg, r, sizeof(F));
       return;
     }
