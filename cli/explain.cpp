@@ -99,8 +99,6 @@ std::string timestamp_text(const uint8_t* p, size_t n) {
   return buf;
 }
 
-void format_value(Span v, unsigned indent, std::string& out, unsigned depth);
-
 // One line for scalars; for maps and sequences the header and nested lines.
 std::string scalar_text(Span v, bool* nested) {
   *nested = false;

@@ -260,7 +260,7 @@ Errno condvar_wait(vm::GuestMemory& mem, GuestAddr cv, bool cv_shared, GuestAddr
     int64_t timeout = -1;
     if (deadline >= 0) timeout = deadline - mono_now();
     Errno w = timeout == 0 || (deadline >= 0 && timeout < 0)
-                  ? abi::E_TIMEDOUT
+                  ? Errno{abi::E_TIMEDOUT}
                   : mem.futex_wait(cv, seq, timeout, true);
     *signaled = w != abi::E_TIMEDOUT;
   }

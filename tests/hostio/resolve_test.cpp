@@ -82,7 +82,9 @@ struct Tree {
   ~Tree() {
     close(rootfd);
     std::string cmd = "rm -rf '" + top + "'";
-    (void)std::system(cmd.c_str());
+    if (std::system(cmd.c_str()) != 0) {
+      // a leftover temporary directory; nothing to do about it here
+    }
   }
   bool exists(const std::string& rel) const {
     struct stat st;

@@ -453,7 +453,7 @@ void gen_pushf_popf(Gen& g) {
   // popfq may only change the arithmetic flags and DF; pushfq then shows
   // what the guest sees.
   const unsigned r = g.reg(true);
-  g.c.init.gpr[r] = g.u64() & (kCompared) | 0x202;
+  g.c.init.gpr[r] = (g.u64() & kCompared) | 0x202;
   g.a.push(q(r));
   g.a.popfq();
   g.a.pushfq();

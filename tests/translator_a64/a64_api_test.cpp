@@ -146,7 +146,7 @@ TEST_CASE("a faulting load maps back to its guest pc and invalidate retranslates
   sigaction(SIGSEGV, &g_capvm_segv, &catch_segv);
   vm::HostFault fault;
   sigjmp_buf jb;
-  bool faulted = false;
+  volatile bool faulted = false;  // set after a siglongjmp
   if (sigsetjmp(jb, 0) == 0) {
     vm::arm_guest_fault_jump(&jb, &fault);
     f.tr->run(lr.block);
