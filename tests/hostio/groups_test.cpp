@@ -97,7 +97,9 @@ struct Box {
   }
   ~Box() {
     std::string cmd = "rm -rf '" + dir + "'";
-    (void)std::system(cmd.c_str());
+    if (std::system(cmd.c_str()) != 0) {
+      // a leftover temporary directory; nothing to do about it here
+    }
   }
   SyscallOutcome call(Sys s, std::initializer_list<uint64_t> args) {
     SyscallRequest r;
@@ -186,7 +188,7 @@ TEST_CASE("fd_create1/2, dup, replace(x, x), seek, pread/pwrite, sync") {
   CHECK(b.stat_fd(static_cast<Fd>(o.out[0])).fs_rights_base == b.stat_fd(s2).fs_rights_base);
   CHECK(b.err(Sys::fd_dup, {0xffffffffu}) == E_BADF);
   // A file with data, read back positioned.
-  Fd f;
+  Fd f = 0;
   REQUIRE(b.open_file("data", OFLAG_CREAT, kFileRW | RIGHT_FD_SYNC | RIGHT_FD_DATASYNC, 0, &f) ==
           E_SUCCESS);
   REQUIRE(b.write_str(f, "hello world") == E_SUCCESS);
@@ -207,14 +209,14 @@ TEST_CASE("fd_create1/2, dup, replace(x, x), seek, pread/pwrite, sync") {
   CHECK(b.err(Sys::fd_sync, {f}) == E_SUCCESS);
   CHECK(b.err(Sys::fd_datasync, {f}) == E_SUCCESS);
   // Rights: a read-only view of the same file.
-  Fd ro;
+  Fd ro = 0;
   REQUIRE(b.open_file("data", 0, RIGHT_FD_READ, 0, &ro) == E_SUCCESS);
   CHECK(b.err(Sys::fd_pread, {ro, kBuf + 0x5800, 1, 0}) == E_NOTCAPABLE);  // no fd_seek
   CHECK(b.err(Sys::fd_seek, {ro, 0, WHENCE_CUR}) == E_NOTCAPABLE);        // no fd_tell
   CHECK(b.err(Sys::fd_sync, {ro}) == E_NOTCAPABLE);
   CHECK(b.err(Sys::fd_datasync, {ro}) == E_NOTCAPABLE);
   CHECK(b.write_str(ro, "x") == E_NOTCAPABLE);
-  Fd tell;
+  Fd tell = 0;
   REQUIRE(b.open_file("data", 0, RIGHT_FD_READ | RIGHT_FD_TELL, 0, &tell) == E_SUCCESS);
   CHECK(b.err(Sys::fd_seek, {tell, 0, WHENCE_CUR}) == E_SUCCESS);
   CHECK(b.err(Sys::fd_seek, {tell, 1, WHENCE_CUR}) == E_NOTCAPABLE);
@@ -223,7 +225,7 @@ TEST_CASE("fd_create1/2, dup, replace(x, x), seek, pread/pwrite, sync") {
 
 TEST_CASE("fd_stat_put: rights only shrink; sync flags and clearing append need rights") {
   Box b;
-  Fd f;
+  Fd f = 0;
   REQUIRE(b.open_file("f", OFLAG_CREAT, RIGHT_FD_WRITE | RIGHT_FD_STAT_PUT_FLAGS, 0, &f,
                       FDFLAG_APPEND) == E_SUCCESS);
   CHECK(b.stat_fd(f).fs_flags == FDFLAG_APPEND);
@@ -257,7 +259,7 @@ TEST_CASE("fd_stat_put: rights only shrink; sync flags and clearing append need 
   CHECK(b.err(Sys::fd_stat_put, {f, 0, FDSTAT_FLAGS}) == E_FAULT);
   CHECK(b.err(Sys::fd_stat_put, {f, kRoPage + 4090, FDSTAT_FLAGS}) == E_FAULT);
   // With the rights: sync is set and visible.
-  Fd g;
+  Fd g = 0;
   REQUIRE(b.open_file("g", OFLAG_CREAT,
                       RIGHT_FD_WRITE | RIGHT_FD_STAT_PUT_FLAGS | RIGHT_FD_SYNC | RIGHT_FD_SEEK, 0,
                       &g, FDFLAG_APPEND) == E_SUCCESS);
@@ -314,9 +316,9 @@ TEST_CASE("mem_map without rights (SECURITY.md regression) and shared memory") {
 
 TEST_CASE("file_open: rights derivation, creat/trunc/sync variants, no side effect") {
   Box b;
-  Fd f;
+  Fd f = 0;
   // Beyond the directory's inheriting rights: refused, nothing created.
-  Fd sub;
+  Fd sub = 0;
   REQUIRE(b.err(Sys::fd_dup, {3}) == E_SUCCESS);
   REQUIRE(b.open_file(".", OFLAG_DIRECTORY, RIGHT_FILE_OPEN | RIGHT_FILE_CREATE_FILE,
                       RIGHT_FD_READ, &sub) == E_SUCCESS);
@@ -325,12 +327,12 @@ TEST_CASE("file_open: rights derivation, creat/trunc/sync variants, no side effe
   CHECK(b.open_file("new1", OFLAG_CREAT, RIGHT_FD_READ, 0, &f, 0, 1, sub) == E_SUCCESS);
   CHECK(b.stat_fd(f).fs_rights_base == RIGHT_FD_READ);
   // creat needs file_create_file on the directory.
-  Fd nocreate;
+  Fd nocreate = 0;
   REQUIRE(b.open_file(".", OFLAG_DIRECTORY, RIGHT_FILE_OPEN, kFileRW, &nocreate) == E_SUCCESS);
   CHECK(b.open_file("new2", OFLAG_CREAT, RIGHT_FD_READ, 0, &f, 0, 1, nocreate) == E_NOTCAPABLE);
   CHECK_FALSE(b.host_exists("new2"));
   // trunc needs file_stat_fput_size: the file keeps its bytes.
-  Fd w;
+  Fd w = 0;
   REQUIRE(b.open_file("keep", OFLAG_CREAT, RIGHT_FD_WRITE, 0, &w) == E_SUCCESS);
   REQUIRE(b.write_str(w, "12345") == E_SUCCESS);
   CHECK(b.open_file("keep", OFLAG_TRUNC, RIGHT_FD_READ, 0, &f, 0, 1, nocreate) == E_NOTCAPABLE);
@@ -372,7 +374,7 @@ TEST_CASE("file_open: rights derivation, creat/trunc/sync variants, no side effe
 // flags are observed: the guest must never see the difference.
 TEST_CASE("file_open: fdflags as asked, deferred nonblock clear never visible") {
   Box b;
-  Fd w, f, nb, d;
+  Fd w = 0, f = 0, nb = 0, d = 0;
   REQUIRE(b.open_file("data", OFLAG_CREAT, RIGHT_FD_WRITE, 0, &w, FDFLAG_APPEND) == E_SUCCESS);
   CHECK(b.stat_fd(w).fs_flags == FDFLAG_APPEND);
   REQUIRE(b.open_file("data", 0, RIGHT_FD_READ | RIGHT_FD_WRITE, 0, &f) == E_SUCCESS);
@@ -398,7 +400,7 @@ TEST_CASE("file_open: fdflags as asked, deferred nonblock clear never visible") 
   CHECK(b.stat_fd(static_cast<Fd>(o.out[0])).fs_flags == 0);
   CHECK((host_flags(d) & O_NONBLOCK) == 0);
   // fd_stat_put on a not yet settled entry: the guest's choice wins.
-  Fd g;
+  Fd g = 0;
   REQUIRE(b.open_file("data", 0, RIGHT_FD_READ | RIGHT_FD_STAT_PUT_FLAGS, 0, &g) == E_SUCCESS);
   Fdstat put{};
   put.fs_flags = FDFLAG_NONBLOCK;
@@ -412,7 +414,7 @@ TEST_CASE("file_open: fdflags as asked, deferred nonblock clear never visible") 
   CHECK((host_flags(g) & O_NONBLOCK) == 0);
   // A FIFO is cleared at once: a read without a writer blocks, not EAGAIN.
   REQUIRE(mkfifo((b.dir + "/fifo").c_str(), 0644) == 0);
-  Fd fifo;
+  Fd fifo = 0;
   REQUIRE(b.open_file("fifo", 0, RIGHT_FD_READ | RIGHT_FD_WRITE, 0, &fifo) == E_SUCCESS);
   CHECK((host_flags(fifo) & O_NONBLOCK) == 0);
   CHECK(b.stat_fd(fifo).fs_flags == 0);
@@ -425,7 +427,7 @@ TEST_CASE("file_open: a type learnt at first use is right through dup, replace, 
   Box b;
   REQUIRE(b.err(Sys::file_create, {3, kBuf + 0x2000, b.put(kBuf + 0x2000, "d"), FILETYPE_DIRECTORY}) ==
           E_SUCCESS);
-  Fd d, f, other;
+  Fd d = 0, f = 0, other = 0;
   // A directory asked for with file rights: only what applies survives.
   REQUIRE(b.open_file("d", OFLAG_DIRECTORY, RIGHT_FD_READ | RIGHT_FILE_OPEN | RIGHT_FILE_STAT_FGET,
                       0, &d) == E_SUCCESS);
@@ -442,12 +444,12 @@ TEST_CASE("file_open: a type learnt at first use is right through dup, replace, 
     CHECK(st.fs_rights_base == (RIGHT_FILE_OPEN | RIGHT_FILE_STAT_FGET));
   }
   // Rights the type does not hold are refused, the first lookup included.
-  Fd d2;
+  Fd d2 = 0;
   REQUIRE(b.open_file("d", OFLAG_DIRECTORY, RIGHT_FD_READ | RIGHT_FILE_OPEN, 0, &d2) == E_SUCCESS);
   CHECK(b.err(Sys::fd_read, {d2, kBuf + 0x3800, 0}) == E_NOTCAPABLE);
   // file_stat_fget on a fresh fd: the resolving fstat is the answer.
   REQUIRE(b.write_str(f, "12345") == E_SUCCESS);
-  Fd r;
+  Fd r = 0;
   REQUIRE(b.open_file("data", 0, RIGHT_FILE_STAT_FGET, 0, &r) == E_SUCCESS);
   REQUIRE(b.err(Sys::file_stat_fget, {r, kBuf + 0x3000}) == E_SUCCESS);
   const Filestat fs = b.get_obj<Filestat>(kBuf + 0x3000);
@@ -468,10 +470,10 @@ TEST_CASE("file_*: create, readdir with cookies, link, rename, symlink, readlink
   CHECK(b.err(Sys::file_create, {3, p, n, FILETYPE_REGULAR_FILE}) == E_INVAL);
   auto [pu, nu] = path("../escape");
   CHECK(b.err(Sys::file_create, {3, pu, nu, FILETYPE_DIRECTORY}) == E_NOTCAPABLE);
-  Fd f;
+  Fd f = 0;
   for (int i = 0; i < 40; ++i)
     REQUIRE(b.open_file("sub/file" + std::to_string(i), OFLAG_CREAT, RIGHT_FD_WRITE, 0, &f) == E_SUCCESS);
-  Fd d;
+  Fd d = 0;
   REQUIRE(b.open_file("sub", OFLAG_DIRECTORY, RIGHT_FILE_READDIR, 0, &d) == E_SUCCESS);
   // Read with a small buffer, continuing from each last complete entry's cookie.
   std::set<std::string> names;
@@ -499,7 +501,7 @@ TEST_CASE("file_*: create, readdir with cookies, link, rename, symlink, readlink
   CHECK(names.count("file39") == 1);
   CHECK(b.err(Sys::file_readdir, {d, kRoPage, 100, 0}) == E_FAULT);
   CHECK(b.err(Sys::file_readdir, {3 + 100, kBuf, 100, 0}) == E_BADF);
-  Fd nord;
+  Fd nord = 0;
   REQUIRE(b.open_file("sub", OFLAG_DIRECTORY, RIGHT_FILE_OPEN, 0, &nord) == E_SUCCESS);
   CHECK(b.err(Sys::file_readdir, {nord, kBuf + 0x6000, 100, 0}) == E_NOTCAPABLE);
   // link, rename, symlink, readlink, stat, unlink.
@@ -553,7 +555,7 @@ TEST_CASE("file_*: create, readdir with cookies, link, rename, symlink, readlink
   auto [dd, ddl] = path("..");
   CHECK(b.err(Sys::file_unlink, {3, dd, ddl, UNLINK_REMOVEDIR}) == E_NOTCAPABLE);
   // Rights on each side.
-  Fd weak;
+  Fd weak = 0;
   REQUIRE(b.open_file(".", OFLAG_DIRECTORY, RIGHT_FILE_OPEN, 0, &weak) == E_SUCCESS);
   CHECK(b.err(Sys::file_unlink, {weak, a1, l1, 0}) == E_NOTCAPABLE);
   CHECK(b.err(Sys::file_create, {weak, p, n, FILETYPE_DIRECTORY}) == E_NOTCAPABLE);
@@ -570,7 +572,7 @@ TEST_CASE("file_*: create, readdir with cookies, link, rename, symlink, readlink
 
 TEST_CASE("file_stat_fget/fput, advise, allocate") {
   Box b;
-  Fd f;
+  Fd f = 0;
   REQUIRE(b.open_file("f", OFLAG_CREAT,
                       RIGHT_FD_WRITE | RIGHT_FILE_STAT_FGET | RIGHT_FILE_ALLOCATE | RIGHT_FILE_ADVISE,
                       0, &f) == E_SUCCESS);
@@ -590,7 +592,7 @@ TEST_CASE("file_stat_fget/fput, advise, allocate") {
   CHECK(b.err(Sys::file_stat_fput, {f, kBuf, FILESTAT_MTIM_NOW}) == E_NOTCAPABLE);
   CHECK(b.err(Sys::file_stat_fput, {f, kBuf, 0x20}) == E_INVAL);
   CHECK(b.err(Sys::file_stat_fput, {f, kBuf, FILESTAT_SIZE | FILESTAT_MTIM}) == E_INVAL);
-  Fd ro;
+  Fd ro = 0;
   REQUIRE(b.open_file("f", 0, RIGHT_FD_READ, 0, &ro) == E_SUCCESS);
   CHECK(b.err(Sys::file_stat_fget, {ro, kBuf}) == E_NOTCAPABLE);
   CHECK(b.err(Sys::file_allocate, {ro, 0, 1}) == E_NOTCAPABLE);
@@ -602,7 +604,7 @@ TEST_CASE("sock_send/recv: scatter/gather, fds keep exactly their rights (never 
   SyscallOutcome o = b.call(Sys::fd_create2, {FILETYPE_SOCKET_STREAM});
   REQUIRE(o.error == E_SUCCESS);
   const Fd s1 = static_cast<Fd>(o.out[0]), s2 = static_cast<Fd>(o.out[1]);
-  Fd f;
+  Fd f = 0;
   REQUIRE(b.open_file("passed", OFLAG_CREAT, RIGHT_FD_READ | RIGHT_FD_WRITE, 0, &f) == E_SUCCESS);
   // Restrict to fd_read only before sending.
   Fdstat st = b.stat_fd(f);
@@ -716,7 +718,7 @@ TEST_CASE("poll: nsubscriptions * size overflow (SECURITY.md), clocks, fds, seve
   CHECK(o.out[0] == 1);
   CHECK(std::chrono::steady_clock::now() - t0 >= std::chrono::milliseconds(19));
   // Rights: fd_read subscription needs fd_read + poll_fd_readwrite.
-  Fd wo;
+  Fd wo = 0;
   REQUIRE(b.open_file("w", OFLAG_CREAT, RIGHT_FD_WRITE | RIGHT_POLL_FD_READWRITE, 0, &wo) == E_SUCCESS);
   subs[1].fd_readwrite.fd = wo;
   b.put_obj(kBuf, subs[1]);
@@ -846,7 +848,7 @@ TEST_CASE("condvar: wait releases and reacquires the lock, signal wakes, word re
   CHECK(b.err(Sys::condvar_signal, {kRoPage, SCOPE_PRIVATE, 1}) == E_FAULT);
   // Waiting without holding the lock: EPERM as the event's error.
   b.tid = 99;
-  SyscallOutcome o = b.call(Sys::poll, {kBuf + 0x100, kBuf + 0x200, 1});
+  b.call(Sys::poll, {kBuf + 0x100, kBuf + 0x200, 1});
   CHECK(b.get_obj<Event>(kBuf + 0x200).error == E_PERM);
 }
 
@@ -920,10 +922,10 @@ TEST_CASE("proc_fork: process fd, poll proc_terminate, close kills; proc_exec ke
   CHECK(b.get_obj<Event>(kBuf + 0x100).userdata == 2);  // still running
   CHECK(b.err(Sys::fd_close, {p3}) == E_SUCCESS);       // last one: SIGKILL + reaped
   // proc_exec: the right, the fd list (exact rights), bad fds.
-  Fd exe;
+  Fd exe = 0;
   REQUIRE(b.open_file("exe", OFLAG_CREAT, RIGHT_FD_READ, 0, &exe) == E_SUCCESS);
   CHECK(b.err(Sys::proc_exec, {exe, kBuf, 0, kBuf, 0}) == E_NOTCAPABLE);
-  Fd exe2;
+  Fd exe2 = 0;
   REQUIRE(b.open_file("exe", 0, RIGHT_FD_READ | RIGHT_PROC_EXEC, 0, &exe2) == E_SUCCESS);
   const Fd list[2] = {exe, 3};
   b.mem->write(kBuf + 0x200, list, sizeof list);
