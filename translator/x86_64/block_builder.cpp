@@ -478,7 +478,6 @@ BlockBuilder::Step BlockBuilder::translate(const DecodedInsn& d) {
       unsigned scratch = kNoScratch;
       const ZydisDecodedOperand* mop = explicit_memory_operand(d);
       if (mop == nullptr) return Step::kIllegal;
-      rewrite_.clear();
       if (!rewrite_memory_insn(d, *mop, &rewrite_, &scratch)) return Step::kIllegal;
       emit_confined(a_, t_, d, *mop, rewrite_, scratch);
       return Step::kContinue;

@@ -79,8 +79,8 @@ unsigned pick_scratch(const DecodedInsn& d);
 
 const ZydisDecodedOperand* explicit_memory_operand(const DecodedInsn& d);
 
-// Re-encodes the instruction so its memory operand is gs-relative with
-// 32-bit addressing. When the operand cannot be expressed that way directly
+// Re-encodes the instruction into *bytes (replacing what it held) so its
+// memory operand is gs-relative with 32-bit addressing. When the operand cannot be expressed that way directly
 // (fs-relative guest TLS) *scratch names a register S the caller must load
 // with the effective address; the bytes then address gs:[S].
 bool rewrite_memory_insn(const DecodedInsn& d, const ZydisDecodedOperand& op,
