@@ -58,6 +58,7 @@ bool run_block(x86_64::Translator& tr, const x86_64::Block* block, HostFault* fa
 ThreadEnd run_guest_thread(Process& p) {
   if (p.arch == GuestArch::kAarch64) return run_guest_thread_a64(p);
   GuestContext& ctx = x86_64::this_thread_context();
+  set_in_place_process(&p);
   uint64_t pending_link = 0;
   for (;;) {
     // Re-read each time: a forked child replaces the translator.
@@ -98,6 +99,8 @@ ThreadEnd run_guest_thread(Process& p) {
         return guest_killed(p, SIGILL, ctx.rip, " (unsupported or forbidden instruction)");
       case ExitReason::kTrap:
         return guest_killed(p, SIGTRAP, ctx.rip, "");
+      case ExitReason::kThreadEnd:
+        return in_place_thread_end();
       case ExitReason::kNone:
       case ExitReason::kFault:
         report(p, "internal error: translated code exited without a reason");

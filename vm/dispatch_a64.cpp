@@ -32,12 +32,10 @@ bool run_block(aarch64::Translator& tr, const aarch64::Block* block, HostFault* 
 
 bool serve_syscall_a64(Process& p, ThreadEnd* end) {
   A64Context& ctx = aarch64::this_thread_context();
-  const VdsoLayout layout = vdso_layout(VdsoArch::kAarch64);
   TrapFrame f;
   f.raw_number = static_cast<uint32_t>(ctx.x[8]);
   f.pc = ctx.pc - 4;
-  f.in_vdso = f.pc >= p.vdso_base + layout.code_offset &&
-              f.pc < p.vdso_base + layout.code_offset + layout.code_size;
+  f.in_vdso = f.pc >= p.vdso_code && f.pc < p.vdso_code_end;
   f.c_arg_count = 8;
   for (unsigned i = 0; i < 8; ++i) f.c_args[i] = ctx.x[i];
   for (unsigned i = 0; i < 6; ++i) f.trap_args[i] = ctx.x[i];

@@ -12,6 +12,7 @@
 #include "abi/types.h"
 #include "translator/x86_64/guest_context.h"
 #include "vm/process_state.h"
+#include "vm/signals.h"
 #include "vm/vdso.h"
 
 namespace capvm::vm {
@@ -127,15 +128,13 @@ bool serve_trap(Process& p, const TrapFrame& f, TrapReply* reply, ThreadEnd* end
   return true;
 }
 
-bool serve_syscall(Process& p, ThreadEnd* end) {
+bool serve_syscall(Process& p, ThreadEnd* end, bool finish_vdso_stub) {
   GuestContext& ctx = x86_64::this_thread_context();
   uint64_t* r = ctx.gpr;
-  const VdsoLayout layout = vdso_layout(VdsoArch::kX86_64);
   TrapFrame f;
   f.raw_number = static_cast<uint32_t>(r[x86_64::kRax]);
   f.pc = ctx.rip - 2;
-  f.in_vdso = f.pc >= p.vdso_base + layout.code_offset &&
-              f.pc < p.vdso_base + layout.code_offset + layout.code_size;
+  f.in_vdso = f.pc >= p.vdso_code && f.pc < p.vdso_code_end;
   const x86_64::Gpr c_regs[6] = {x86_64::kRdi, x86_64::kRsi, x86_64::kRdx,
                                  x86_64::kRcx, x86_64::kR8,  x86_64::kR9};
   const x86_64::Gpr trap_regs[6] = {x86_64::kRdi, x86_64::kRsi, x86_64::kRdx,
@@ -157,7 +156,7 @@ bool serve_syscall(Process& p, ThreadEnd* end) {
     // itself. The same pop the translated ret makes (its 32-bit effective
     // address); when the stack cannot be read, the ret block runs and faults.
     uint64_t caller;
-    if (vdso_stub_trap_at(VdsoArch::kX86_64, f.pc - p.vdso_base) &&
+    if (finish_vdso_stub && vdso_stub_trap_at(VdsoArch::kX86_64, f.pc - p.vdso_base) &&
         p.memory->read(static_cast<uint32_t>(r[x86_64::kRsp]), &caller, 8) == abi::E_SUCCESS) {
       ctx.rip = caller;
       r[x86_64::kRsp] += 8;
@@ -171,6 +170,47 @@ bool serve_syscall(Process& p, ThreadEnd* end) {
     ctx.rflags &= ~kCarry;
   }
   return true;
+}
+
+namespace {
+thread_local Process* t_in_place_process = nullptr;
+thread_local ThreadEnd t_in_place_end;
+
+// Whether the hook may serve `number` with the guest's block still on the
+// way back: not when the call can change the translator, the code cache or
+// which guest pages are executable (the run loop serves those, after the
+// block is left, and looks up what runs next afresh).
+bool servable_in_place(uint32_t number) {
+  switch (static_cast<abi::Sys>(number)) {
+    case abi::Sys::mem_map:
+    case abi::Sys::mem_unmap:
+    case abi::Sys::mem_protect:
+    case abi::Sys::proc_fork:
+    case abi::Sys::proc_exec:
+      return false;
+    default:
+      return true;
+  }
+}
+}  // namespace
+
+void set_in_place_process(Process* process) { t_in_place_process = process; }
+
+ThreadEnd in_place_thread_end() { return t_in_place_end; }
+
+uint64_t serve_syscall_in_place() {
+  GuestContext& ctx = x86_64::this_thread_context();
+  Process* p = t_in_place_process;
+  const uint32_t number = static_cast<uint32_t>(ctx.gpr[x86_64::kRax]) & ~kVdsoConventionBit;
+  if (p == nullptr || !servable_in_place(number)) return 1;
+  // capvm's own code runs here: a fault in it is capvm's, not the guest's.
+  GuestFaultJumpPause pause;
+  ThreadEnd end;
+  // The stub's `ret` is translated code after the call: it runs next.
+  if (serve_syscall(*p, &end, false)) return 0;
+  t_in_place_end = end;
+  ctx.exit_reason = static_cast<uint64_t>(x86_64::ExitReason::kThreadEnd);
+  return 1;
 }
 
 }  // namespace capvm::vm

@@ -140,6 +140,10 @@ bool start_process(Process& p, std::string* error) {
   }
   p.vdso_base = region;
   p.vdso_size = vdso.size();
+  const VdsoLayout vdso_parts =
+      vdso_layout(p.arch == GuestArch::kAarch64 ? VdsoArch::kAarch64 : VdsoArch::kX86_64);
+  p.vdso_code = region + vdso_parts.code_offset;
+  p.vdso_code_end = p.vdso_code + vdso_parts.code_size;
   const GuestAddr blob_at = region + blob_off;
   const long ncpus = available_cpus();
   const Auxv auxv[kAuxvEntries] = {
@@ -284,6 +288,7 @@ x86_64::TranslateOptions Process::translate_options() {
   t.max_block_insns = options->max_block_insns;
   t.dump_blocks = options->dump_blocks;
   t.dump_stream = diag;
+  t.syscall_hook = serve_syscall_in_place;
   if (options->perf_map) {
     t.on_block = [this](uint64_t guest_pc, uint64_t, const void* host, size_t size) {
       perf_map.add(guest_pc, host, size, symbols);

@@ -32,6 +32,11 @@ struct Process : hostio::ProcessHooks {
   LoadedImage image;
   GuestAddr vdso_base = 0;
   uint64_t vdso_size = 0;
+  // The vDSO's stubs, [vdso_code, vdso_code_end): where a trap uses the C
+  // calling convention (vm/vdso.h). Kept here so a syscall need not
+  // recompute the layout.
+  GuestAddr vdso_code = 0;
+  GuestAddr vdso_code_end = 0;
   uint8_t uuid[16] = {};
   uint32_t main_tid = 0;
 
@@ -126,8 +131,22 @@ bool serve_trap(Process& process, const TrapFrame& frame, TrapReply* reply, Thre
 
 // Serves the syscall whose trap left translated code (ctx.rip is past the
 // `syscall`). Returns true to continue the guest; false when the thread or
-// process ends, with *end set.
-bool serve_syscall(Process& process, ThreadEnd* end);
+// process ends, with *end set. `finish_vdso_stub`: a vDSO stub's call goes
+// on at its caller, as the stub's `ret` would (for the run loop, which then
+// need not run a block for the `ret` alone).
+bool serve_syscall(Process& process, ThreadEnd* end, bool finish_vdso_stub = true);
+
+// The x86-64 translator's syscall hook (TranslateOptions::syscall_hook):
+// serves the calling thread's syscall from inside translated code, without
+// the round trip through the run loop, unless it is one that changes what
+// translated code may run (mem_map, mem_unmap, mem_protect, proc_fork,
+// proc_exec), which it leaves to the run loop. 0: served.
+uint64_t serve_syscall_in_place();
+// The process whose guest code the calling thread runs, for the hook.
+void set_in_place_process(Process* process);
+// How the thread or process ended in a syscall served in place, after the
+// hook left with ExitReason::kThreadEnd.
+ThreadEnd in_place_thread_end();
 
 // Reports a guest killed by host signal `signo` at `guest_pc` and returns
 // the ThreadEnd that ends the process with 128 + signo.

@@ -92,6 +92,9 @@ void arm_guest_fault_jump(sigjmp_buf* jb, HostFault* fault_out) {
 
 void disarm_guest_fault_jump() { t_guest_jump = nullptr; }
 
+GuestFaultJumpPause::GuestFaultJumpPause() : saved_(t_guest_jump) { t_guest_jump = nullptr; }
+GuestFaultJumpPause::~GuestFaultJumpPause() { t_guest_jump = saved_; }
+
 const char* host_signal_name(int signo) {
   switch (signo) {
     case SIGSEGV: return "SIGSEGV";

@@ -27,6 +27,20 @@ bool install_thread_altstack(std::string* error);
 void arm_guest_fault_jump(sigjmp_buf* jb, HostFault* fault_out);
 void disarm_guest_fault_jump();
 
+// Holds the calling thread's guest fault jump back for its lifetime: capvm's
+// own code running inside a run of translated code (a syscall served in
+// place) is not the guest's, and a fault there is reported as capvm's.
+class GuestFaultJumpPause {
+ public:
+  GuestFaultJumpPause();
+  ~GuestFaultJumpPause();
+  GuestFaultJumpPause(const GuestFaultJumpPause&) = delete;
+  GuestFaultJumpPause& operator=(const GuestFaultJumpPause&) = delete;
+
+ private:
+  sigjmp_buf* saved_;
+};
+
 // Host signal name ("SIGSEGV").
 const char* host_signal_name(int signo);
 

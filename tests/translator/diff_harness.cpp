@@ -99,8 +99,8 @@ void fill_pattern(std::vector<uint8_t>* bytes, uint64_t seed) {
 
 // --- capvm -------------------------------------------------------------------
 
-CapvmRunner::CapvmRunner(unsigned max_block_insns, bool compact_exits)
-    : max_block_insns_(max_block_insns), compact_exits_(compact_exits) {
+CapvmRunner::CapvmRunner(unsigned max_block_insns, bool compact_exits, uint64_t (*syscall_hook)())
+    : max_block_insns_(max_block_insns), compact_exits_(compact_exits), syscall_hook_(syscall_hook) {
   std::string err;
   mem_ = vm::GuestMemory::create(uint64_t{1} << 30, &err);
   if (!mem_) {
@@ -128,6 +128,7 @@ void CapvmRunner::fresh_translator() {
   x86_64::TranslateOptions o;
   o.max_block_insns = max_block_insns_;
   o.compact_exit_stubs = compact_exits_;
+  o.syscall_hook = syscall_hook_;
   o.dump_blocks = std::getenv("CAPVM_DIFF_DUMP") != nullptr;  // guest and host code per block
   tr_.reset();
   tr_ = std::make_unique<x86_64::Translator>(*mem_, o);
@@ -220,6 +221,9 @@ RunResult CapvmRunner::run(const Case& c) {
         return r;
       case x86_64::ExitReason::kTrap:
         r.error = "trap exit at " + hex64(ctx.rip);
+        return r;
+      case x86_64::ExitReason::kThreadEnd:
+        r.error = "thread ended in a syscall served in place, at " + hex64(ctx.rip);
         return r;
       default:
         r.error = "exit reason " + std::to_string(ctx.exit_reason);

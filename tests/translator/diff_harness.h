@@ -64,8 +64,11 @@ struct RunResult {
 // never freed, by design, so a long run would grow without bound).
 class CapvmRunner {
  public:
-  // compact_exits: TranslateOptions::compact_exit_stubs.
-  explicit CapvmRunner(unsigned max_block_insns, bool compact_exits = true);
+  // compact_exits: TranslateOptions::compact_exit_stubs; syscall_hook:
+  // TranslateOptions::syscall_hook (the terminator must be left to the run
+  // loop: the hook declines it).
+  explicit CapvmRunner(unsigned max_block_insns, bool compact_exits = true,
+                       uint64_t (*syscall_hook)() = nullptr);
   bool ready(std::string* error) const;
   RunResult run(const Case& c);
   vm::GuestMemory& memory() { return *mem_; }
@@ -77,6 +80,7 @@ class CapvmRunner {
   std::unique_ptr<x86_64::Translator> tr_;
   unsigned max_block_insns_;
   bool compact_exits_;
+  uint64_t (*syscall_hook_)();
   unsigned runs_since_fresh_ = 0;
   std::string setup_error_;
 };

@@ -56,6 +56,7 @@ class BlockBuilder {
   x86::Mem ctx(int32_t off, uint32_t size) const { return t_.ctx_mem(off, size); }
   void store_pc(int32_t field, uint64_t value);
   void exit_with(ExitReason reason, uint64_t rip);
+  void syscall_in_place(uint64_t next);
   void require_full_vector_state();
   void direct_exit(uint64_t target);  // unconditional, ends the block
   Label new_exit(uint64_t target);
@@ -110,6 +111,26 @@ void BlockBuilder::exit_with(ExitReason reason, uint64_t rip) {
   store_pc(CAPVM_CTX_OFF(rip), rip);
   a_.mov(ctx(CAPVM_CTX_OFF(exit_reason), 8), imm(static_cast<int32_t>(reason)));
   a_.jmp(t_.exit_stub);
+}
+
+// A syscall served through the hook (translator.h, TranslateOptions): the
+// context says what an exit would (the next pc, kSyscall) and where to come
+// back, the stub saves the guest's state and calls the hook, and a served
+// call resumes here, where the block ends in a direct exit to the next pc.
+// The block ends anyway: if the next pc's code is invalidated during the
+// call, the guest does not run the stale translation of it. No flags are
+// touched: rcx is spilled to scratch[0].
+void BlockBuilder::syscall_in_place(uint64_t next) {
+  Label resume = a_.newLabel();
+  store_pc(CAPVM_CTX_OFF(rip), next);
+  a_.mov(ctx(CAPVM_CTX_OFF(exit_reason), 8), imm(static_cast<int32_t>(ExitReason::kSyscall)));
+  a_.mov(ctx(CAPVM_CTX_OFF(scratch), 8), x86::rcx);
+  a_.lea(x86::rcx, x86::ptr(resume));
+  a_.mov(ctx(CAPVM_CTX_OFF(jump_to), 8), x86::rcx);
+  a_.mov(x86::rcx, ctx(CAPVM_CTX_OFF(scratch), 8));
+  a_.jmp(t_.syscall_stub);
+  a_.bind(resume);
+  direct_exit(next);
 }
 
 // Before the block's first instruction that needs the full vector state
@@ -503,7 +524,11 @@ BlockBuilder::Step BlockBuilder::translate(const DecodedInsn& d) {
     case InsnClass::kBranch:
       return translate_branch(d);
     case InsnClass::kSyscall:
-      exit_with(ExitReason::kSyscall, next);
+      if (t_.syscall_stub != 0) {
+        syscall_in_place(next);
+      } else {
+        exit_with(ExitReason::kSyscall, next);
+      }
       return Step::kEnd;
     case InsnClass::kHelper:
       a_.mov(ctx(CAPVM_CTX_OFF(helper_id), 8), imm(0));

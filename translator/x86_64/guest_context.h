@@ -26,6 +26,9 @@ enum class ExitReason : uint64_t {
   kIllegal = 5,       // unsupported or forbidden instruction at guest_rip
   kFault = 6,         // a fault in translated code (set by the signal path)
   kTrap = 7,          // int3 / int N at guest_rip
+  // A syscall served in place (TranslateOptions::syscall_hook) ended the
+  // thread or the process; the hook's owner knows how.
+  kThreadEnd = 8,
 };
 
 enum Gpr : unsigned {

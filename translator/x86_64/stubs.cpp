@@ -52,7 +52,67 @@ bool Translator::Impl::build_stubs(std::string* error) {
   Label full_state = a.newLabel();
   Label branch_exit = a.newLabel();
   Label lookup_miss = a.newLabel();
+  Label exit_tail = a.newLabel();
+  Label syscall = a.newLabel();
   auto gpr = [&](unsigned i) { return ctx_mem(CAPVM_CTX_OFF(gpr) + 8 * i, 8); };
+
+  // Loads the guest's vector state (from the area rdi points to), flags and
+  // registers from the context, then jumps to ctx.jump_to.
+  // `save_host_fpucw`: entering from C++, when the host's x87 control word
+  // is kept for the way out (a syscall served in place comes back with it
+  // kept already).
+  auto load_guest_state = [&](bool save_host_fpucw) {
+    Label light = a.newLabel();
+    Label loaded = a.newLabel();
+    a.cmp(ctx_mem(CAPVM_CTX_OFF(vector_full), 1), 0);
+    a.je(light);
+    if (save_host_fpucw) a.fnstcw(ctx_mem(CAPVM_CTX_OFF(host_fpucw), 2));
+    a.mov(x86::eax, ctx_mem(CAPVM_CTX_OFF(xsave_mask), 4));
+    a.mov(x86::edx, ctx_mem(CAPVM_CTX_OFF(xsave_mask) + 4, 4));
+    a.xrstor64(x86::ptr(x86::rdi), x86::edx, x86::eax);
+    a.jmp(loaded);
+    a.bind(light);
+    if (has_avx) a.vzeroupper();  // no host data in upper halves; no SSE/AVX transition
+    load_light_state(a);
+    a.bind(loaded);
+    a.push(ctx_mem(CAPVM_CTX_OFF(rflags), 8));
+    a.popfq();
+    for (unsigned i = 0; i < 16; ++i)
+      if (i != kRsp) a.mov(kGprs[i], gpr(i));
+    a.mov(x86::rsp, gpr(kRsp));
+    a.jmp(ctx_mem(CAPVM_CTX_OFF(jump_to), 8));
+  };
+
+  // Saves every guest register, the flags and the vector state into the
+  // context, and puts back the host's stack, MXCSR, x87 control word and
+  // direction flag: the first half of every way out.
+  auto save_guest_state = [&] {
+    for (unsigned i = 0; i < 16; ++i) a.mov(gpr(i), kGprs[i]);
+    a.mov(x86::rsp, ctx_mem(CAPVM_CTX_OFF(host_rsp), 8));
+    a.pushfq();
+    a.pop(ctx_mem(CAPVM_CTX_OFF(rflags), 8));
+    a.mov(x86::rdi, ctx_mem(CAPVM_CTX_OFF(xsave_area), 8));
+    Label light = a.newLabel();
+    Label saved = a.newLabel();
+    a.cmp(ctx_mem(CAPVM_CTX_OFF(vector_full), 1), 0);
+    a.je(light);
+    a.mov(x86::eax, ctx_mem(CAPVM_CTX_OFF(xsave_mask), 4));
+    a.mov(x86::edx, ctx_mem(CAPVM_CTX_OFF(xsave_mask) + 4, 4));
+    // xsaveopt skips components the guest left unmodified since the last
+    // xrstor from this area: the common case on a syscall round trip.
+    if (has_xsaveopt) {
+      a.xsaveopt64(x86::ptr(x86::rdi), x86::edx, x86::eax);
+    } else {
+      a.xsave64(x86::ptr(x86::rdi), x86::edx, x86::eax);
+    }
+    a.fldcw(ctx_mem(CAPVM_CTX_OFF(host_fpucw), 2));
+    a.jmp(saved);
+    a.bind(light);
+    store_light_state(a);
+    a.bind(saved);
+    a.ldmxcsr(ctx_mem(CAPVM_CTX_OFF(host_mxcsr), 4));
+    a.cld();
+  };
 
   // void entry(void): called from C++ with ctx.jump_to set.
   a.bind(entry);
@@ -66,54 +126,13 @@ bool Translator::Impl::build_stubs(std::string* error) {
   a.stmxcsr(ctx_mem(CAPVM_CTX_OFF(host_mxcsr), 4));
   a.mov(ctx_mem(CAPVM_CTX_OFF(host_rsp), 8), x86::rsp);
   a.mov(x86::rdi, ctx_mem(CAPVM_CTX_OFF(xsave_area), 8));
-  Label entry_light = a.newLabel();
-  Label entry_loaded = a.newLabel();
-  a.cmp(ctx_mem(CAPVM_CTX_OFF(vector_full), 1), 0);
-  a.je(entry_light);
-  a.fnstcw(ctx_mem(CAPVM_CTX_OFF(host_fpucw), 2));
-  a.mov(x86::eax, ctx_mem(CAPVM_CTX_OFF(xsave_mask), 4));
-  a.mov(x86::edx, ctx_mem(CAPVM_CTX_OFF(xsave_mask) + 4, 4));
-  a.xrstor64(x86::ptr(x86::rdi), x86::edx, x86::eax);
-  a.jmp(entry_loaded);
-  a.bind(entry_light);
-  if (has_avx) a.vzeroupper();  // no host data in upper halves; no SSE/AVX transition
-  load_light_state(a);
-  a.bind(entry_loaded);
-  a.push(ctx_mem(CAPVM_CTX_OFF(rflags), 8));
-  a.popfq();
-  for (unsigned i = 0; i < 16; ++i)
-    if (i != kRsp) a.mov(kGprs[i], gpr(i));
-  a.mov(x86::rsp, gpr(kRsp));
-  a.jmp(ctx_mem(CAPVM_CTX_OFF(jump_to), 8));
+  load_guest_state(true);
 
   // exit: jumped to from translated code with ctx.exit_reason (and rip or
   // link data) already stored and every guest register still live.
   a.bind(exit);
-  for (unsigned i = 0; i < 16; ++i) a.mov(gpr(i), kGprs[i]);
-  a.mov(x86::rsp, ctx_mem(CAPVM_CTX_OFF(host_rsp), 8));
-  a.pushfq();
-  a.pop(ctx_mem(CAPVM_CTX_OFF(rflags), 8));
-  a.mov(x86::rdi, ctx_mem(CAPVM_CTX_OFF(xsave_area), 8));
-  Label exit_light = a.newLabel();
-  Label exit_saved = a.newLabel();
-  a.cmp(ctx_mem(CAPVM_CTX_OFF(vector_full), 1), 0);
-  a.je(exit_light);
-  a.mov(x86::eax, ctx_mem(CAPVM_CTX_OFF(xsave_mask), 4));
-  a.mov(x86::edx, ctx_mem(CAPVM_CTX_OFF(xsave_mask) + 4, 4));
-  // xsaveopt skips components the guest left unmodified since the last
-  // xrstor from this area: the common case on a syscall round trip.
-  if (has_xsaveopt) {
-    a.xsaveopt64(x86::ptr(x86::rdi), x86::edx, x86::eax);
-  } else {
-    a.xsave64(x86::ptr(x86::rdi), x86::edx, x86::eax);
-  }
-  a.fldcw(ctx_mem(CAPVM_CTX_OFF(host_fpucw), 2));
-  a.jmp(exit_saved);
-  a.bind(exit_light);
-  store_light_state(a);
-  a.bind(exit_saved);
-  a.ldmxcsr(ctx_mem(CAPVM_CTX_OFF(host_mxcsr), 4));
-  a.cld();
+  save_guest_state();
+  a.bind(exit_tail);
   a.add(x86::rsp, 8);
   a.pop(x86::r15);
   a.pop(x86::r14);
@@ -122,6 +141,26 @@ bool Translator::Impl::build_stubs(std::string* error) {
   a.pop(x86::rbp);
   a.pop(x86::rbx);
   a.ret();
+
+  // syscall: jumped to from a block's `syscall` (block_builder.cpp) with
+  // ctx.rip the next pc, ctx.exit_reason kSyscall, the resume address in
+  // ctx.jump_to and every guest register live. The hook serves the call on
+  // the host stack, below the entry stub's frame, with the guest's state in
+  // the context as the dispatcher sees it after an exit. It returns 0 when
+  // it served the call: the guest goes on at jump_to with the registers the
+  // hook left in the context. Anything else leaves through the exit's
+  // second half, with the exit reason the context then holds. Nothing is
+  // pushed before the state is saved: rsp holds a guest address until then.
+  if (options.syscall_hook != nullptr) {
+    a.bind(syscall);
+    save_guest_state();
+    a.mov(x86::rax, imm(reinterpret_cast<uint64_t>(options.syscall_hook)));
+    a.call(x86::rax);  // rsp is host_rsp, 16-byte aligned (see entry)
+    a.test(x86::rax, x86::rax);
+    a.jnz(exit_tail);
+    a.mov(x86::rdi, ctx_mem(CAPVM_CTX_OFF(xsave_area), 8));
+    load_guest_state(false);
+  }
 
   // full_state: jumped to from a block whose thread is still in the light
   // mode, right before the first instruction that needs more, with every
@@ -199,6 +238,8 @@ bool Translator::Impl::build_stubs(std::string* error) {
   full_state_stub = reinterpret_cast<uint64_t>(rx) + code.labelOffsetFromBase(full_state);
   branch_exit_stub = reinterpret_cast<uint64_t>(rx) + code.labelOffsetFromBase(branch_exit);
   lookup_miss_stub = reinterpret_cast<uint64_t>(rx) + code.labelOffsetFromBase(lookup_miss);
+  if (options.syscall_hook != nullptr)
+    syscall_stub = reinterpret_cast<uint64_t>(rx) + code.labelOffsetFromBase(syscall);
   return true;
 }
 

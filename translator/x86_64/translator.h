@@ -48,6 +48,14 @@ struct TranslateOptions {
   // The guest's time-stamp counter (rdtsc/rdtscp) in nanoseconds; when
   // empty, nanoseconds of the host's monotonic clock since start.
   std::function<uint64_t()> guest_counter;
+  // Serves a guest `syscall` without leaving translated code, when set:
+  // called from the syscall stub on the host stack, with the guest's
+  // registers and flags in this thread's context (as after an exit with
+  // ExitReason::kSyscall, ctx.rip the next pc). Returns 0 when it served the
+  // call (the guest goes on with the registers it left there), non-zero to
+  // leave to the dispatcher with the exit reason the context then holds.
+  // Null: every syscall exits to the dispatcher.
+  uint64_t (*syscall_hook)() = nullptr;
 };
 
 // A translated block. The first two fields are read by generated code (the

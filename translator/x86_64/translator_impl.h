@@ -79,6 +79,9 @@ struct Translator::Impl {
   // An inline indirect-branch lookup's miss: rax, rcx, rdx back from
   // scratch[0..2], exit reason kIndirectMiss, then the exit stub.
   uint64_t lookup_miss_stub = 0;
+  // With options.syscall_hook: saves the guest's state, calls the hook on
+  // the host stack, and goes back to ctx.jump_to or out (stubs.cpp).
+  uint64_t syscall_stub = 0;
   uint32_t xsave_size = 0;
   uint64_t xsave_mask = 0;
   bool has_xsaveopt = false;
