@@ -3,8 +3,7 @@
 
 namespace capvm::abi {
 
-namespace {
-const SyscallShape kShapes[kSyscallCount] = {
+const SyscallShape kSyscallShapes[kSyscallCount] = {
     {"clock_res_get", 1, 1, {8, 0}, false},
     {"clock_time_get", 2, 1, {8, 0}, false},
     {"condvar_signal", 3, 0, {0, 0}, false},
@@ -55,14 +54,9 @@ const SyscallShape kShapes[kSyscallCount] = {
     {"thread_exit", 2, 0, {0, 0}, true},
     {"thread_yield", 0, 0, {0, 0}, false},
 };
-}  // namespace
-
-const SyscallShape* syscall_shape(uint32_t number) {
-  return number < kSyscallCount ? &kShapes[number] : nullptr;
-}
 
 const char* syscall_name(uint32_t number) {
-  return number < kSyscallCount ? kShapes[number].name : nullptr;
+  return number < kSyscallCount ? kSyscallShapes[number].name : nullptr;
 }
 
 }  // namespace capvm::abi

@@ -71,8 +71,13 @@ struct SyscallShape {
   bool noreturn;
 };
 
+// The shapes, indexed by number (syscalls.cpp).
+extern const SyscallShape kSyscallShapes[kSyscallCount];
+
 // Shape of syscall `number`; nullptr for a number outside the table.
-const SyscallShape* syscall_shape(uint32_t number);
+inline const SyscallShape* syscall_shape(uint32_t number) {
+  return number < kSyscallCount ? &kSyscallShapes[number] : nullptr;
+}
 // "fd_read" for Sys::fd_read; nullptr for a number outside the table.
 const char* syscall_name(uint32_t number);
 

@@ -12,9 +12,11 @@
 #include "vm/guest_memory.h"
 
 namespace capvm::vm {
+
+__attribute__((tls_model("initial-exec"))) thread_local sigjmp_buf* t_guest_jump = nullptr;
+
 namespace {
 
-thread_local sigjmp_buf* t_guest_jump = nullptr;
 thread_local HostFault* t_guest_fault = nullptr;
 thread_local void* t_altstack = nullptr;
 
@@ -91,9 +93,6 @@ void arm_guest_fault_jump(sigjmp_buf* jb, HostFault* fault_out) {
 }
 
 void disarm_guest_fault_jump() { t_guest_jump = nullptr; }
-
-GuestFaultJumpPause::GuestFaultJumpPause() : saved_(t_guest_jump) { t_guest_jump = nullptr; }
-GuestFaultJumpPause::~GuestFaultJumpPause() { t_guest_jump = saved_; }
 
 const char* host_signal_name(int signo) {
   switch (signo) {

@@ -17,13 +17,13 @@
 
 namespace capvm::vm {
 
+__attribute__((tls_model("initial-exec"))) thread_local uint32_t t_tid = 0;
+
 namespace {
-thread_local uint32_t t_tid = 0;
 std::mutex g_tid_mutex;
 std::unordered_set<uint32_t> g_tids;
 }  // namespace
 
-uint32_t current_tid() { return t_tid; }
 void set_current_tid(uint32_t tid) { t_tid = tid; }
 
 uint32_t new_tid() {

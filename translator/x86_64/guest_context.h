@@ -36,7 +36,11 @@ enum Gpr : unsigned {
   kR8, kR9, kR10, kR11, kR12, kR13, kR14, kR15,
 };
 
-struct alignas(64) GuestContext {
+// Aligned so that the fields and the part of the inline vector-state area a
+// syscall round trip touches (its first 416 bytes) never straddle a page:
+// right after a host call every distinct page is a TLB miss
+// (bench/README.md, "System calls: pages, not instructions").
+struct alignas(1024) GuestContext {
   uint64_t gpr[16];         // guest registers while outside translated code
   uint64_t rflags;          // guest flags while outside translated code
   uint64_t rip;             // guest pc to continue at
@@ -67,13 +71,20 @@ struct alignas(64) GuestContext {
   // it into link_site).
   int32_t link_rel;
   uint32_t pad1;
+  // xsave_area when the host's XSAVE layout fits (it is heap-allocated
+  // otherwise): beside the fields, in the same TLS page.
+  alignas(64) uint8_t xsave_inline[3712];
 };
+static_assert(sizeof(GuestContext) <= 4096, "one page of TLS");
 
 // Offsets used by generated code.
 #define CAPVM_CTX_OFF(field) static_cast<int32_t>(offsetof(::capvm::x86_64::GuestContext, field))
 
-// The calling thread's context (initial-exec TLS).
-GuestContext& this_thread_context();
+// The calling thread's context (initial-exec TLS; guest_context.cpp). Inline:
+// the syscall path reaches it right after a host call, when every page is
+// a TLB miss, and a call would add a page of text to the miss list.
+extern __attribute__((tls_model("initial-exec"))) thread_local GuestContext t_context;
+inline GuestContext& this_thread_context() { return t_context; }
 // fs-relative displacement of this thread's context: the same for every
 // thread, so it is baked into translated code.
 int32_t context_fs_offset();

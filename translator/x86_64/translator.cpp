@@ -59,7 +59,9 @@ bool Translator::prepare_thread(std::string* error) {
   }
   GuestContext& ctx = this_thread_context();
   if (ctx.xsave_area == nullptr) {
-    void* area = std::aligned_alloc(64, (impl_->xsave_size + 63) & ~size_t{63});
+    void* area = impl_->xsave_size <= sizeof ctx.xsave_inline
+                     ? ctx.xsave_inline
+                     : std::aligned_alloc(64, (impl_->xsave_size + 63) & ~size_t{63});
     if (area == nullptr) {
       *error = "out of memory for the vector-state area";
       return false;
