@@ -167,7 +167,7 @@ abi::Errno FdTable::adopt(const vm::FdGrant& grant) {
   if (grant.guest_fd == abi::kMapAnonFd) return abi::E_INVAL;
   if (type_err) return type_err;
   auto e = std::make_shared<FdEntry>();
-  e->host = std::move(host);
+  e->set_host(std::move(host));
   e->filetype = type;
   rights::RightsPair explicit_rights{grant.rights_base, grant.rights_inheriting};
   rights::RightsPair r;

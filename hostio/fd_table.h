@@ -86,14 +86,50 @@ struct DeferredType {
 };
 
 struct FdEntry {
-  std::shared_ptr<HostFd> host;
   PendingNonblockClear nonblock_clear;
   DeferredType deferred;
   uint8_t filetype = abi::FILETYPE_UNKNOWN;
   abi::Rights rights_base = 0;
   abi::Rights rights_inheriting = 0;
   uint16_t fdflags = 0;
-  int host_fd() const { return host->get(); }
+
+  // The host descriptor, shared with the entry's dups. The entry keeps a
+  // copy of its number and of its learnt kind beside its other fields: a
+  // read or write right after a host call then needs no page of the HostFd
+  // (bench/README.md, "System calls: pages, not instructions").
+  void set_host(std::shared_ptr<HostFd> h) {
+    host_fd_ = h ? h->get() : -1;
+    kind_.value.store(h ? h->kind() : HostFd::Kind::kUnknown, std::memory_order_relaxed);
+    host_ = std::move(h);
+  }
+  const std::shared_ptr<HostFd>& host() const { return host_; }
+  int host_fd() const { return host_fd_; }
+  HostFd::Kind kind() const {
+    HostFd::Kind k = kind_.value.load(std::memory_order_relaxed);
+    if (k == HostFd::Kind::kUnknown) {
+      k = host_->kind();  // learnt through a dup of this entry meanwhile?
+      if (k != HostFd::Kind::kUnknown) kind_.value.store(k, std::memory_order_relaxed);
+    }
+    return k;
+  }
+  void set_kind(HostFd::Kind k) const {
+    kind_.value.store(k, std::memory_order_relaxed);
+    host_->set_kind(k);
+  }
+
+ private:
+  struct CachedKind {
+    mutable std::atomic<HostFd::Kind> value{HostFd::Kind::kUnknown};
+    CachedKind() = default;
+    CachedKind(const CachedKind& o) : value(o.value.load(std::memory_order_relaxed)) {}
+    CachedKind& operator=(const CachedKind& o) {
+      value.store(o.value.load(std::memory_order_relaxed), std::memory_order_relaxed);
+      return *this;
+    }
+  };
+  std::shared_ptr<HostFd> host_;
+  int host_fd_ = -1;
+  CachedKind kind_;
 };
 using FdEntryPtr = std::shared_ptr<const FdEntry>;
 

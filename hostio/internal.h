@@ -40,13 +40,50 @@ inline uint8_t u8(uint64_t v) { return static_cast<uint8_t>(v); }
 // Like the host's IOV_MAX: bounds the copy-in and the host iovec array.
 inline constexpr uint64_t kMaxIovecs = 1024;
 
+// The host iovecs of one call: the first eight in place (on the caller's
+// stack, which the call touches anyway), more on the heap. A syscall right
+// after a host call pays for every distinct page it touches
+// (bench/README.md, "System calls: pages, not instructions").
+class HostIovecs {
+ public:
+  static constexpr size_t kInline = 8;
+  HostIovecs() = default;
+  HostIovecs(const HostIovecs&) = delete;
+  HostIovecs& operator=(const HostIovecs&) = delete;
+  void clear() {
+    n_ = 0;
+    more_.clear();
+  }
+  void reserve(size_t n) {
+    if (n > kInline) more_.reserve(n);
+  }
+  void push_back(const struct iovec& v) {
+    if (n_ < kInline) {
+      inline_[n_] = v;
+    } else {
+      if (n_ == kInline) more_.assign(inline_, inline_ + kInline);
+      more_.push_back(v);
+    }
+    ++n_;
+  }
+  size_t size() const { return n_; }
+  bool empty() const { return n_ == 0; }
+  struct iovec* data() { return n_ <= kInline ? inline_ : more_.data(); }
+  const struct iovec& operator[](size_t i) const { return n_ <= kInline ? inline_[i] : more_[i]; }
+
+ private:
+  struct iovec inline_[kInline];
+  std::vector<struct iovec> more_;
+  size_t n_ = 0;
+};
+
 // Copies the guest iovec array [iovs, iovs + iovcnt) in once and turns
 // every buffer into a checked host span with protection `need` (writable
 // for reads into the guest). Zero-length buffers are dropped unchecked.
 // EINVAL beyond kMaxIovecs or SSIZE_MAX bytes in total, EFAULT for any
 // buffer outside guest memory with that protection.
 Errno gather_iovecs(vm::GuestMemory& mem, GuestAddr iovs, uint64_t iovcnt, unsigned need,
-                    std::vector<struct iovec>* out);
+                    HostIovecs* out);
 
 // Copies a guest path (crange char) in once: ENAMETOOLONG beyond PATH_MAX
 // (checked before touching memory), EFAULT when unreadable. The content

@@ -84,7 +84,7 @@ SyscallOutcome fd_positioned(SyscallContext& ctx, const SyscallRequest& r, bool 
   if (Errno e = ctx.fds.lookup(u32(r.args[0]), need, &fd)) return fail(e);
   const uint64_t offset = r.args[3];
   if (offset > static_cast<uint64_t>(LLONG_MAX)) return fail(abi::E_INVAL);
-  std::vector<struct iovec> iov;
+  HostIovecs iov;
   if (Errno e = gather_iovecs(ctx.mem, r.args[1], r.args[2], write ? vm::kProtRead : vm::kProtWrite,
                               &iov))
     return fail(e);

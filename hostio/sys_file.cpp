@@ -244,7 +244,7 @@ SyscallOutcome file_open(SyscallContext& ctx, const SyscallRequest& r) {
     opened &= ~O_NONBLOCK;  // what the guest sees from now on
     entry->nonblock_clear.pending.store(true, std::memory_order_relaxed);
   }
-  entry->host = std::make_shared<HostFd>(owned.release());
+  entry->set_host(std::make_shared<HostFd>(owned.release()));
   entry->filetype = abi::FILETYPE_UNKNOWN;
   entry->rights_base = 0;  // until resolved; lookup never shows these
   entry->rights_inheriting = 0;

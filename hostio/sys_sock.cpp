@@ -127,7 +127,7 @@ SyscallOutcome sock_send(SyscallContext& ctx, const SyscallRequest& r) {
   FdEntryPtr sock;
   if (Errno e = ctx.fds.lookup(u32(r.args[0]), abi::RIGHT_FD_WRITE, &sock)) return fail(e);
   if (!ctx.mem.range_has(r.args[2], sizeof(abi::SendOut), vm::kProtWrite)) return fail(abi::E_FAULT);
-  std::vector<struct iovec> iov;
+  HostIovecs iov;
   if (Errno e = gather_iovecs(ctx.mem, in.si_data, in.si_data_len, vm::kProtRead, &iov))
     return fail(e);
   std::vector<abi::Fd> guest_fds(in.si_fds_len);
@@ -185,7 +185,7 @@ SyscallOutcome sock_recv(SyscallContext& ctx, const SyscallRequest& r) {
       (in.ri_fds_len > (uint64_t{1} << 32) ||
        !ctx.mem.range_has(in.ri_fds, in.ri_fds_len * sizeof(abi::Fd), vm::kProtWrite)))
     return fail(abi::E_FAULT);
-  std::vector<struct iovec> iov;
+  HostIovecs iov;
   if (Errno e = gather_iovecs(ctx.mem, in.ri_data, in.ri_data_len, vm::kProtWrite, &iov))
     return fail(e);
   struct msghdr msg;

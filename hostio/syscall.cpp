@@ -35,7 +35,7 @@ using namespace detail;
 using abi::Sys;
 
 Errno detail::gather_iovecs(vm::GuestMemory& mem, GuestAddr iovs, uint64_t iovcnt, unsigned need,
-                            std::vector<struct iovec>* out) {
+                            HostIovecs* out) {
   if (iovcnt > kMaxIovecs) return abi::E_INVAL;
   // Ciovec and Iovec share one layout (layouts-64.txt). Copied in once;
   // the usual one or two without a heap allocation.
@@ -86,15 +86,15 @@ namespace {
 // a pipe or FIFO (host_filetype): its first ENOTSOCK settles that for good.
 template <class OnSocket, class OnFile>
 ssize_t one_buffer(const FdEntry& e, OnSocket on_socket, OnFile on_file) {
-  const HostFd::Kind kind = e.host->kind();
+  const HostFd::Kind kind = e.kind();
   if ((e.filetype == abi::FILETYPE_SOCKET_STREAM || e.filetype == abi::FILETYPE_SOCKET_DGRAM) &&
       kind != HostFd::Kind::kNotSocket) {
     const ssize_t n = on_socket(e.host_fd());
     if (n >= 0 || errno != ENOTSOCK) {
-      if (kind == HostFd::Kind::kUnknown) e.host->set_kind(HostFd::Kind::kSocket);
+      if (kind == HostFd::Kind::kUnknown) e.set_kind(HostFd::Kind::kSocket);
       return n;
     }
-    e.host->set_kind(HostFd::Kind::kNotSocket);
+    e.set_kind(HostFd::Kind::kNotSocket);
   }
   return on_file(e.host_fd());
 }
@@ -120,7 +120,7 @@ void detail::sync_after_write(int host_fd, uint16_t fdflags) {
 Errno detail::install(FdTable& fds, int host_fd, uint8_t filetype, abi::Rights base,
                       abi::Rights inheriting, abi::Fd* out) {
   auto e = std::make_shared<FdEntry>();
-  e->host = std::make_shared<HostFd>(host_fd, filetype == abi::FILETYPE_PROCESS);
+  e->set_host(std::make_shared<HostFd>(host_fd, filetype == abi::FILETYPE_PROCESS));
   e->filetype = filetype;
   e->rights_base = base;
   e->rights_inheriting = inheriting;
@@ -133,8 +133,7 @@ namespace {
 SyscallOutcome sys_fd_read(SyscallContext& ctx, const SyscallRequest& r) {
   FdEntryPtr fd;
   if (Errno e = ctx.fds.lookup(u32(r.args[0]), abi::RIGHT_FD_READ, &fd)) return fail(e);
-  // Reused per thread (handlers do not nest): no allocation per call.
-  thread_local std::vector<struct iovec> iov;
+  HostIovecs iov;
   if (Errno e = gather_iovecs(ctx.mem, r.args[1], r.args[2], vm::kProtWrite, &iov))
     return fail(e);
   if (iov.empty()) return ok(0);
@@ -149,8 +148,7 @@ SyscallOutcome sys_fd_read(SyscallContext& ctx, const SyscallRequest& r) {
 SyscallOutcome sys_fd_write(SyscallContext& ctx, const SyscallRequest& r) {
   FdEntryPtr fd;
   if (Errno e = ctx.fds.lookup(u32(r.args[0]), abi::RIGHT_FD_WRITE, &fd)) return fail(e);
-  // Reused per thread (handlers do not nest): no allocation per call.
-  thread_local std::vector<struct iovec> iov;
+  HostIovecs iov;
   if (Errno e = gather_iovecs(ctx.mem, r.args[1], r.args[2], vm::kProtRead, &iov))
     return fail(e);
   if (iov.empty()) return ok(0);

@@ -29,7 +29,7 @@ bool host_fd_open(int fd) { return fcntl(fd, F_GETFD) != -1; }
 // An entry for insert/insert_at: host fd `fd` (owned), socket_stream.
 std::shared_ptr<hostio::FdEntry> entry(int fd, Rights base = 0) {
   auto e = std::make_shared<hostio::FdEntry>();
-  e->host = std::make_shared<hostio::HostFd>(fd);
+  e->set_host(std::make_shared<hostio::HostFd>(fd));
   e->filetype = FILETYPE_SOCKET_STREAM;
   e->rights_base = base;
   return e;
@@ -182,10 +182,17 @@ TEST_CASE("insert takes the lowest free number") {
 }
 
 TEST_CASE("numbers far apart: dense and sparse slots behave alike") {
-  // Numbers below FdSlots::kDense are a vector, the rest a map: adopt,
-  // lookup, replace, close and the lowest free number across both.
+  // Numbers below FdSlots::kInline are in the table, those below kDense a
+  // vector, the rest a map: adopt, lookup, replace, close and the lowest
+  // free number across all three.
   FdTable t;
-  const Fd numbers[] = {0, hostio::FdSlots::kDense - 1, hostio::FdSlots::kDense, 70000, 0xfffffffe};
+  const Fd numbers[] = {0,
+                        hostio::FdSlots::kInline - 1,
+                        hostio::FdSlots::kInline,
+                        hostio::FdSlots::kDense - 1,
+                        hostio::FdSlots::kDense,
+                        70000,
+                        0xfffffffe};
   for (Fd n : numbers) {
     int p[2];
     REQUIRE(pipe(p) == 0);
@@ -194,14 +201,23 @@ TEST_CASE("numbers far apart: dense and sparse slots behave alike") {
     REQUIRE(t.insert_at(n, entry(p[0], RIGHT_FD_READ)) == E_SUCCESS);
     CHECK(t.insert_at(n, entry(dup(p[0]), RIGHT_FD_READ)) == E_BADF);  // taken (its copy closes)
   }
-  CHECK(t.size() == 5);
+  CHECK(t.size() == 7);
   CHECK(t.insert_at(kMapAnonFd, entry(dup(2), RIGHT_FD_READ)) == E_BADF);
   for (Fd n : numbers) {
     hostio::FdEntryPtr e;
     INFO("fd " << n);
     CHECK(t.lookup(n, RIGHT_FD_READ, &e) == E_SUCCESS);
-    CHECK(t.lookup(n + 1 == hostio::FdSlots::kDense ? n - 1 : n + 1, 0, &e) == E_BADF);
   }
+  for (Fd n : {Fd{1}, hostio::FdSlots::kInline - 2, hostio::FdSlots::kInline + 1,
+               hostio::FdSlots::kDense - 2, hostio::FdSlots::kDense + 1, Fd{70001}}) {
+    hostio::FdEntryPtr e;
+    INFO("free fd " << n);
+    CHECK(t.lookup(n, 0, &e) == E_BADF);
+  }
+  // Closing across the boundaries, then the lowest free number from each.
+  REQUIRE(t.close(hostio::FdSlots::kInline - 1) == E_SUCCESS);
+  REQUIRE(t.close(hostio::FdSlots::kInline) == E_SUCCESS);
+  CHECK(t.size() == 5);
   // replace from the sparse part into the dense one and back.
   hostio::FdEntryPtr a, b;
   REQUIRE(t.lookup(70000, 0, &a) == E_SUCCESS);
@@ -219,6 +235,32 @@ TEST_CASE("numbers far apart: dense and sparse slots behave alike") {
   CHECK(t.size() == 4);
   hostio::FdEntryPtr gone;
   CHECK(t.lookup(hostio::FdSlots::kDense, 0, &gone) == E_BADF);
+}
+
+TEST_CASE("an entry's copies of its host fd and kind follow its HostFd") {
+  int p[2];
+  REQUIRE(pipe(p) == 0);
+  close(p[1]);
+  auto host = std::make_shared<hostio::HostFd>(p[0]);
+  hostio::FdEntry a;
+  CHECK(a.host_fd() == -1);
+  a.set_host(host);
+  CHECK(a.host_fd() == p[0]);
+  CHECK(a.kind() == hostio::HostFd::Kind::kUnknown);
+  // A copy (an entry whose rights changed) and a dup sharing the HostFd.
+  const hostio::FdEntry copy = a;
+  hostio::FdEntry dup;
+  dup.set_host(host);
+  a.set_kind(hostio::HostFd::Kind::kNotSocket);
+  CHECK(a.kind() == hostio::HostFd::Kind::kNotSocket);
+  CHECK(host->kind() == hostio::HostFd::Kind::kNotSocket);
+  CHECK(copy.kind() == hostio::HostFd::Kind::kNotSocket);  // learnt through the HostFd
+  CHECK(dup.kind() == hostio::HostFd::Kind::kNotSocket);
+  CHECK(copy.host_fd() == p[0]);
+  // An entry made after the kind was learnt starts with it.
+  hostio::FdEntry later;
+  later.set_host(host);
+  CHECK(later.kind() == hostio::HostFd::Kind::kNotSocket);
 }
 
 TEST_CASE("insert past every dense number continues in the sparse ones") {

@@ -144,8 +144,13 @@ TEST_CASE("one-buffer fd_read/fd_write: recv/send on sockets, read/write on pipe
   REQUIRE(sb.fds.lookup(2, 0, &sock_entry) == E_SUCCESS);
   CHECK(pipe_entry->filetype == abi::FILETYPE_SOCKET_STREAM);
   CHECK(sock_entry->filetype == abi::FILETYPE_SOCKET_STREAM);
-  CHECK(pipe_entry->host->kind() == hostio::HostFd::Kind::kNotSocket);
-  CHECK(sock_entry->host->kind() == hostio::HostFd::Kind::kSocket);
+  CHECK(pipe_entry->host()->kind() == hostio::HostFd::Kind::kNotSocket);
+  CHECK(sock_entry->host()->kind() == hostio::HostFd::Kind::kSocket);
+  // The entries' own copies agree with their HostFds.
+  CHECK(pipe_entry->kind() == hostio::HostFd::Kind::kNotSocket);
+  CHECK(sock_entry->kind() == hostio::HostFd::Kind::kSocket);
+  CHECK(pipe_entry->host_fd() == pipe_entry->host()->get());
+  CHECK(sock_entry->host_fd() == sock_entry->host()->get());
   // A write to a socket whose peer is gone is EPIPE, never a SIGPIPE: with
   // the default action for the call, this process would die of it.
   close(sp[1]);

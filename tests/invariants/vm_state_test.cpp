@@ -144,7 +144,7 @@ TEST_CASE("invariants: the fd table lies outside the guest region", "[invariants
     hostio::FdEntryPtr e;
     REQUIRE(table->lookup(i, 0, &e) == abi::E_SUCCESS);
     CHECK(region.outside(e.get(), sizeof *e));
-    CHECK(region.outside(e->host.get(), sizeof *e->host));
+    CHECK(region.outside(e->host().get(), sizeof *e->host()));
   }
 }
 
