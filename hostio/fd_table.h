@@ -50,19 +50,26 @@ class HostFd {
   int owner_pid_ = 0;
 };
 
+// An atomic an entry's copy carries over (std::atomic itself cannot be
+// copied): entries are replaced by copies (fd_stat_put, dups), and what an
+// entry has learnt or still owes, its copy has and owes too.
+template <class T>
+struct CopiedAtomic : std::atomic<T> {
+  using std::atomic<T>::atomic;
+  CopiedAtomic(const CopiedAtomic& o) : std::atomic<T>(o.load()) {}
+  CopiedAtomic& operator=(const CopiedAtomic& o) {
+    this->store(o.load());
+    return *this;
+  }
+};
+
 // A host O_NONBLOCK the guest did not ask for, still to be cleared. file_open
 // opens with O_NONBLOCK so that a FIFO without a peer cannot hang it; on a
 // regular file or directory the flag changes no I/O on Linux, so the
 // F_SETFL that clears it waits until something reads the host flags or
 // hands the host fd on (settle_host_flags). Copies carry the state.
 struct PendingNonblockClear {
-  mutable std::atomic<bool> pending{false};
-  PendingNonblockClear() = default;
-  PendingNonblockClear(const PendingNonblockClear& o) : pending(o.pending.load()) {}
-  PendingNonblockClear& operator=(const PendingNonblockClear& o) {
-    pending.store(o.pending.load());
-    return *this;
-  }
+  mutable CopiedAtomic<bool> pending{false};
 };
 
 // file_open leaves learning the type (and with it the type's trim of the
@@ -72,16 +79,14 @@ struct PendingNonblockClear {
 // FdTable::lookup resolves the entry (once, in place) before it checks
 // rights or hands it out, so nothing ever sees them unresolved.
 struct DeferredType {
-  mutable std::atomic<bool> pending{false};
+  mutable CopiedAtomic<bool> pending{false};
   abi::Rights dir_inheriting = 0;  // rights::derive_open's inputs
   abi::Rights base = 0;
   abi::Rights inheriting = 0;
   bool readable = false;  // the host access mode it was opened with
   bool writable = false;
   DeferredType() = default;
-  DeferredType(const DeferredType& o)
-      : pending(o.pending.load()), dir_inheriting(o.dir_inheriting), base(o.base),
-        inheriting(o.inheriting), readable(o.readable), writable(o.writable) {}
+  DeferredType(const DeferredType&) = default;
   DeferredType& operator=(const DeferredType&) = delete;
 };
 
@@ -99,37 +104,28 @@ struct FdEntry {
   // (bench/README.md, "System calls: pages, not instructions").
   void set_host(std::shared_ptr<HostFd> h) {
     host_fd_ = h ? h->get() : -1;
-    kind_.value.store(h ? h->kind() : HostFd::Kind::kUnknown, std::memory_order_relaxed);
+    kind_.store(h ? h->kind() : HostFd::Kind::kUnknown, std::memory_order_relaxed);
     host_ = std::move(h);
   }
   const std::shared_ptr<HostFd>& host() const { return host_; }
   int host_fd() const { return host_fd_; }
   HostFd::Kind kind() const {
-    HostFd::Kind k = kind_.value.load(std::memory_order_relaxed);
+    HostFd::Kind k = kind_.load(std::memory_order_relaxed);
     if (k == HostFd::Kind::kUnknown) {
       k = host_->kind();  // learnt through a dup of this entry meanwhile?
-      if (k != HostFd::Kind::kUnknown) kind_.value.store(k, std::memory_order_relaxed);
+      if (k != HostFd::Kind::kUnknown) kind_.store(k, std::memory_order_relaxed);
     }
     return k;
   }
   void set_kind(HostFd::Kind k) const {
-    kind_.value.store(k, std::memory_order_relaxed);
+    kind_.store(k, std::memory_order_relaxed);
     host_->set_kind(k);
   }
 
  private:
-  struct CachedKind {
-    mutable std::atomic<HostFd::Kind> value{HostFd::Kind::kUnknown};
-    CachedKind() = default;
-    CachedKind(const CachedKind& o) : value(o.value.load(std::memory_order_relaxed)) {}
-    CachedKind& operator=(const CachedKind& o) {
-      value.store(o.value.load(std::memory_order_relaxed), std::memory_order_relaxed);
-      return *this;
-    }
-  };
   std::shared_ptr<HostFd> host_;
   int host_fd_ = -1;
-  CachedKind kind_;
+  mutable CopiedAtomic<HostFd::Kind> kind_{HostFd::Kind::kUnknown};
 };
 using FdEntryPtr = std::shared_ptr<const FdEntry>;
 

@@ -86,15 +86,18 @@ namespace {
 // a pipe or FIFO (host_filetype): its first ENOTSOCK settles that for good.
 template <class OnSocket, class OnFile>
 ssize_t one_buffer(const FdEntry& e, OnSocket on_socket, OnFile on_file) {
-  const HostFd::Kind kind = e.kind();
-  if ((e.filetype == abi::FILETYPE_SOCKET_STREAM || e.filetype == abi::FILETYPE_SOCKET_DGRAM) &&
-      kind != HostFd::Kind::kNotSocket) {
-    const ssize_t n = on_socket(e.host_fd());
-    if (n >= 0 || errno != ENOTSOCK) {
-      if (kind == HostFd::Kind::kUnknown) e.set_kind(HostFd::Kind::kSocket);
-      return n;
+  // Only socket types ask the kind: a file's is never learnt, and asking
+  // would reach its HostFd on every call.
+  if (e.filetype == abi::FILETYPE_SOCKET_STREAM || e.filetype == abi::FILETYPE_SOCKET_DGRAM) {
+    const HostFd::Kind kind = e.kind();
+    if (kind != HostFd::Kind::kNotSocket) {
+      const ssize_t n = on_socket(e.host_fd());
+      if (n >= 0 || errno != ENOTSOCK) {
+        if (kind == HostFd::Kind::kUnknown) e.set_kind(HostFd::Kind::kSocket);
+        return n;
+      }
+      e.set_kind(HostFd::Kind::kNotSocket);
     }
-    e.set_kind(HostFd::Kind::kNotSocket);
   }
   return on_file(e.host_fd());
 }
