@@ -56,12 +56,13 @@ bool Translator::Impl::build_stubs(std::string* error) {
   Label syscall = a.newLabel();
   auto gpr = [&](unsigned i) { return ctx_mem(CAPVM_CTX_OFF(gpr) + 8 * i, 8); };
 
-  // Loads the guest's vector state (from the area rdi points to), flags and
-  // registers from the context, then jumps to ctx.jump_to.
+  // Loads the guest's vector state, flags and registers from the context,
+  // then jumps to ctx.jump_to.
   // `save_host_fpucw`: entering from C++, when the host's x87 control word
   // is kept for the way out (a syscall served in place comes back with it
   // kept already).
   auto load_guest_state = [&](bool save_host_fpucw) {
+    a.mov(x86::rdi, ctx_mem(CAPVM_CTX_OFF(xsave_area), 8));
     Label light = a.newLabel();
     Label loaded = a.newLabel();
     a.cmp(ctx_mem(CAPVM_CTX_OFF(vector_full), 1), 0);
@@ -125,7 +126,6 @@ bool Translator::Impl::build_stubs(std::string* error) {
   a.sub(x86::rsp, 8);  // keep the host stack 16-byte aligned
   a.stmxcsr(ctx_mem(CAPVM_CTX_OFF(host_mxcsr), 4));
   a.mov(ctx_mem(CAPVM_CTX_OFF(host_rsp), 8), x86::rsp);
-  a.mov(x86::rdi, ctx_mem(CAPVM_CTX_OFF(xsave_area), 8));
   load_guest_state(true);
 
   // exit: jumped to from translated code with ctx.exit_reason (and rip or
@@ -158,7 +158,6 @@ bool Translator::Impl::build_stubs(std::string* error) {
     a.call(x86::rax);  // rsp is host_rsp, 16-byte aligned (see entry)
     a.test(x86::rax, x86::rax);
     a.jnz(exit_tail);
-    a.mov(x86::rdi, ctx_mem(CAPVM_CTX_OFF(xsave_area), 8));
     load_guest_state(false);
   }
 
