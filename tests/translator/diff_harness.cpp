@@ -3,6 +3,8 @@
 
 #include <unicorn/unicorn.h>
 
+#include <cpuid.h>
+
 #include <csetjmp>
 #include <csignal>
 #include <cstdio>
@@ -95,6 +97,41 @@ void fill_pattern(std::vector<uint8_t>* bytes, uint64_t seed) {
     const uint64_t v = rng();
     std::memcpy(bytes->data() + i, &v, std::min<size_t>(8, bytes->size() - i));
   }
+}
+
+Case unit_case(std::string name, std::vector<uint8_t> code, uint64_t seed) {
+  Case c;
+  c.name = std::move(name);
+  c.code = std::move(code);
+  c.init.data.resize(kDataSize);
+  c.init.stack.resize(kStackSize);
+  fill_pattern(&c.init.data, seed);
+  fill_pattern(&c.init.stack, seed + 1);
+  c.init.gpr[4] = kStackAddr + 0x1000;
+  return c;
+}
+
+void set_xmm_pattern(MachineState* state) {
+  for (unsigned i = 0; i < 16; ++i) {
+    state->xmm[i][0] = 0x0000000100000001ull * (i + 1);
+    state->xmm[i][1] = 0x0000001000000010ull * (i + 1);
+  }
+}
+
+std::vector<uint8_t> cat(std::initializer_list<std::vector<uint8_t>> parts) {
+  std::vector<uint8_t> out;
+  for (const auto& p : parts) out.insert(out.end(), p.begin(), p.end());
+  return out;
+}
+
+bool host_has_avx() {
+  unsigned a, b, c, d;
+  if (!__get_cpuid(1, &a, &b, &c, &d)) return false;
+  const bool osxsave = (c >> 27) & 1, avx = (c >> 28) & 1;
+  if (!osxsave || !avx) return false;
+  uint32_t lo, hi;
+  asm volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+  return (lo & 6) == 6;
 }
 
 // --- capvm -------------------------------------------------------------------

@@ -109,4 +109,15 @@ std::string format_state(const MachineState& s);
 // Seeded data pattern.
 void fill_pattern(std::vector<uint8_t>* bytes, uint64_t seed);
 
+// A hand-written case: data and stack filled from `seed` and `seed + 1`,
+// rsp in the middle of the stack, every other register zero.
+Case unit_case(std::string name, std::vector<uint8_t> code, uint64_t seed);
+// Distinct values in every XMM register: dwords i + 1 in the low half of
+// XMMi, 16 (i + 1) in the high half.
+void set_xmm_pattern(MachineState* state);
+// Instruction bytes, one after another.
+std::vector<uint8_t> cat(std::initializer_list<std::vector<uint8_t>> parts);
+// Whether the host runs AVX (CPUID and the OS's XCR0).
+bool host_has_avx();
+
 }  // namespace capvm::difftest

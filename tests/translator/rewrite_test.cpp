@@ -11,17 +11,7 @@
 namespace capvm::difftest {
 namespace {
 
-Case make_case(std::vector<uint8_t> code) {
-  Case c;
-  c.name = "unit";
-  c.code = std::move(code);
-  c.init.data.resize(kDataSize);
-  c.init.stack.resize(kStackSize);
-  fill_pattern(&c.init.data, 42);
-  fill_pattern(&c.init.stack, 43);
-  c.init.gpr[4] = kStackAddr + 0x1000;
-  return c;
-}
+Case make_case(std::vector<uint8_t> code) { return unit_case("unit", std::move(code), 42); }
 
 uint64_t data_qword(const Case& c, uint64_t addr) {
   uint64_t v;

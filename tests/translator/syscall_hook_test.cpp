@@ -8,8 +8,6 @@
 // to the run loop as before, and an ending one with kThreadEnd.
 #include <catch2/catch.hpp>
 
-#include <cpuid.h>
-
 #include <cstring>
 #include <vector>
 
@@ -62,41 +60,17 @@ uint64_t test_hook() {
   return 0;
 }
 
-bool host_has_avx() {
-  unsigned a, b, c, d;
-  if (!__get_cpuid(1, &a, &b, &c, &d)) return false;
-  if (!((c >> 27) & 1) || !((c >> 28) & 1)) return false;
-  uint32_t lo, hi;
-  asm volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
-  return (lo & 6) == 6;
-}
-
 CapvmRunner& runner(unsigned block) {
   static CapvmRunner big(64, true, test_hook), single(1, true, test_hook);
   return block == 1 ? single : big;
 }
 
-Bytes cat(std::initializer_list<Bytes> parts) {
-  Bytes out;
-  for (const Bytes& p : parts) out.insert(out.end(), p.begin(), p.end());
-  return out;
-}
-
 Case make_case(Bytes code) {
-  Case c;
-  c.name = "syscall-hook";
-  c.code = std::move(code);
-  c.init.data.resize(kDataSize);
-  c.init.stack.resize(kStackSize);
-  fill_pattern(&c.init.data, 11);
-  fill_pattern(&c.init.stack, 12);
-  for (unsigned i = 0; i < 16; ++i) c.init.gpr[i] = 0x1111111111111111ull * (i + 1);
-  c.init.gpr[x86_64::kRsp] = kStackAddr + 0x1000;
+  Case c = unit_case("syscall-hook", std::move(code), 11);
+  for (unsigned i = 0; i < 16; ++i)
+    if (i != x86_64::kRsp) c.init.gpr[i] = 0x1111111111111111ull * (i + 1);
   c.init.gpr[x86_64::kRdi] = kDataAddr;
-  for (unsigned i = 0; i < 16; ++i) {
-    c.init.xmm[i][0] = 0x0000000100000001ull * (i + 1);
-    c.init.xmm[i][1] = 0x0000001000000010ull * (i + 1);
-  }
+  set_xmm_pattern(&c.init);
   g_end = kCodeAddr + c.code.size() + 2;
   g_log = HookLog{};
   g_mode = Mode::kServe;

@@ -5,8 +5,6 @@
 // exits (1-instruction blocks exit to the dispatcher after each instruction).
 #include <catch2/catch.hpp>
 
-#include <cpuid.h>
-
 #include <cstring>
 #include <string>
 #include <vector>
@@ -94,42 +92,16 @@ TEST_CASE("which instructions need the full vector state", "[vector-state]") {
   }
 }
 
-bool host_has_avx() {
-  unsigned a, b, c, d;
-  if (!__get_cpuid(1, &a, &b, &c, &d)) return false;
-  const bool osxsave = (c >> 27) & 1, avx = (c >> 28) & 1;
-  if (!osxsave || !avx) return false;
-  uint32_t lo, hi;
-  asm volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
-  return (lo & 6) == 6;
-}
-
 CapvmRunner& runner(unsigned block) {
   static CapvmRunner big(64), single(1);
   return block == 1 ? single : big;
 }
 
 Case make_case(Bytes code) {
-  Case c;
-  c.name = "vector-state";
-  c.code = std::move(code);
-  c.init.data.resize(kDataSize);
-  c.init.stack.resize(kStackSize);
-  fill_pattern(&c.init.data, 7);
-  fill_pattern(&c.init.stack, 8);
-  c.init.gpr[4] = kStackAddr + 0x1000;
+  Case c = unit_case("vector-state", std::move(code), 7);
   c.init.gpr[7] = kDataAddr;  // rdi: a data address
-  for (unsigned i = 0; i < 16; ++i) {
-    c.init.xmm[i][0] = 0x0000000100000001ull * (i + 1);  // dwords i+1
-    c.init.xmm[i][1] = 0x0000001000000010ull * (i + 1);  // dwords 16(i+1)
-  }
+  set_xmm_pattern(&c.init);
   return c;
-}
-
-Bytes cat(std::initializer_list<Bytes> parts) {
-  Bytes out;
-  for (const Bytes& p : parts) out.insert(out.end(), p.begin(), p.end());
-  return out;
 }
 
 const Bytes kPadddX0X1 = {0x66, 0x0F, 0xFE, 0xC1};          // paddd xmm0, xmm1
