@@ -89,6 +89,23 @@ int main(void) {
   CHECK("%08.3f|%-08.3f|%+08.2e|%08f|%-8g|", -3.5, 2.25, 12345.678, -INFINITY, NAN);
   CHECK("%#x|%#o|%#.3x", 0u, 0u, 0u);
 
+  /* Truncation: every buffer size from none to one past the output, with
+   * the bytes beyond the terminator left as they were. */
+  for (size_t cap = 0; cap <= 40; ++cap) {
+    char want[48], got[48];
+    memset(want, '#', sizeof want);
+    memset(got, '#', sizeof got);
+    const char *fmt = "%-6s|%05d|%x|%8.3f|%c%%";
+    int wn = snprintf(cap ? want : NULL, cap, fmt, "abc", 42, 0xbeefu, 2.5, 'z');
+    int gn = capvm_snprintf(cap ? got : NULL, cap, fmt, "abc", 42, 0xbeefu, 2.5, 'z');
+    ++checks;
+    if (wn != gn || memcmp(want, got, sizeof want) != 0) {
+      if (++failures <= 40)
+        printf("MISMATCH truncated to %zu: glibc [%.48s] (%d) capvm [%.48s] (%d)\n", cap, want,
+               wn, got, gn);
+    }
+  }
+
   printf("%d checks, %d mismatches\n", checks, failures);
   return failures == 0 ? 0 : 1;
 }

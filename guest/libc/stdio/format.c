@@ -2,6 +2,7 @@
  * length modifiers hh h l ll z j t L, conversions d i u o x X c s p n % and
  * f F e E g G (format_float.c). Output matches glibc's for these. */
 #include <stdint.h>
+#include <string.h>
 #include "format.h"
 
 enum { F_MINUS = 1, F_PLUS = 2, F_SPACE = 4, F_ALT = 8, F_ZERO = 16 };
@@ -19,8 +20,10 @@ static void emit(out_t *o, const char *s, size_t n) {
 }
 
 static void emit_repeat(out_t *o, char c, size_t n) {
+  if (n == 0) return; /* the common case: every field asks for its paddings */
   char buf[64];
-  for (size_t i = 0; i < sizeof(buf); ++i) buf[i] = c;
+  const size_t fill = n < sizeof(buf) ? n : sizeof(buf);
+  for (size_t i = 0; i < fill; ++i) buf[i] = c;
   while (n > 0) {
     size_t k = n < sizeof(buf) ? n : sizeof(buf);
     emit(o, buf, k);
@@ -227,10 +230,14 @@ typedef struct {
   size_t cap, used;
 } buffer_sink;
 
+/* Keeps what fits below cap - 1 (room for the NUL); counts everything. */
 static void to_buffer(void *ctx, const char *s, size_t n) {
   buffer_sink *b = ctx;
-  for (size_t i = 0; i < n; ++i, ++b->used)
-    if (b->used + 1 < b->cap) b->buf[b->used] = s[i];
+  if (b->cap > 0 && b->used < b->cap - 1) {
+    const size_t room = b->cap - 1 - b->used;
+    memcpy(b->buf + b->used, s, n < room ? n : room);
+  }
+  b->used += n;
 }
 
 int capvm_vsnprintf(char *buf, size_t n, const char *fmt, va_list ap) {
