@@ -18,8 +18,8 @@ build=${1:-build}
 top=$(cd "$(dirname "$0")/.." && pwd)
 capvm=$build/capvm
 yaml=$top/bench/stdout.yaml
-settle=${CAPVM_PAGES_SETTLE:-0.15}   # seconds from start to clearing
-window=${CAPVM_PAGES_WINDOW:-0.15}   # seconds the loop runs after clearing
+settle=${CAPVM_PAGES_SETTLE:-0.03}   # seconds from start to clearing
+window=${CAPVM_PAGES_WINDOW:-0.03}   # seconds the loop runs after clearing
 
 # count LABEL CMD...: starts CMD (stdin: the YAML, stdout: /dev/null), then
 # prints its referenced pages per mapping and the total.
