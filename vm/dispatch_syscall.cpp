@@ -66,21 +66,27 @@ bool serve_trap(Process& p, const TrapFrame& f, TrapReply* reply, ThreadEnd* end
     res.error = abi::E_NOSYS;
   } else {
     const unsigned total = vdso ? shape->inputs + shape->outputs : shape->inputs;
-    uint64_t args[9] = {};
-    for (unsigned i = 0; i < total && res.error == abi::E_SUCCESS; ++i) {
-      if (!vdso) {
-        args[i] = f.trap_args[i];  // shapes have at most 6 inputs
-      } else if (i < f.c_arg_count) {
-        args[i] = f.c_args[i];
-      } else {
-        // Stack arguments, 8 bytes apart from the first.
+    // Whole fixed-size copies (a loop bounded by `total` compiles to a
+    // `rep movs`, slow to start for a few words); shapes have at most 6
+    // inputs, so a raw trap needs nothing beyond its six registers.
+    uint64_t args[9];
+    args[8] = 0;
+    if (!vdso) {
+      for (unsigned i = 0; i < 6; ++i) args[i] = f.trap_args[i];
+      args[6] = args[7] = 0;
+    } else {
+      for (unsigned i = 0; i < 8; ++i) args[i] = f.c_args[i];
+      // Stack arguments, 8 bytes apart from the first.
+      for (unsigned i = f.c_arg_count; i < total && res.error == abi::E_SUCCESS; ++i) {
         const uint64_t at = static_cast<uint32_t>(f.stack_args_at + 8 * (i - f.c_arg_count));
         if (p.memory->read(at, &args[i], 8) != abi::E_SUCCESS) res.error = abi::E_FAULT;
       }
     }
-    for (unsigned i = 0; i < shape->inputs; ++i) req.args[i] = args[i];
+    // Fixed trip counts again: every slot written, those past the shape 0.
+    for (unsigned i = 0; i < 7; ++i) req.args[i] = i < shape->inputs ? args[i] : 0;
     if (vdso)
-      for (unsigned i = 0; i < shape->outputs; ++i) out_ptrs[i] = args[shape->inputs + i];
+      for (unsigned i = 0; i < 2; ++i)
+        out_ptrs[i] = i < shape->outputs ? args[shape->inputs + i] : 0;
     if (res.error == abi::E_SUCCESS) {
       hostio::SyscallContext sc{*p.memory, p.fds, &p};
       res = hostio::handle_syscall(sc, req);
@@ -144,6 +150,7 @@ bool serve_syscall(Process& p, ThreadEnd* end, bool finish_vdso_stub) {
     f.c_args[i] = r[c_regs[i]];
     f.trap_args[i] = r[trap_regs[i]];
   }
+  f.c_args[6] = f.c_args[7] = 0;
   // Above the return address of the call into the stub.
   f.stack_args_at = r[x86_64::kRsp] + 8;
   TrapReply reply;

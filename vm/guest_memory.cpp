@@ -13,6 +13,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "vm/checked_copy.h"
 #include "vm/prefault.h"
 
 namespace capvm::vm {
@@ -43,30 +44,17 @@ abi::Errno from_host_errno(int e) {
   }
 }
 
-// A checked copy that may race with another guest thread unmapping the
-// pages: the fault handler unwinds to here and the copy reports failure.
-// volatile: the stores around the copy must really happen before and after
-// it; the compiler may otherwise assume memcpy never looks at them and drop
-// the first one.
+// The word operations (load32, cas32, ...) that may race with another guest
+// thread unmapping the page: the fault handler unwinds to here and the
+// operation reports failure. Copies use checked_copy instead.
+// volatile: the stores around the operation must really happen before and
+// after it.
 thread_local sigjmp_buf* volatile t_copy_recover = nullptr;
-
-bool guarded_copy(void* dst, const void* src, size_t len) {
-  sigjmp_buf jb;
-  if (sigsetjmp(jb, 0) != 0) {
-    t_copy_recover = nullptr;
-    return false;
-  }
-  t_copy_recover = &jb;
-  std::atomic_signal_fence(std::memory_order_seq_cst);
-  std::memcpy(dst, src, len);
-  std::atomic_signal_fence(std::memory_order_seq_cst);
-  t_copy_recover = nullptr;
-  return true;
-}
 
 }  // namespace
 
-bool copy_fault_recover(void*, void*) {
+bool copy_fault_recover(void*, void* ucontext) {
+  if (checked_copy_fixup(ucontext)) return true;
   if (t_copy_recover == nullptr) return false;
   siglongjmp(*t_copy_recover, 1);
 }
@@ -142,7 +130,7 @@ bool GuestMemory::range_has(GuestAddr addr, uint64_t len, unsigned need) const {
 abi::Errno GuestMemory::read(GuestAddr addr, void* dst, size_t len) const {
   if (!range_has(addr, len, kProtRead)) return abi::E_FAULT;
   if (len == 0) return abi::E_SUCCESS;
-  return guarded_copy(dst, base_ + addr, len) ? abi::E_SUCCESS : abi::E_FAULT;
+  return checked_copy(dst, base_ + addr, len) ? abi::E_SUCCESS : abi::E_FAULT;
 }
 
 namespace {
@@ -239,13 +227,13 @@ abi::Errno GuestMemory::futex_wake(GuestAddr addr, uint32_t count, bool shared, 
 abi::Errno GuestMemory::fetch_code(GuestAddr addr, void* dst, size_t len) const {
   if (!range_has(addr, len, kProtExec)) return abi::E_FAULT;
   if (len == 0) return abi::E_SUCCESS;
-  return guarded_copy(dst, base_ + addr, len) ? abi::E_SUCCESS : abi::E_FAULT;
+  return checked_copy(dst, base_ + addr, len) ? abi::E_SUCCESS : abi::E_FAULT;
 }
 
 abi::Errno GuestMemory::write(GuestAddr addr, const void* src, size_t len) {
   if (!range_has(addr, len, kProtWrite)) return abi::E_FAULT;
   if (len == 0) return abi::E_SUCCESS;
-  return guarded_copy(base_ + addr, src, len) ? abi::E_SUCCESS : abi::E_FAULT;
+  return checked_copy(base_ + addr, src, len) ? abi::E_SUCCESS : abi::E_FAULT;
 }
 
 abi::Errno GuestMemory::span(GuestAddr addr, uint64_t len, unsigned need, HostSpan* out) {

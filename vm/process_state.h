@@ -110,14 +110,17 @@ void thread_exited(Process& process);
 // A guest's syscall trap in arch-neutral form: the raw number, the pc of the
 // trap, whether it came from the vDSO's stubs, and the argument registers of
 // both conventions (the C convention's further arguments are on the stack).
+// Filled field by field by each architecture's caller: no default
+// initialisers, which would zero ~140 bytes with `rep stos` on every system
+// call (bench/README.md, "System calls: pages, not instructions").
 struct TrapFrame {
-  uint32_t raw_number = 0;
-  uint64_t pc = 0;
-  bool in_vdso = false;
-  uint64_t c_args[8] = {};
-  unsigned c_arg_count = 0;
-  uint64_t trap_args[6] = {};
-  uint64_t stack_args_at = 0;
+  uint32_t raw_number;
+  uint64_t pc;
+  bool in_vdso;
+  uint64_t c_args[8];  // all eight set; those past c_arg_count are 0
+  unsigned c_arg_count;
+  uint64_t trap_args[6];
+  uint64_t stack_args_at;
 };
 struct TrapReply {
   bool vdso = false;

@@ -1,0 +1,121 @@
+// checked_copy (see checked_copy.h).
+#include "vm/checked_copy.h"
+
+#include <cstdint>
+
+#if defined(__x86_64__)
+#include <sys/ucontext.h>
+#else
+#include <setjmp.h>
+
+#include <atomic>
+#include <cstring>
+#endif
+
+#if defined(__x86_64__)
+
+// rdi = dst, rsi = src, rdx = len; eax = 1 when done, 0 after a fault. A
+// leaf without a frame: every instruction that can fault lies between
+// capvm_checked_copy and capvm_checked_copy_fault, and resuming at the
+// latter returns to the caller with rsp as it was at the call. Words while
+// 8 or more bytes remain, then bytes; from 256 bytes on, `rep movsb` (fast
+// strings), whose start-up cost the short copies avoid.
+asm(R"(
+  .text
+  .p2align 4
+  .globl capvm_checked_copy
+  .hidden capvm_checked_copy
+  .type capvm_checked_copy, @function
+capvm_checked_copy:
+  mov %rdx, %rcx
+  cmp $256, %rcx
+  jae .Lcapvm_cc_strings
+  cmp $8, %rcx
+  jb .Lcapvm_cc_tail
+.Lcapvm_cc_words:
+  mov (%rsi), %rax
+  mov %rax, (%rdi)
+  add $8, %rsi
+  add $8, %rdi
+  sub $8, %rcx
+  cmp $8, %rcx
+  jae .Lcapvm_cc_words
+.Lcapvm_cc_tail:
+  test %rcx, %rcx
+  jz .Lcapvm_cc_done
+.Lcapvm_cc_bytes:
+  movzbl (%rsi), %eax
+  mov %al, (%rdi)
+  inc %rsi
+  inc %rdi
+  dec %rcx
+  jnz .Lcapvm_cc_bytes
+.Lcapvm_cc_done:
+  mov $1, %eax
+  ret
+.Lcapvm_cc_strings:
+  rep movsb
+  mov $1, %eax
+  ret
+  .globl capvm_checked_copy_fault
+  .hidden capvm_checked_copy_fault
+capvm_checked_copy_fault:
+  xor %eax, %eax
+  ret
+  .size capvm_checked_copy, . - capvm_checked_copy
+)");
+
+extern "C" {
+int capvm_checked_copy(void* dst, const void* src, size_t len);
+void capvm_checked_copy_fault();
+}
+
+namespace capvm::vm {
+
+bool checked_copy(void* dst, const void* src, size_t len) {
+  return capvm_checked_copy(dst, src, len) != 0;
+}
+
+bool checked_copy_fixup(void* ucontext) {
+  auto* uc = static_cast<ucontext_t*>(ucontext);
+  const auto pc = static_cast<uintptr_t>(uc->uc_mcontext.gregs[REG_RIP]);
+  const auto begin = reinterpret_cast<uintptr_t>(&capvm_checked_copy);
+  const auto fault = reinterpret_cast<uintptr_t>(&capvm_checked_copy_fault);
+  if (pc < begin || pc >= fault) return false;
+  uc->uc_mcontext.gregs[REG_RIP] = static_cast<greg_t>(fault);
+  return true;
+}
+
+}  // namespace capvm::vm
+
+#else  // portable: the fault handler unwinds to the copy with siglongjmp
+
+namespace capvm::vm {
+namespace {
+// volatile: the stores around the copy must really happen before and after
+// it; the compiler may otherwise assume memcpy never looks at them.
+thread_local sigjmp_buf* volatile t_recover = nullptr;
+}  // namespace
+
+bool checked_copy(void* dst, const void* src, size_t len) {
+  sigjmp_buf jb;
+  if (sigsetjmp(jb, 0) != 0) {
+    t_recover = nullptr;
+    return false;
+  }
+  t_recover = &jb;
+  std::atomic_signal_fence(std::memory_order_seq_cst);
+  std::memcpy(dst, src, len);
+  std::atomic_signal_fence(std::memory_order_seq_cst);
+  t_recover = nullptr;
+  return true;
+}
+
+bool checked_copy_fixup(void*) {
+  if (t_recover == nullptr) return false;
+  siglongjmp(*t_recover, 1);
+}
+
+}  // namespace capvm::vm
+
+#endif
