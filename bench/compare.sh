@@ -22,7 +22,7 @@
 #   CAPVM_BENCH_AARCH64=0     leave out the capvm aarch64-guest column
 #   CAPVM_BENCH_QEMU_X86=1    also run qemu-x86_64 (off by default: ~3 min,
 #                             most of it matmul)
-#   CAPVM_BENCH_PROGRAMS="intmix sha256 sort matmul strings"
+#   CAPVM_BENCH_PROGRAMS="intmix sha256 sort matmul strings format"
 #
 # "geomean" averages each ratio column over the programs that have it; when
 # some mode failed for a program, "geo-common" averages every column over
@@ -39,7 +39,7 @@ src=$(cd "$(dirname "$0")/.." && pwd)
 build=$(cd "${1:-$src/build}" 2>/dev/null && pwd) || { echo "compare.sh: no build directory ${1:-$src/build}" >&2; exit 2; }
 reps=${CAPVM_BENCH_REPS:-3}
 limit=${CAPVM_BENCH_TIMEOUT:-120}
-programs=${CAPVM_BENCH_PROGRAMS:-intmix sha256 sort matmul strings}
+programs=${CAPVM_BENCH_PROGRAMS:-intmix sha256 sort matmul strings format}
 capvm=$build/capvm
 config=$src/bench/stdout.yaml
 a64=${CAPVM_BENCH_AARCH64:-1}

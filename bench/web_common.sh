@@ -7,6 +7,28 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 wait_up() { for _ in $(seq 100); do curl -fs -o /dev/null "http://127.0.0.1:$1/" && return 0; sleep 0.05; done; return 1; }
 # wrk_rps PORT: requests/s of wrk -t2 -c32 for $secs seconds (keep-alive, GET /).
 wrk_rps() { timeout $((secs + 30)) wrk -t2 -c32 -d"${secs}s" "http://127.0.0.1:$1/" | awk '/Requests\/sec/ {print $2}'; }
+# wrk_measure PORT PID: "RPS USER SYS": requests/s as wrk_rps, and the
+# server process's user and system CPU time per request in microseconds
+# (from /proc/PID/stat around the run; utime and stime are in clock ticks).
+# CPU per request moves less with the VM's phases than requests/s, and
+# separates what a server adds in user space (capvm's mediation and the
+# guest's own code) from the kernel's share.
+wrk_measure() {
+  local port=$1 pid=$2 t0 t1 out hz
+  hz=$(getconf CLK_TCK)
+  t0=$(awk '{print $14, $15}' "/proc/$pid/stat" 2> /dev/null) || t0=""
+  out=$(timeout $((secs + 30)) wrk -t2 -c32 -d"${secs}s" "http://127.0.0.1:$port/")
+  t1=$(awk '{print $14, $15}' "/proc/$pid/stat" 2> /dev/null) || t1=""
+  awk -v t0="$t0" -v t1="$t1" -v hz="$hz" '
+    /requests in/ { n = $1 }
+    /Requests\/sec/ { rps = $2 }
+    END {
+      if (rps == "") { print "n/a n/a n/a"; exit }
+      split(t0, a, " "); split(t1, b, " ")
+      if (t0 == "" || t1 == "" || n <= 0) { print rps, "n/a", "n/a"; exit }
+      printf "%s %.2f %.2f\n", rps, (b[1] - a[1]) * 1e6 / hz / n, (b[2] - a[2]) * 1e6 / hz / n
+    }' <<< "$out"
+}
 # median VALUE...: the median of the numeric arguments, n/a when none.
 median() {
   printf '%s\n' "$@" | awk '/^[0-9.]+$/' | sort -g |

@@ -31,10 +31,10 @@ native() {
   pid=$!
   trap "kill $pid 2> /dev/null || true" EXIT
   wait_up "$port" || { echo "native server did not start" >&2; kill "$pid"; exit 1; }
-  r=$(wrk_rps "$port")
+  r=$(wrk_measure "$port" "$pid")
   kill "$pid" 2> /dev/null || true
   wait "$pid" 2> /dev/null || true
-  echo "${r:-n/a}"
+  echo "${r:-n/a n/a n/a}"
 }
 
 # guest BINARY: runs BINARY under capvm with the web YAML (a fresh port) and
@@ -42,7 +42,7 @@ native() {
 # command substitution, so it stops its own server (also on exit).
 guest() {
   local bin=$1 port pid r
-  [ -f "$bin" ] || { echo "n/a"; return; }
+  [ -f "$bin" ] || { echo "n/a n/a n/a"; return; }
   port=$(free_port)
   cat > "$tmp/web.yaml" <<YAML
 %TAG ! tag:nuxi.nl,2015:cloudabi/
@@ -54,26 +54,31 @@ YAML
   "$build/capvm" run --config "$tmp/web.yaml" "$bin" > /dev/null 2> "$tmp/guest.err" &
   pid=$!
   trap "kill $pid 2> /dev/null || true" EXIT
-  if wait_up "$port"; then r=$(wrk_rps "$port"); else echo "capvm $bin did not start: $(head -c 200 "$tmp/guest.err")" >&2; r=n/a; fi
+  if wait_up "$port"; then r=$(wrk_measure "$port" "$pid"); else echo "capvm $bin did not start: $(head -c 200 "$tmp/guest.err")" >&2; r="n/a n/a n/a"; fi
   kill "$pid" 2> /dev/null || true
   wait "$pid" 2> /dev/null || true
-  echo "${r:-n/a}"
+  echo "${r:-n/a n/a n/a}"
 }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a ~ /^[0-9.]+$/ && b > 0) printf "%.2f", a / b; else print "n/a" }'; }
 
-all_native=() all_x86=() all_a64=()
+# Each run prints "RPS USER SYS"; the columns are kept apart.
+declare -A col
 for _ in $(seq "$rounds"); do
-  all_native+=("$(native)")
-  all_x86+=("$(guest "$build/examples/webserver.x86_64")")
-  all_a64+=("$(guest "$build/examples/webserver.aarch64")")
+  for mode in native x86 a64; do
+    case $mode in
+      native) line=$(native) ;;
+      x86) line=$(guest "$build/examples/webserver.x86_64") ;;
+      a64) line=$(guest "$build/examples/webserver.aarch64") ;;
+    esac
+    read -r rps usr sys <<< "$line"
+    col[$mode.rps]+="${rps:-n/a} " col[$mode.usr]+="${usr:-n/a} " col[$mode.sys]+="${sys:-n/a} "
+  done
 done
-native=$(median "${all_native[@]}")
-x86=$(median "${all_x86[@]}")
-a64=$(median "${all_a64[@]}")
+med() { median ${col[$1]}; }
 
 echo "wrk -t2 -c32 -d${secs}s, keep-alive, GET /, median of $rounds interleaved rounds ($(nproc) cpus, load average $(cut -d' ' -f1-3 /proc/loadavg))"
-echo "rounds: native ${all_native[*]}; x86_64 ${all_x86[*]}; aarch64 ${all_a64[*]}"
-printf '%-22s %12s %8s\n' "server" "requests/s" "ratio"
-printf '%-22s %12s %8s\n' "native x86_64" "$native" "1.00"
-printf '%-22s %12s %8s\n' "capvm x86_64 guest" "$x86" "$(ratio "$x86" "$native")"
-printf '%-22s %12s %8s\n' "capvm aarch64 guest" "$a64" "$(ratio "$a64" "$native")"
+echo "rounds (requests/s): native ${col[native.rps]}; x86_64 ${col[x86.rps]}; aarch64 ${col[a64.rps]}"
+printf '%-22s %12s %8s %14s %14s\n' "server" "requests/s" "ratio" "user us/req" "sys us/req"
+printf '%-22s %12s %8s %14s %14s\n' "native x86_64" "$(med native.rps)" "1.00" "$(med native.usr)" "$(med native.sys)"
+printf '%-22s %12s %8s %14s %14s\n' "capvm x86_64 guest" "$(med x86.rps)" "$(ratio "$(med x86.rps)" "$(med native.rps)")" "$(med x86.usr)" "$(med x86.sys)"
+printf '%-22s %12s %8s %14s %14s\n' "capvm aarch64 guest" "$(med a64.rps)" "$(ratio "$(med a64.rps)" "$(med native.rps)")" "$(med a64.usr)" "$(med a64.sys)"
