@@ -25,7 +25,7 @@ void Emitter::exit_with(ExitReason reason, uint64_t pc) {
 Label Emitter::exit_label(uint64_t target) {
   if (target == block_pc) return body;  // a loop: stay in the block
   Label l = a.newLabel();
-  pending.push_back({l, target});
+  pending.push_back({l, target, dirty, vdirty});
   return l;
 }
 
@@ -34,14 +34,18 @@ void Emitter::direct_exit(uint64_t target) {
     a.jmp(body);
     return;
   }
-  emit_exit_stub({a.newLabel(), target});
+  emit_exit_stub({a.newLabel(), target, dirty, vdirty});
 }
 
 void Emitter::emit_exit_stub(const PendingExit& e) {
   a.bind(e.label);
-  // The target block loads what it needs from the context.
-  writeback();
+  // The target block loads what it needs from the context. Only what was
+  // written before the branch: a side exit's stub is emitted after the
+  // whole block, whose later writes are not on its path.
   const uint32_t written = dirty, vwritten = vdirty;
+  dirty = e.dirty;
+  vdirty = e.vdirty;
+  writeback();
   dirty = vdirty = 0;  // exit_with below must not store them twice
   // The patchable jmp rel32, its displacement 4-byte aligned so linking is
   // one atomic store; rel32 = 0 falls through to the slow path.

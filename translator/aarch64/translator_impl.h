@@ -266,6 +266,11 @@ class Emitter {
   struct PendingExit {
     asmjit::Label label;
     uint64_t target;
+    // The registers written on the way to the branch (dirty, vdirty when
+    // exit_label was called, at the branch itself): all the stub stores.
+    // Those the block writes after it are not on that path.
+    uint32_t dirty;
+    uint32_t vdirty;
   };
   std::vector<PendingExit> pending;
   void emit_exit_stub(const PendingExit& e);
