@@ -66,31 +66,41 @@ timed() {
 
 median() { sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print "n/a"; else print v[int((NR + 1) / 2)] }'; }
 
-# measure NAME MODE CMD...: REPS runs; sets wall_NAME_MODE, cpu_NAME_MODE,
-# and out_NAME=DIFF when an output differs from the native one.
-measure() {
-  local name=$1 mode=$2 r res walls="" cpus=""
-  shift 2
-  for r in $(seq 1 "$reps"); do
-    res=$(timed "$tmp/$name.$mode.$r.out" "$@")
-    case $res in
-      fail*)
-        echo "  $name/$mode run $r failed (exit ${res#fail }): $(head -c 300 "$tmp/$name.$mode.$r.out.err")" >&2
-        eval "wall_${name}_$mode=fail cpu_${name}_$mode=fail"
-        status_all=1
-        return ;;
-    esac
-    walls="$walls ${res% *}"
-    cpus="$cpus ${res#* }"
-    if ! cmp -s "$tmp/$name.native.1.out" "$tmp/$name.$mode.$r.out"; then
-      echo "  $name/$mode run $r: output differs from native:" >&2
-      diff "$tmp/$name.native.1.out" "$tmp/$name.$mode.$r.out" | head -n 6 >&2
-      eval "out_$name=DIFF"
+# run_once NAME MODE R CMD...: run R of MODE; appends its wall and CPU
+# seconds to walls_NAME_MODE / cpus_NAME_MODE, sets out_NAME=DIFF when its
+# output differs from the native one, and marks the mode failed (no more
+# runs) when it fails.
+run_once() {
+  local name=$1 mode=$2 r=$3 res
+  shift 3
+  eval "[ \"\${failed_${name}_$mode:-}\" = 1 ]" && return
+  res=$(timed "$tmp/$name.$mode.$r.out" "$@")
+  case $res in
+    fail*)
+      echo "  $name/$mode run $r failed (exit ${res#fail }): $(head -c 300 "$tmp/$name.$mode.$r.out.err")" >&2
+      eval "failed_${name}_$mode=1"
       status_all=1
-    fi
-  done
-  eval "wall_${name}_$mode=$(printf '%s\n' $walls | median)"
-  eval "cpu_${name}_$mode=$(printf '%s\n' $cpus | median)"
+      return ;;
+  esac
+  eval "walls_${name}_$mode=\"\${walls_${name}_$mode:-} ${res% *}\""
+  eval "cpus_${name}_$mode=\"\${cpus_${name}_$mode:-} ${res#* }\""
+  if ! cmp -s "$tmp/$name.native.1.out" "$tmp/$name.$mode.$r.out"; then
+    echo "  $name/$mode run $r: output differs from native:" >&2
+    diff "$tmp/$name.native.1.out" "$tmp/$name.$mode.$r.out" | head -n 6 >&2
+    eval "out_$name=DIFF"
+    status_all=1
+  fi
+}
+
+# finish NAME MODE: wall_NAME_MODE and cpu_NAME_MODE, the medians of its
+# runs (fail when one failed; unset when the mode did not run).
+finish() {
+  local name=$1 mode=$2 w c f
+  eval "f=\${failed_${name}_$mode:-} w=\${walls_${name}_$mode:-} c=\${cpus_${name}_$mode:-}"
+  if [ "$f" = 1 ]; then eval "wall_${name}_$mode=fail cpu_${name}_$mode=fail"; return; fi
+  [ -n "$w" ] || return
+  eval "wall_${name}_$mode=$(printf '%s\n' $w | median)"
+  eval "cpu_${name}_$mode=$(printf '%s\n' $c | median)"
 }
 
 status_all=0
@@ -98,6 +108,10 @@ echo "capvm benchmark comparison: $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cpu
      "$(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //'), median of $reps runs"
 echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "capvm: $capvm; qemu-aarch64: ${qemu_a64:-not installed}; qemu-x86_64: ${qemu_x86:-off (CAPVM_BENCH_QEMU_X86=1)}"
+# The modes take turns within each program (round r runs native, capvm,
+# capvm-a64, qemu once each): this VM's speed changes from one minute to the
+# next, and back-to-back runs of one mode would put each mode in a different
+# phase and skew the ratios.
 for p in $programs; do
   native=$build/bench/bench_$p.native
   if [ ! -x "$native" ]; then
@@ -106,21 +120,24 @@ for p in $programs; do
   fi
   eval "out_$p=ok"
   echo "  running $p ..." >&2
-  measure "$p" native "$native"
   guest=$build/bench/bench_$p.x86_64
-  if [ -f "$guest" ]; then measure "$p" capvm "$capvm" run --config "$config" "$guest"
-  else echo "  $p: $guest not built (n/a)" >&2; fi
-  guest=$build/bench/bench_$p.aarch64
-  if [ "$a64" = 1 ]; then
-    if [ -f "$guest" ]; then measure "$p" a64 "$capvm" run --config "$config" "$guest"
-    else echo "  $p: $guest not built (n/a)" >&2; fi
-  fi
+  guest_a64=$build/bench/bench_$p.aarch64
   linux_a64=$build/bench/bench_$p.aarch64-linux
-  if [ -n "$qemu_a64" ]; then
-    if [ -x "$linux_a64" ]; then measure "$p" qa64 "$qemu_a64" "$linux_a64"
-    else echo "  $p: $linux_a64 not built (n/a; needs gcc-aarch64-linux-gnu libc6-dev-arm64-cross)" >&2; fi
+  [ -f "$guest" ] || echo "  $p: $guest not built (n/a)" >&2
+  if [ "$a64" = 1 ] && [ ! -f "$guest_a64" ]; then echo "  $p: $guest_a64 not built (n/a)" >&2; fi
+  if [ -n "$qemu_a64" ] && [ ! -x "$linux_a64" ]; then
+    echo "  $p: $linux_a64 not built (n/a; needs gcc-aarch64-linux-gnu libc6-dev-arm64-cross)" >&2
   fi
-  if [ -n "$qemu_x86" ]; then measure "$p" qx86 "$qemu_x86" "$native"; fi
+  for r in $(seq 1 "$reps"); do
+    run_once "$p" native "$r" "$native"
+    if [ -f "$guest" ]; then run_once "$p" capvm "$r" "$capvm" run --config "$config" "$guest"; fi
+    if [ "$a64" = 1 ] && [ -f "$guest_a64" ]; then
+      run_once "$p" a64 "$r" "$capvm" run --config "$config" "$guest_a64"
+    fi
+    if [ -n "$qemu_a64" ] && [ -x "$linux_a64" ]; then run_once "$p" qa64 "$r" "$qemu_a64" "$linux_a64"; fi
+    if [ -n "$qemu_x86" ]; then run_once "$p" qx86 "$r" "$qemu_x86" "$native"; fi
+  done
+  for mode in native capvm a64 qa64 qx86; do finish "$p" "$mode"; done
 done
 
 # table METRIC TITLE: seconds per mode, then ratios and their geometric means
