@@ -88,6 +88,17 @@ bool install_thread_altstack(std::string* error) {
   return true;
 }
 
+void remove_thread_altstack() {
+  if (t_altstack == nullptr) return;
+  stack_t ss;
+  std::memset(&ss, 0, sizeof ss);
+  ss.ss_flags = SS_DISABLE;
+  // Fails only while running on it, which a thread at its end is not.
+  if (sigaltstack(&ss, nullptr) != 0) return;
+  std::free(t_altstack);
+  t_altstack = nullptr;
+}
+
 void arm_guest_fault_jump(sigjmp_buf* jb, HostFault* fault_out) {
   t_guest_fault = fault_out;
   t_guest_jump = jb;

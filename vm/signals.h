@@ -21,6 +21,11 @@ bool install_fault_handlers(std::string* error);
 // Gives the calling thread an alternate signal stack: translated code runs
 // with the guest's stack pointer in rsp, which is no host address.
 bool install_thread_altstack(std::string* error);
+// Takes the calling thread's alternate signal stack down and frees it: a
+// guest thread does so before it ends (each one otherwise leaked its 64 KiB,
+// and a sanitizer runtime that unmaps whatever stack a dying thread still
+// has aborted on this malloc'd one).
+void remove_thread_altstack();
 
 // While non-null, a synchronous fault unwinds to this jump buffer with the
 // fault recorded in *fault_out.

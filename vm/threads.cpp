@@ -97,6 +97,7 @@ abi::Errno Process::thread_create(uint64_t entry_point, uint64_t stack, uint64_t
       const ThreadEnd end = run_guest_thread(*this);
       if (end.process_ends) end_process(end.status, end.signal);
       memory->unmap(tls, kGuestPageSize);
+      remove_thread_altstack();
       thread_exited(*this);
     }).detach();
   } catch (const std::exception&) {

@@ -11,6 +11,7 @@
 #include <csetjmp>
 #include <csignal>
 #include <string>
+#include <thread>
 
 #include "vm/signals.h"
 
@@ -65,4 +66,25 @@ TEST_CASE("the jump is armed again when the pause ends", "[signals]") {
 }
 
 }  // namespace
+TEST_CASE("a thread's alternate signal stack is taken down and can be set up again",
+          "[signals]") {
+  // In a thread of its own, as a guest thread does it.
+  bool installed = false, removed = false, again = false;
+  std::thread([&] {
+    std::string error;
+    stack_t now;
+    installed = install_thread_altstack(&error) && sigaltstack(nullptr, &now) == 0 &&
+                !(now.ss_flags & SS_DISABLE) && now.ss_size == 64 * 1024;
+    remove_thread_altstack();
+    removed = sigaltstack(nullptr, &now) == 0 && (now.ss_flags & SS_DISABLE);
+    remove_thread_altstack();  // a second time: nothing left to do
+    again = install_thread_altstack(&error) && sigaltstack(nullptr, &now) == 0 &&
+            !(now.ss_flags & SS_DISABLE);
+    remove_thread_altstack();
+  }).join();
+  CHECK(installed);
+  CHECK(removed);
+  CHECK(again);
+}
+
 }  // namespace capvm::vm
