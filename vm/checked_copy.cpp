@@ -6,9 +6,6 @@
 #if defined(__x86_64__)
 #include <sys/ucontext.h>
 #else
-#include <setjmp.h>
-
-#include <atomic>
 #include <cstring>
 #endif
 
@@ -70,13 +67,32 @@ int capvm_checked_copy(void* dst, const void* src, size_t len);
 void capvm_checked_copy_fault();
 }
 
+#endif
+
 namespace capvm::vm {
+
+thread_local sigjmp_buf* volatile detail::t_guarded_recover = nullptr;
+
+namespace {
+// A checked copy that faulted: true after pointing the context at the
+// copy's failure return.
+bool resume_copy(void* ucontext);
+}  // namespace
+
+bool recover_checked_fault(void* ucontext) {
+  if (resume_copy(ucontext)) return true;
+  if (detail::t_guarded_recover == nullptr) return false;
+  siglongjmp(*detail::t_guarded_recover, 1);
+}
+
+#if defined(__x86_64__)
 
 bool checked_copy(void* dst, const void* src, size_t len) {
   return capvm_checked_copy(dst, src, len) != 0;
 }
 
-bool checked_copy_fixup(void* ucontext) {
+namespace {
+bool resume_copy(void* ucontext) {
   auto* uc = static_cast<ucontext_t*>(ucontext);
   const auto pc = static_cast<uintptr_t>(uc->uc_mcontext.gregs[REG_RIP]);
   const auto begin = reinterpret_cast<uintptr_t>(&capvm_checked_copy);
@@ -85,37 +101,18 @@ bool checked_copy_fixup(void* ucontext) {
   uc->uc_mcontext.gregs[REG_RIP] = static_cast<greg_t>(fault);
   return true;
 }
-
-}  // namespace capvm::vm
-
-#else  // portable: the fault handler unwinds to the copy with siglongjmp
-
-namespace capvm::vm {
-namespace {
-// volatile: the stores around the copy must really happen before and after
-// it; the compiler may otherwise assume memcpy never looks at them.
-thread_local sigjmp_buf* volatile t_recover = nullptr;
 }  // namespace
 
+#else  // portable: the copy is a guarded memcpy
+
 bool checked_copy(void* dst, const void* src, size_t len) {
-  sigjmp_buf jb;
-  if (sigsetjmp(jb, 0) != 0) {
-    t_recover = nullptr;
-    return false;
-  }
-  t_recover = &jb;
-  std::atomic_signal_fence(std::memory_order_seq_cst);
-  std::memcpy(dst, src, len);
-  std::atomic_signal_fence(std::memory_order_seq_cst);
-  t_recover = nullptr;
-  return true;
+  return run_guarded([&] { std::memcpy(dst, src, len); });
 }
 
-bool checked_copy_fixup(void*) {
-  if (t_recover == nullptr) return false;
-  siglongjmp(*t_recover, 1);
-}
-
-}  // namespace capvm::vm
+namespace {
+bool resume_copy(void*) { return false; }
+}  // namespace
 
 #endif
+
+}  // namespace capvm::vm

@@ -1,16 +1,21 @@
-// checked_copy: the byte copy under every GuestMemory read and write. Guest
-// pages can vanish while hostio copies from or to them (another guest thread
+// checked_copy and run_guarded: host accesses to guest memory that may fault.
+// Guest pages can vanish while hostio works on them (another guest thread
 // unmaps them: ARCHITECTURE.md, SECURITY.md "racing unmap"), so a fault
-// inside the copy must become EFAULT for the system call, never a crash.
+// inside such an access must become EFAULT for the system call, never a
+// crash. The VM's fault handler (vm/signals.cpp) asks recover_checked_fault
+// first.
 //
-// On an x86-64 host the copy is a small assembly routine: a fault at any of
-// its instructions is recognised by its pc in the fault handler, which
-// resumes it at a failure return (the kernel's exception-table technique).
-// The fast path then costs nothing beyond the copy itself; the sigsetjmp the
-// portable version needs per copy was ~2% of a system call's round trip
+// On an x86-64 host checked_copy is a small assembly routine: a fault at any
+// of its instructions is recognised by its pc, and the copy resumes at a
+// failure return (the kernel's exception-table technique). Its fast path
+// then costs nothing beyond the copy itself; the sigsetjmp of run_guarded,
+// which other hosts' copies use, was ~2% of a system call's round trip
 // (bench/README.md, "System calls: pages, not instructions").
 #pragma once
 
+#include <setjmp.h>
+
+#include <atomic>
 #include <cstddef>
 
 namespace capvm::vm {
@@ -19,9 +24,34 @@ namespace capvm::vm {
 // it part-way (the bytes before the fault may have been copied).
 bool checked_copy(void* dst, const void* src, size_t len);
 
-// For the fault handler: if the fault interrupted checked_copy, points the
-// interrupted context at its failure return and says true (the handler
-// then returns to it). False: the fault is not checked_copy's.
-bool checked_copy_fixup(void* ucontext);
+namespace detail {
+// The calling thread's run_guarded, while one runs.
+// volatile: the stores around the operation must really happen before and
+// after it; the compiler may otherwise assume the operation never looks.
+extern thread_local sigjmp_buf* volatile t_guarded_recover;
+}  // namespace detail
+
+// Runs `op` (a few instructions on guest memory: the futex-word operations)
+// so that a fault inside it unwinds back here: false, the op cut short.
+template <class Op>
+bool run_guarded(Op op) {
+  sigjmp_buf jb;
+  if (sigsetjmp(jb, 0) != 0) {
+    detail::t_guarded_recover = nullptr;
+    return false;
+  }
+  detail::t_guarded_recover = &jb;
+  std::atomic_signal_fence(std::memory_order_seq_cst);
+  op();
+  std::atomic_signal_fence(std::memory_order_seq_cst);
+  detail::t_guarded_recover = nullptr;
+  return true;
+}
+
+// For the fault handler. A fault inside checked_copy: the interrupted
+// context now resumes at the copy's failure return, and the answer is true
+// (the handler must return). A fault inside run_guarded: unwinds there and
+// does not come back. Otherwise false: the fault is someone else's.
+bool recover_checked_fault(void* ucontext);
 
 }  // namespace capvm::vm

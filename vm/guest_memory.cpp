@@ -2,7 +2,6 @@
 #include "vm/guest_memory.h"
 
 #include <linux/futex.h>
-#include <setjmp.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -44,20 +43,7 @@ abi::Errno from_host_errno(int e) {
   }
 }
 
-// The word operations (load32, cas32, ...) that may race with another guest
-// thread unmapping the page: the fault handler unwinds to here and the
-// operation reports failure. Copies use checked_copy instead.
-// volatile: the stores around the operation must really happen before and
-// after it.
-thread_local sigjmp_buf* volatile t_copy_recover = nullptr;
-
 }  // namespace
-
-bool copy_fault_recover(void*, void* ucontext) {
-  if (checked_copy_fixup(ucontext)) return true;
-  if (t_copy_recover == nullptr) return false;
-  siglongjmp(*t_copy_recover, 1);
-}
 
 std::unique_ptr<GuestMemory> GuestMemory::create(uint64_t size, std::string* error) {
   if (size == 0 || size % kGuestPageSize != 0 || size > kMaxSandboxSize ||
@@ -133,30 +119,12 @@ abi::Errno GuestMemory::read(GuestAddr addr, void* dst, size_t len) const {
   return checked_copy(dst, base_ + addr, len) ? abi::E_SUCCESS : abi::E_FAULT;
 }
 
-namespace {
-// Runs `op` on the host address of a guest word, recovering from a fault
-// (a racing unmap) like the copies do.
-template <class Op>
-bool guarded_word_op(Op op) {
-  sigjmp_buf jb;
-  if (sigsetjmp(jb, 0) != 0) {
-    t_copy_recover = nullptr;
-    return false;
-  }
-  t_copy_recover = &jb;
-  std::atomic_signal_fence(std::memory_order_seq_cst);
-  op();
-  std::atomic_signal_fence(std::memory_order_seq_cst);
-  t_copy_recover = nullptr;
-  return true;
-}
-}  // namespace
 
 abi::Errno GuestMemory::load32(GuestAddr addr, uint32_t* value) const {
   if (addr % 4 != 0) return abi::E_INVAL;
   if (!range_has(addr, 4, kProtRead)) return abi::E_FAULT;
   auto* w = reinterpret_cast<uint32_t*>(base_ + addr);
-  return guarded_word_op([&] { *value = __atomic_load_n(w, __ATOMIC_ACQUIRE); }) ? abi::E_SUCCESS
+  return run_guarded([&] { *value = __atomic_load_n(w, __ATOMIC_ACQUIRE); }) ? abi::E_SUCCESS
                                                                                 : abi::E_FAULT;
 }
 
@@ -164,7 +132,7 @@ abi::Errno GuestMemory::cas32(GuestAddr addr, uint32_t* expected, uint32_t desir
   if (addr % 4 != 0) return abi::E_INVAL;
   if (!range_has(addr, 4, kProtRead | kProtWrite)) return abi::E_FAULT;
   auto* w = reinterpret_cast<uint32_t*>(base_ + addr);
-  return guarded_word_op([&] {
+  return run_guarded([&] {
            *swapped = __atomic_compare_exchange_n(w, expected, desired, false, __ATOMIC_ACQ_REL,
                                                   __ATOMIC_ACQUIRE);
          })
@@ -176,7 +144,7 @@ abi::Errno GuestMemory::fetch_or32(GuestAddr addr, uint32_t bits, uint32_t* old)
   if (addr % 4 != 0) return abi::E_INVAL;
   if (!range_has(addr, 4, kProtRead | kProtWrite)) return abi::E_FAULT;
   auto* w = reinterpret_cast<uint32_t*>(base_ + addr);
-  return guarded_word_op([&] { *old = __atomic_fetch_or(w, bits, __ATOMIC_ACQ_REL); })
+  return run_guarded([&] { *old = __atomic_fetch_or(w, bits, __ATOMIC_ACQ_REL); })
              ? abi::E_SUCCESS
              : abi::E_FAULT;
 }
@@ -185,7 +153,7 @@ abi::Errno GuestMemory::fetch_and32(GuestAddr addr, uint32_t bits, uint32_t* old
   if (addr % 4 != 0) return abi::E_INVAL;
   if (!range_has(addr, 4, kProtRead | kProtWrite)) return abi::E_FAULT;
   auto* w = reinterpret_cast<uint32_t*>(base_ + addr);
-  return guarded_word_op([&] { *old = __atomic_fetch_and(w, bits, __ATOMIC_ACQ_REL); })
+  return run_guarded([&] { *old = __atomic_fetch_and(w, bits, __ATOMIC_ACQ_REL); })
              ? abi::E_SUCCESS
              : abi::E_FAULT;
 }

@@ -182,11 +182,4 @@ class GuestMemory {
   ExecInvalidator invalidate_;
 };
 
-// Called first by the VM's fault handler (vm/signals.cpp): a fault inside a
-// checked copy (vm/checked_copy.h) or word operation becomes EFAULT for the
-// system call. True: the interrupted copy now resumes at its failure return
-// and the handler must return; a word operation unwinds instead and never
-// comes back here. False: the fault is someone else's.
-bool copy_fault_recover(void* fault_pc_or_null, void* ucontext);
-
 }  // namespace capvm::vm

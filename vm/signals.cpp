@@ -9,7 +9,7 @@
 #include <cstring>
 #include <mutex>
 
-#include "vm/guest_memory.h"
+#include "vm/checked_copy.h"
 
 namespace capvm::vm {
 
@@ -28,7 +28,7 @@ void write_stderr(const char* s) {
 void on_fault(int signo, siginfo_t* info, void* uc_void) {
   // 1. A checked copy racing with an unmap: EFAULT for the syscall (the
   // copy resumes at its failure return, or unwinds there).
-  if (copy_fault_recover(info->si_addr, uc_void)) return;
+  if (recover_checked_fault(uc_void)) return;
   // 2. Translated code: the guest takes the signal.
   if (t_guest_jump != nullptr) {
     auto* uc = static_cast<ucontext_t*>(uc_void);

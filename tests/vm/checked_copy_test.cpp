@@ -1,8 +1,9 @@
 // vm::checked_copy, the copy under every GuestMemory read and write: equal
 // to memcpy for every length and alignment it handles differently (bytes,
 // words, fast strings), and false, with the thread still usable, when the
-// source or destination faults part-way (vm/checked_copy.h). The fixup only
-// claims faults whose pc lies inside the copy.
+// source or destination faults part-way (vm/checked_copy.h).
+// recover_checked_fault claims only faults whose pc lies inside the copy
+// (or inside a run_guarded operation, which none is here).
 #include <catch2/catch.hpp>
 
 #include <sys/mman.h>
@@ -19,7 +20,7 @@
 #include "vm/signals.h"
 
 using capvm::vm::checked_copy;
-using capvm::vm::checked_copy_fixup;
+using capvm::vm::recover_checked_fault;
 
 namespace {
 
@@ -94,13 +95,13 @@ TEST_CASE("checked_copy: the fixup claims only faults inside the copy", "[checke
   std::memset(&uc, 0, sizeof uc);
 #if defined(__x86_64__)
   // A pc in this test's own code: not the copy's.
-  uc.uc_mcontext.gregs[REG_RIP] = reinterpret_cast<greg_t>(&checked_copy_fixup);
-  CHECK_FALSE(checked_copy_fixup(&uc));
-  CHECK(uc.uc_mcontext.gregs[REG_RIP] == reinterpret_cast<greg_t>(&checked_copy_fixup));
+  uc.uc_mcontext.gregs[REG_RIP] = reinterpret_cast<greg_t>(&recover_checked_fault);
+  CHECK_FALSE(recover_checked_fault(&uc));
+  CHECK(uc.uc_mcontext.gregs[REG_RIP] == reinterpret_cast<greg_t>(&recover_checked_fault));
   uc.uc_mcontext.gregs[REG_RIP] = 0;
-  CHECK_FALSE(checked_copy_fixup(&uc));
+  CHECK_FALSE(recover_checked_fault(&uc));
   CHECK(uc.uc_mcontext.gregs[REG_RIP] == 0);
 #else
-  CHECK_FALSE(checked_copy_fixup(&uc));  // no copy is running on this thread
+  CHECK_FALSE(recover_checked_fault(&uc));  // no copy is running on this thread
 #endif
 }
