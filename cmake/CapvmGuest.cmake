@@ -95,8 +95,31 @@ endfunction()
 
 # The native build uses the guests' compiler (clang-14, same -O2) so that a
 # comparison of native and guest runs measures the VM, not two compilers.
-# SDK_LIBC: also link the guest SDK's own string functions (compiled
-# freestanding, as for guests) instead of glibc's, for benchmarks whose
+# capvm_sdk_libc_objects(PREFIX CMDS OBJS DEPS COMPILER...): for a
+# non-guest build that must run the guests' libc code, the commands (into
+# CMDS, for add_custom_command) that compile the SDK's string functions and
+# printf engine with COMPILER, freestanding as for guests, into
+# PREFIX-sdk-NAME.o (OBJS), and their sources (DEPS). The printf engine's
+# names are its own (capvm_snprintf, ...), so nothing clashes with a libc.
+function(capvm_sdk_libc_objects prefix cmds_var objs_var deps_var)
+  set(cmds "")
+  set(objs "")
+  set(deps "")
+  foreach(part string/mem string/str stdio/format stdio/format_float stdio/decimal)
+    set(src ${PROJECT_SOURCE_DIR}/guest/libc/${part}.c)
+    get_filename_component(base ${part} NAME)
+    set(obj ${prefix}-sdk-${base}.o)
+    list(APPEND cmds COMMAND ${ARGN} -O2 -ffreestanding -fno-builtin -w -c ${src} -o ${obj})
+    list(APPEND objs ${obj})
+    list(APPEND deps ${src})
+  endforeach()
+  set(${cmds_var} ${cmds} PARENT_SCOPE)
+  set(${objs_var} ${objs} PARENT_SCOPE)
+  set(${deps_var} ${deps} PARENT_SCOPE)
+endfunction()
+
+# SDK_LIBC: also link the guest SDK's own string functions and printf
+# engine (capvm_sdk_libc_objects) instead of glibc's, for benchmarks whose
 # native and guest runs must execute the same libc code.
 function(capvm_add_native name)
   cmake_parse_arguments(A "SDK_LIBC" "" "SOURCES" ${ARGN})
@@ -110,16 +133,8 @@ function(capvm_add_native name)
   set(extra_objs "")
   set(extra_deps "")
   if(A_SDK_LIBC)
-    # The string functions, and the printf engine (capvm_snprintf and its
-    # helpers: names of their own, so nothing clashes with glibc).
-    foreach(part string/mem string/str stdio/format stdio/format_float stdio/decimal)
-      set(src ${PROJECT_SOURCE_DIR}/guest/libc/${part}.c)
-      get_filename_component(base ${part} NAME)
-      set(obj ${CMAKE_CURRENT_BINARY_DIR}/${name}.native-sdk-${base}.o)
-      list(APPEND extra_cmds COMMAND ${CAPVM_GUEST_CC} -O2 -ffreestanding -fno-builtin -w -c ${src} -o ${obj})
-      list(APPEND extra_objs ${obj})
-      list(APPEND extra_deps ${src})
-    endforeach()
+    capvm_sdk_libc_objects(${CMAKE_CURRENT_BINARY_DIR}/${name}.native
+                           extra_cmds extra_objs extra_deps ${CAPVM_GUEST_CC})
   endif()
   add_custom_command(OUTPUT ${out}
     ${extra_cmds}
