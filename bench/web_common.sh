@@ -5,11 +5,10 @@
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 # wait_up PORT: succeeds once the server answers GET / (within 5 s).
 wait_up() { for _ in $(seq 100); do curl -fs -o /dev/null "http://127.0.0.1:$1/" && return 0; sleep 0.05; done; return 1; }
-# wrk_rps PORT: requests/s of wrk -t2 -c32 for $secs seconds (keep-alive, GET /).
-wrk_rps() { timeout $((secs + 30)) wrk -t2 -c32 -d"${secs}s" "http://127.0.0.1:$1/" | awk '/Requests\/sec/ {print $2}'; }
-# wrk_measure PORT PID: "RPS USER SYS": requests/s as wrk_rps, and the
-# server process's user and system CPU time per request in microseconds
-# (from /proc/PID/stat around the run; utime and stime are in clock ticks).
+# wrk_measure PORT PID: "RPS USER SYS": requests/s of wrk -t2 -c32 for $secs
+# seconds (keep-alive, GET /), and the server process's user and system CPU
+# time per request in microseconds (from /proc/PID/stat around the run;
+# utime and stime are in clock ticks).
 # CPU per request moves less with the VM's phases than requests/s, and
 # separates what a server adds in user space (capvm's mediation and the
 # guest's own code) from the kernel's share.

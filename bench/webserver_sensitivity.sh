@@ -63,7 +63,7 @@ rps() {
   SPIN_NS=$1 LD_PRELOAD="$tmp/spin_send.so" "$server" "127.0.0.1:$port" "$site" > /dev/null 2>&1 &
   pid=$!
   if wait_up "$port"; then
-    r=$(wrk_rps "$port")
+    r=$(wrk_measure "$port" "$pid" | cut -d' ' -f1)
   fi
   kill "$pid" 2> /dev/null || true
   wait "$pid" 2> /dev/null || true
