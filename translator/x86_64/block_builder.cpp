@@ -62,12 +62,13 @@ class BlockBuilder {
   Label new_exit(uint64_t target);
   void emit_exit_stub(const DirectExit& e);
   void cond_exit(x86::CondCode cc, uint64_t target);  // taken: exit to target
-  void indirect_exit();  // target in ctx.branch_target
+  void spill_for_lookup();  // rax, rcx, rdx to scratch[0..2]
   void lookup_rax();     // target in rax; rax, rcx, rdx spilled to scratch[0..2]
   void push_imm_pc(uint64_t value);
   // Loads a guest qword memory operand into `dst` (confined).
   bool load_operand64(const DecodedInsn& d, const ZydisDecodedOperand& op, const x86::Gp& dst);
-  bool branch_target_from_operand(const DecodedInsn& d);
+  // Spills for the lookup and loads an indirect branch's target into rax.
+  bool target_to_rax(const DecodedInsn& d);
 
   // Each returns false if the instruction is not supported (SIGILL exit).
   enum class Step { kContinue, kEnd, kIllegal };
@@ -205,42 +206,37 @@ void BlockBuilder::emit_exit_stub(const DirectExit& e) {
   a_.jmp(t_.exit_stub);
 }
 
-void BlockBuilder::indirect_exit() {
+void BlockBuilder::spill_for_lookup() {
   const int32_t s = CAPVM_CTX_OFF(scratch);
   a_.mov(ctx(s, 8), x86::rax);
   a_.mov(ctx(s + 8, 8), x86::rcx);
   a_.mov(ctx(s + 16, 8), x86::rdx);
-  a_.mov(x86::rax, ctx(CAPVM_CTX_OFF(branch_target), 8));
-  lookup_rax();
 }
 
 void BlockBuilder::lookup_rax() {
   // Look the guest target (rax; rax, rcx, rdx spilled) up in the
-  // direct-mapped table without touching flags: the comparison is
-  // rcx = target + ~guest_pc + 1 = target - guest_pc, tested by jrcxz. Empty
-  // slots hold a sentinel block whose pc is never a target and whose code
-  // reports the miss.
+  // direct-mapped table without touching flags: a block's lookup key is
+  // ~guest_pc, so rcx = key + target + 1 = target - guest_pc, tested by
+  // jrcxz. Empty slots hold a sentinel block whose pc is never a target.
+  // A hit jumps to the block's indirect entry, which reloads rdx: the jump
+  // goes through the block itself, and its target is known one load after
+  // the key (no store and reload of it on the way).
   const int32_t s = CAPVM_CTX_OFF(scratch);
   Label hit = a_.newLabel();
-  a_.mov(ctx(CAPVM_CTX_OFF(branch_target), 8), x86::rax);
   a_.movzx(x86::ecx, x86::ax);  // lookup_index: low kLookupBits bits
   static_assert(kLookupBits == 16);
   a_.mov(x86::rdx, ctx(CAPVM_CTX_OFF(lookup_table), 8));
   a_.mov(x86::rdx, x86::ptr(x86::rdx, x86::rcx, 3));  // block - sentinel
   a_.mov(x86::rcx, ctx(CAPVM_CTX_OFF(lookup_base), 8));
   a_.lea(x86::rdx, x86::ptr(x86::rdx, x86::rcx));     // the block
-  a_.mov(x86::rcx, x86::ptr(x86::rdx, 0));
-  a_.not_(x86::rcx);
+  a_.mov(x86::rcx, x86::ptr(x86::rdx, 0));             // ~guest_pc
   a_.lea(x86::rcx, x86::ptr(x86::rcx, x86::rax, 0, 1));
-  a_.jecxz(x86::rcx, hit);
-  a_.jmp(t_.lookup_miss_stub);  // shared: restores rax, rcx, rdx and exits
+  a_.jecxz(x86::rcx, hit);      // jrcxz: a 64-bit operand
+  a_.jmp(t_.lookup_miss_stub);  // shared: stores the target, restores rax, rcx, rdx and exits
   a_.bind(hit);
-  a_.mov(x86::rdx, x86::ptr(x86::rdx, 8));
-  a_.mov(ctx(CAPVM_CTX_OFF(jump_to), 8), x86::rdx);
   a_.mov(x86::rax, ctx(s, 8));
   a_.mov(x86::rcx, ctx(s + 8, 8));
-  a_.mov(x86::rdx, ctx(s + 16, 8));
-  a_.jmp(ctx(CAPVM_CTX_OFF(jump_to), 8));
+  a_.jmp(x86::ptr(x86::rdx, 8));  // the indirect entry
 }
 
 void BlockBuilder::push_imm_pc(uint64_t value) {
@@ -272,23 +268,12 @@ bool BlockBuilder::load_operand64(const DecodedInsn& d, const ZydisDecodedOperan
   return true;
 }
 
-bool BlockBuilder::branch_target_from_operand(const DecodedInsn& d) {
-  const ZydisDecodedOperand& op = d.ops[0];
-  const int32_t s = CAPVM_CTX_OFF(scratch) + 24;
-  if (op.type == ZYDIS_OPERAND_TYPE_REGISTER) {
-    const int r = gpr_index(op.reg.value);
-    if (r < 0) return false;
-    a_.mov(ctx(CAPVM_CTX_OFF(branch_target), 8), kGp64[r]);
-    return true;
-  }
-  // Pick a register the address does not use.
-  unsigned tmp = pick_scratch(d);
-  if (tmp == kNoScratch) return false;
-  a_.mov(ctx(s, 8), kGp64[tmp]);
-  if (!load_operand64(d, op, kGp64[tmp])) return false;
-  a_.mov(ctx(CAPVM_CTX_OFF(branch_target), 8), kGp64[tmp]);
-  a_.mov(kGp64[tmp], ctx(s, 8));
-  return true;
+bool BlockBuilder::target_to_rax(const DecodedInsn& d) {
+  // rax, rcx and rdx are spilled first; the operand still reads the
+  // guest's values (a register operand is never changed before it is read:
+  // rax is only written by the move itself, and rcx and rdx not at all).
+  spill_for_lookup();
+  return load_operand64(d, d.ops[0], x86::rax);
 }
 
 BlockBuilder::Step BlockBuilder::translate_branch(const DecodedInsn& d) {
@@ -301,8 +286,8 @@ BlockBuilder::Step BlockBuilder::translate_branch(const DecodedInsn& d) {
         direct_exit(d.branch_target);
         return Step::kEnd;
       }
-      if (!branch_target_from_operand(d)) return Step::kIllegal;
-      indirect_exit();
+      if (!target_to_rax(d)) return Step::kIllegal;
+      lookup_rax();
       return Step::kEnd;
     case ZYDIS_MNEMONIC_CALL:
       if (d.insn.meta.branch_type == ZYDIS_BRANCH_TYPE_FAR) return Step::kIllegal;
@@ -313,19 +298,16 @@ BlockBuilder::Step BlockBuilder::translate_branch(const DecodedInsn& d) {
       }
       // The target is read before the return address is pushed (a call
       // through [rsp+N] uses the old rsp).
-      if (!branch_target_from_operand(d)) return Step::kIllegal;
+      if (!target_to_rax(d)) return Step::kIllegal;
       push_imm_pc(next);
-      indirect_exit();
+      lookup_rax();
       return Step::kEnd;
     case ZYDIS_MNEMONIC_RET: {
       if (d.insn.meta.branch_type == ZYDIS_BRANCH_TYPE_FAR) return Step::kIllegal;
       uint32_t extra = 0;
       if (d.insn.operand_count_visible > 0 && op0.type == ZYDIS_OPERAND_TYPE_IMMEDIATE)
         extra = static_cast<uint32_t>(op0.imm.value.u & 0xFFFF);
-      const int32_t s = CAPVM_CTX_OFF(scratch);
-      a_.mov(ctx(s, 8), x86::rax);
-      a_.mov(ctx(s + 8, 8), x86::rcx);
-      a_.mov(ctx(s + 16, 8), x86::rdx);
+      spill_for_lookup();
       a_.mov(x86::rax, guest_mem(x86::esp, 0, 8));
       a_.lea(x86::rsp, x86::ptr(x86::rsp, static_cast<int32_t>(8 + extra)));
       lookup_rax();
@@ -548,6 +530,9 @@ bool BlockBuilder::build(Block* block, int* signal) {
   uint64_t pc = pc_;
   unsigned count = 0;
   CodeWindow window(t_.mem);
+  // The indirect entry (lookup_rax): rdx back from scratch[2].
+  a_.mov(x86::rdx, ctx(CAPVM_CTX_OFF(scratch) + 16, 8));
+  block->direct_entry_offset = static_cast<uint32_t>(a_.offset());
   for (;;) {
     DecodedInsn d;
     const FetchStatus st = fetch_and_decode(window, pc, &d);
@@ -627,6 +612,7 @@ Block* Translator::Impl::translate_locked(uint64_t pc, int* signal) {
   for (bool compact : {options.compact_exit_stubs, false}) {
     block = std::make_unique<Block>();
     block->guest_pc = pc;
+    block->lookup_key = ~pc;
     // One CodeHolder for every block (mutex held): a soft reset keeps its
     // zone memory, so a block costs no allocations for labels and fixups.
     CodeHolder& code = holder;

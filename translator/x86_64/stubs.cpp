@@ -205,18 +205,22 @@ bool Translator::Impl::build_stubs(std::string* error) {
   a.jmp(exit);
 
   // lookup_miss: the miss path of every inline indirect-branch lookup
-  // (block_builder.cpp, lookup_rax), which spilled rax, rcx and rdx to
-  // scratch[0..2] and stored the target in branch_target.
+  // (block_builder.cpp, lookup_rax), with the target in rax and rax, rcx
+  // and rdx spilled to scratch[0..2].
   a.bind(lookup_miss);
+  a.mov(ctx_mem(CAPVM_CTX_OFF(branch_target), 8), x86::rax);
   a.mov(x86::rax, ctx_mem(CAPVM_CTX_OFF(scratch), 8));
   a.mov(x86::rcx, ctx_mem(CAPVM_CTX_OFF(scratch) + 8, 8));
   a.mov(x86::rdx, ctx_mem(CAPVM_CTX_OFF(scratch) + 16, 8));
   a.mov(ctx_mem(CAPVM_CTX_OFF(exit_reason), 8), imm(static_cast<int32_t>(ExitReason::kIndirectMiss)));
   a.jmp(exit);
 
-  // The sentinel block's code: an indirect branch whose target matched the
-  // sentinel (guest pc 1) is a miss like any other.
+  // The sentinel block's indirect entry: a lookup whose target matched the
+  // sentinel (guest pc 1) is a miss like any other. rax and rcx are back;
+  // rdx is still in scratch[2].
   a.bind(miss);
+  a.mov(x86::rdx, ctx_mem(CAPVM_CTX_OFF(scratch) + 16, 8));
+  a.mov(ctx_mem(CAPVM_CTX_OFF(branch_target), 8), 1);
   a.mov(ctx_mem(CAPVM_CTX_OFF(exit_reason), 8), imm(static_cast<int32_t>(ExitReason::kIndirectMiss)));
   a.jmp(exit);
 

@@ -23,6 +23,7 @@ Translator::Impl::Impl(vm::GuestMemory& m, const TranslateOptions& o)
   table = static_cast<int64_t*>(std::calloc(kLookupEntries, sizeof(int64_t)));
   if (table == nullptr) throw std::bad_alloc();
   sentinel.guest_pc = 1;
+  sentinel.lookup_key = ~uint64_t{1};
   ctx_off = context_fs_offset();
   unsigned eax, ebx, ecx, edx;
   __cpuid_count(0xD, 0, eax, ebx, ecx, edx);
@@ -44,6 +45,7 @@ Translator::Translator(vm::GuestMemory& memory, const TranslateOptions& options)
     return;
   }
   impl_->sentinel.host_code = impl_->miss_stub;
+  impl_->sentinel.indirect_entry = impl_->miss_stub;
   table_ = impl_->table;
   table_base_ = reinterpret_cast<uintptr_t>(&impl_->sentinel);
 }
@@ -195,7 +197,8 @@ bool Translator::Impl::install(asmjit::CodeHolder& code, Block* block) {
   block->rx = out.rx;
   block->rw = out.rw;
   block->size = out.size;
-  block->host_code = reinterpret_cast<uint64_t>(out.rx);
+  block->indirect_entry = reinterpret_cast<uint64_t>(out.rx);
+  block->host_code = reinterpret_cast<uint64_t>(out.rx) + block->direct_entry_offset;
   return true;
 }
 

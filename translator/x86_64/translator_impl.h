@@ -29,8 +29,15 @@ inline int32_t load_rel32(const uint8_t* p) {
 }
 
 struct Block {
-  uint64_t guest_pc = ~uint64_t{0};  // offset 0: compared by the lookup code
-  uint64_t host_code = 0;            // offset 8: jumped to by the lookup code
+  // Read by the inline lookup (block_builder.cpp, lookup_rax): ~guest_pc,
+  // so that one lea against the target gives zero on a match; and the
+  // indirect entry, a load of rdx (which the lookup used) from scratch[2]
+  // right before host_code.
+  uint64_t lookup_key = 0;
+  uint64_t indirect_entry = 0;
+  uint64_t guest_pc = ~uint64_t{0};
+  uint64_t host_code = 0;  // the direct entry: links and the run loop
+  uint32_t direct_entry_offset = 0;  // host_code - indirect_entry
   uint64_t guest_end = 0;            // one past the last guest byte
   uint8_t* rx = nullptr;
   uint8_t* rw = nullptr;
@@ -42,7 +49,7 @@ struct Block {
   std::vector<std::pair<uint64_t, int32_t>> incoming;
   bool valid = true;
 };
-static_assert(offsetof(Block, guest_pc) == 0 && offsetof(Block, host_code) == 8);
+static_assert(offsetof(Block, lookup_key) == 0 && offsetof(Block, indirect_entry) == 8);
 
 // Size of the direct-mapped indirect-branch table (entries of Block*).
 inline constexpr uint32_t kLookupBits = 16;
@@ -62,14 +69,14 @@ struct Translator::Impl {
   // Indirect-branch lookup: each slot holds (block - &sentinel), so the
   // zero pages of a fresh table all mean "the sentinel" and creating the
   // table touches no memory. The sentinel's pc (1, inside the never-mapped
-  // null guard) matches no real target; its code is the shared miss stub,
-  // in case a guest jumps to 1.
+  // null guard) matches no real target; its indirect entry is the miss
+  // stub, in case a guest jumps to 1.
   Block sentinel;
   int64_t* table = nullptr;
   int64_t slot_value(const Block* b) const {
     return static_cast<int64_t>(reinterpret_cast<uintptr_t>(b) - reinterpret_cast<uintptr_t>(&sentinel));
   }
-  uint64_t miss_stub = 0;
+  uint64_t miss_stub = 0;  // the sentinel's indirect entry
   uint64_t entry_stub = 0;  // void(*)(void): enters guest code at ctx.jump_to
   uint64_t exit_stub = 0;   // saves guest state, returns from entry_stub
   uint64_t full_state_stub = 0;  // light -> full vector state, then jmp ctx.jump_to
