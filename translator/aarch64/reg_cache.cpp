@@ -2,6 +2,7 @@
 // in host registers, the prologue that loads them, and the stores that put
 // the written ones back before anything outside the block can look.
 #include <algorithm>
+#include <cstring>
 
 #include "translator/aarch64/translator_impl.h"
 
@@ -26,7 +27,75 @@ void order_by_uses(const unsigned (&uses)[32], unsigned (&order)[32]) {
   }
 }
 
+// Operand positions an instruction only writes (bit per position): the
+// general-register destinations of the data-processing and load forms
+// whose destination is not also a source (MOVK and BFM insert into theirs;
+// a pre/post-indexed load's first operand is its written-back base). Every
+// other instruction, and every other position, counts as a read.
+uint32_t pure_destinations(const Insn& in) {
+  const OpInfo info = in.info();
+  switch (info.cls) {
+    case InsnClass::kAddSubImm: case InsnClass::kAddSubShifted: case InsnClass::kAddSubExt:
+    case InsnClass::kAddSubCarry: case InsnClass::kLogicImm: case InsnClass::kLogicShifted:
+    case InsnClass::kExtract: case InsnClass::kShiftVar: case InsnClass::kMulAdd:
+    case InsnClass::kDiv: case InsnClass::kCondSel: case InsnClass::kBitOps:
+    case InsnClass::kPcRel: case InsnClass::kLoadLiteral:
+      return 1;
+    case InsnClass::kMoveWide:
+      return in.op == Op::MOVKXi || in.op == Op::MOVKWi ? 0 : 1;
+    case InsnClass::kBitfield:
+      return in.op == Op::BFMXri || in.op == Op::BFMWri ? 0 : 1;
+    case InsnClass::kLoadStore:
+    case InsnClass::kLoadStorePair: {
+      if (std::strncmp(info.name, "LD", 2) != 0) return 0;
+      const size_t n = std::strlen(info.name);
+      const bool indexed = (n > 3 && std::strcmp(info.name + n - 3, "pre") == 0) ||
+                           (n > 4 && std::strcmp(info.name + n - 4, "post") == 0);
+      const uint32_t first = indexed ? 2 : 1;  // position 0 or 1
+      return info.cls == InsnClass::kLoadStorePair ? first | first << 1 : first;
+    }
+    default:
+      return 0;
+  }
+}
+
+// Classes whose lowerings may add cold paths (emit_cold), which store the
+// block's final dirty set from a point before some of those writes.
+bool may_add_cold_path(const Insn& in) {
+  switch (in.info().cls) {
+    case InsnClass::kExclusive: case InsnClass::kAtomic:
+    case InsnClass::kNeon: case InsnClass::kNeonLoadStore:
+      return true;
+    default:
+      return false;
+  }
+}
+
 }  // namespace
+
+uint32_t Emitter::written_first(const std::vector<Insn>& insns) const {
+  // Registers the block writes whole before it reads them: their prologue
+  // load would be dead. Sound because the block stores back only what it
+  // wrote: a side exit or helper call before the write stores nothing for
+  // such a register, whose value is still the context's. Not in a block
+  // that loops (every cached register counts as written there) or that may
+  // have cold paths.
+  uint32_t decided = 0, first = 0;
+  for (const Insn& in : insns) {
+    if (in.op == Op::kInvalid || may_add_cold_path(in)) return 0;
+    const uint32_t dest = pure_destinations(in);
+    uint32_t read = 0, written = 0;
+    for (unsigned k = 0; k < in.num_ops; ++k) {
+      const int i = gp_index(in.ops[k]);
+      if (i < 0) continue;
+      if (dest >> k & 1) written |= 1u << i;
+      else read |= 1u << i;
+    }
+    first |= written & ~read & ~decided;
+    decided |= read | written;
+  }
+  return first;
+}
 
 void Emitter::begin_block(const std::vector<Insn>& insns, bool loops, size_t loop_end) {
   // Cache the registers the block names most often (operands only: a
@@ -51,7 +120,11 @@ void Emitter::begin_block(const std::vector<Insn>& insns, bool loops, size_t loo
     cached |= 1u << order[k];
   }
   choose_v_cache(insns, loops, loop_end);
-  reload_cached();
+  const uint32_t skip = loops ? 0 : written_first(insns) & cached;
+  for (unsigned i = 0; i < 32; ++i)
+    if ((cached & ~skip) >> i & 1) a.mov(kCacheHost[slot[i]], xslot(i));
+  for (unsigned i = 0; i < 32; ++i)
+    if (vcached >> i & 1) a.movdqu(vhost(i), vctx(i));
   body = a.newLabel();
   a.bind(body);
   // A branch back to `body` arrives with whatever the loop wrote still in

@@ -199,6 +199,9 @@ class Emitter {
   // them; `body` follows it (the target of a branch to the block's start).
   void begin_block(const std::vector<Insn>& insns, bool loops, size_t loop_end);
   void choose_v_cache(const std::vector<Insn>& insns, bool loops, size_t loop_end);
+  // Cached registers the block writes whole before reading: the prologue
+  // does not load them (reg_cache.cpp).
+  uint32_t written_first(const std::vector<Insn>& insns) const;
   void writeback();       // dirty cached registers -> context
   void reload_cached();   // context -> every cached register
   int8_t slot[32];        // guest register (31 = SP) -> kCacheHost index, or -1
