@@ -278,12 +278,14 @@ Lowered lower_load_store(Emitter& e) {
   if (wb) {
     const int64_t step = f.mode == Mode::kPost ? (f.pair ? e.opimm(rn_i + 1) * f.size : e.opimm(rn_i + 1))
                                                : offset;
+    // lea, not add: guest flags in the host flags (a compare before a
+    // load/store loop's post-indexed accesses) stay there for the branch.
     x86::Gp nb;
     if (ad.base != x86::rsi && e.gp_operand(e.reg(rn_i), &nb)) {
-      if (step) a.add(nb, imm(step));
+      if (step) a.lea(nb, x86::ptr(nb, static_cast<int32_t>(step)));
       e.note_written(e.reg(rn_i));
     } else {
-      if (step) a.add(x86::rsi, imm(step));
+      if (step) a.lea(x86::rsi, x86::ptr(x86::rsi, static_cast<int32_t>(step)));
       e.store_gp(e.reg(rn_i), x86::rsi);
     }
   }
