@@ -266,6 +266,7 @@ void Emitter::call(const void* fn) {
   // Helpers see (and may change) guest registers in the context, and the
   // SysV ABI lets them clobber r8-r11.
   writeback();
+  if (!unpinned) store_pinned();  // (an unpinned block's are in the context)
   a.mov(x86::rax, imm(reinterpret_cast<uint64_t>(fn)));
   a.call(x86::rax);
   reload_cached();

@@ -111,13 +111,32 @@ void Emitter::begin_block(const std::vector<Insn>& insns, bool loops, size_t loo
     for (unsigned k = 0; k < in.num_ops; ++k)
       if (const int i = gp_index(in.ops[k]); i >= 0) uses[i] += weight;
   }
+  // A block that loops on itself, if it names more registers than the
+  // cache has slots beside the pinned ones, unpins them: they go to the
+  // context in the prologue and come back before every exit and call
+  // (writeback), and the loop keeps what it uses most in all kCacheCount
+  // registers. (Elsewhere that round trip costs more than it saves.)
+  unsigned distinct = 0;
+  for (unsigned i = 0; i < 32; ++i)
+    if (uses[i] > 0 && !(kPinnedMask >> i & 1)) ++distinct;
+  unpinned = loops && distinct > kCacheCount - kPinnedCount;
+  if (!unpinned)
+    for (unsigned k = 0; k < kPinnedCount; ++k) uses[kPinnedGuest[k]] = 0;
+  const unsigned pool = unpinned ? kCacheCount : kCacheCount - kPinnedCount;
   unsigned order[32];
   order_by_uses(uses, order);
   std::fill(slot, slot + 32, int8_t{-1});
   cached = dirty = 0;
-  for (unsigned k = 0; k < kCacheCount && uses[order[k]] > 0; ++k) {
+  for (unsigned k = 0; k < pool && uses[order[k]] > 0; ++k) {
     slot[order[k]] = static_cast<int8_t>(k);
     cached |= 1u << order[k];
+  }
+  if (unpinned) {
+    store_pinned();
+  } else {
+    // Pinned: in their host registers (translator_impl.h), never in `cached`
+    // or `dirty`, which say what this block loads and stores.
+    for (unsigned k = 0; k < kPinnedCount; ++k) slot[kPinnedGuest[k]] = static_cast<int8_t>(kPinnedSlot(k));
   }
   choose_v_cache(insns, loops, loop_end);
   const uint32_t skip = loops ? 0 : written_first(insns) & cached;
@@ -196,13 +215,22 @@ void Emitter::choose_v_cache(const std::vector<Insn>& insns, bool loops, size_t 
 }
 
 void Emitter::writeback() {
+  const uint32_t stored = unpinned ? dirty : dirty & ~kPinnedMask;
   for (unsigned i = 0; i < 32; ++i)
-    if (dirty >> i & 1) a.mov(xslot(i), kCacheHost[slot[i]]);
+    if (stored >> i & 1) a.mov(xslot(i), kCacheHost[slot[i]]);
+  // Every exit and call leaves with the pinned registers in place.
+  if (unpinned)
+    for (unsigned k = 0; k < kPinnedCount; ++k) a.mov(kCacheHost[kPinnedSlot(k)], xslot(kPinnedGuest[k]));
   for (unsigned i = 0; i < 32; ++i)
     if (vdirty >> i & 1) a.movdqu(vctx(i), vhost(i));
 }
 
+void Emitter::store_pinned() {
+  for (unsigned k = 0; k < kPinnedCount; ++k) a.mov(xslot(kPinnedGuest[k]), kCacheHost[kPinnedSlot(k)]);
+}
+
 void Emitter::reload_cached() {
+  for (unsigned k = 0; k < kPinnedCount; ++k) a.mov(kCacheHost[kPinnedSlot(k)], xslot(kPinnedGuest[k]));
   for (unsigned i = 0; i < 32; ++i)
     if (cached >> i & 1) a.mov(kCacheHost[slot[i]], xslot(i));
   for (unsigned i = 0; i < 32; ++i)

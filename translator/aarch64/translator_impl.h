@@ -83,14 +83,26 @@ struct Translator::Impl {
 // stores back the ones it wrote, and a call into C++ stores them before and
 // reloads them after (helpers see and may change the context). Between
 // blocks, and whenever the dispatcher or a helper runs, the context is the
-// truth. A block that branches to its own start loops inside itself,
-// keeping its registers in host registers for the whole loop.
+// truth, but for the pinned registers (below), which only the dispatcher
+// and helpers see there. A block that branches to its own start loops
+// inside itself, keeping its registers in host registers for the whole loop.
 namespace host = asmjit::x86;
 inline const host::Gp kCtx = host::r15;
 inline constexpr unsigned kCacheCount = 9;
 inline constexpr unsigned kVCacheCount = 8;  // xmm8-xmm15 (V-register cache)
 inline const host::Gp kCacheHost[kCacheCount] = {host::rbx, host::rbp, host::r12, host::r13, host::r14,
                                                  host::r8,  host::r9,  host::r10, host::r11};
+// Pinned registers: SP, X29 and X30, which every call and return moves
+// (stp x29, x30, [sp, #-16]!; bl; ldp; ret), live in the last
+// kPinnedCount cache registers across blocks, not in the context: no
+// prologue loads and no exit stores them. The entry stub loads them and the
+// exit stub stores them (the dispatcher and everything after an exit see the
+// context), and a helper call stores and reloads them like any cached
+// register. The per-block cache uses the other kCacheCount - kPinnedCount.
+inline constexpr unsigned kPinnedCount = 3;
+inline constexpr unsigned kPinnedGuest[kPinnedCount] = {31, 29, 30};  // SP, X29, X30
+inline constexpr uint32_t kPinnedMask = 1u << 31 | 1u << 29 | 1u << 30;
+inline constexpr unsigned kPinnedSlot(unsigned k) { return kCacheCount - kPinnedCount + k; }
 
 enum class Lowered { kContinue, kEndBlock, kUnsupported };
 
@@ -203,7 +215,11 @@ class Emitter {
   // does not load them (reg_cache.cpp).
   uint32_t written_first(const std::vector<Insn>& insns) const;
   void writeback();       // dirty cached registers -> context
-  void reload_cached();   // context -> every cached register
+  void store_pinned();    // the pinned registers -> context (before a call)
+  // This block uses the pinned registers' host registers for its own cache
+  // (reg_cache.cpp, begin_block).
+  bool unpinned = false;
+  void reload_cached();   // context -> every cached and pinned register
   int8_t slot[32];        // guest register (31 = SP) -> kCacheHost index, or -1
   uint32_t cached = 0;    // bit i: guest register i is cached
   uint32_t dirty = 0;     // bit i: written by this block (so far)
