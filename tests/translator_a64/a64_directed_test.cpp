@@ -187,6 +187,34 @@ TEST_CASE("registers written before they are read keep their values on earlier e
   }
 }
 
+// A block whose NEON arithmetic may leave for its C++ fallback (a NaN
+// lane: a cold path after the block, which stores the block's final set of
+// written registers) loads every cached register, also those written
+// before read: else the cold path would store x0 unloaded, and the side
+// exit taken after it (x4 = 0) would leave that in the context.
+//   fadd v0.4s, v1.4s, v2.4s; cbz x4, 1f; add x0, x1, #1; 1: add x5, x5, #1
+TEST_CASE("a cold path before a side exit leaves registers written later intact", "[a64diff]") {
+  const Snippet sn{"cold path, then a side exit", {0x4e22d420, 0xb4000044, 0x91000420, 0x910004a5}};
+  UnicornRunner uc(UnicornRunner::Cpu::kMax);
+  std::string err;
+  REQUIRE(uc.ready(&err));
+  std::mt19937_64 rng(0xC01D);
+  for (unsigned max_block_insns : {1u, 64u}) {
+    CapvmRunner cap(max_block_insns);
+    REQUIRE(cap.ready(&err));
+    for (uint64_t x4 : {uint64_t{0}, uint64_t{1}}) {
+      for (int i = 0; i < 5; ++i) {
+        Case c = make(sn, rng);
+        c.init.x[4] = x4;
+        const uint32_t nan = 0x7FC00000;
+        std::memcpy(c.init.v[1] + 4 * (i % 4), &nan, 4);  // one NaN lane: the fallback
+        INFO("blocks of " << max_block_insns << ", x4 " << x4);
+        expect_same(uc, cap, c);
+      }
+    }
+  }
+}
+
 // SP, X29 and X30 stay in host registers across blocks (translator_impl.h,
 // "Pinned registers"), except in a loop that needs every cache register,
 // which puts them in the context for its run and back before each exit and

@@ -82,7 +82,10 @@ uint32_t Emitter::written_first(const std::vector<Insn>& insns) const {
   // have cold paths.
   uint32_t decided = 0, first = 0;
   for (const Insn& in : insns) {
-    if (in.op == Op::kInvalid || may_add_cold_path(in)) return 0;
+    // An undecodable word ends the block there (its SIGILL exit stores
+    // only what was written before it): what was decided up to it holds.
+    if (in.op == Op::kInvalid) break;
+    if (may_add_cold_path(in)) return 0;
     const uint32_t dest = pure_destinations(in);
     uint32_t read = 0, written = 0;
     for (unsigned k = 0; k < in.num_ops; ++k) {
