@@ -119,13 +119,12 @@ abi::Errno GuestMemory::read(GuestAddr addr, void* dst, size_t len) const {
   return checked_copy(dst, base_ + addr, len) ? abi::E_SUCCESS : abi::E_FAULT;
 }
 
-
 abi::Errno GuestMemory::load32(GuestAddr addr, uint32_t* value) const {
   if (addr % 4 != 0) return abi::E_INVAL;
   if (!range_has(addr, 4, kProtRead)) return abi::E_FAULT;
   auto* w = reinterpret_cast<uint32_t*>(base_ + addr);
   return run_guarded([&] { *value = __atomic_load_n(w, __ATOMIC_ACQUIRE); }) ? abi::E_SUCCESS
-                                                                                : abi::E_FAULT;
+                                                                          : abi::E_FAULT;
 }
 
 abi::Errno GuestMemory::cas32(GuestAddr addr, uint32_t* expected, uint32_t desired, bool* swapped) {

@@ -15,7 +15,11 @@ namespace capvm::aarch64 {
 using namespace asmjit;
 
 void Emitter::exit_with(ExitReason reason, uint64_t pc) {
-  writeback();
+  leave_registers();
+  exit_tail(reason, pc);
+}
+
+void Emitter::exit_tail(ExitReason reason, uint64_t pc) {
   a.mov(x86::rax, imm(pc));
   a.mov(ctx(CAPVM_A64_OFF(pc), 8), x86::rax);
   a.mov(ctx(CAPVM_A64_OFF(exit_reason), 8), imm(static_cast<int32_t>(reason)));
@@ -45,8 +49,7 @@ void Emitter::emit_exit_stub(const PendingExit& e) {
   const uint32_t written = dirty, vwritten = vdirty;
   dirty = e.dirty;
   vdirty = e.vdirty;
-  writeback();
-  dirty = vdirty = 0;  // exit_with below must not store them twice
+  leave_registers();
   // The patchable jmp rel32, its displacement 4-byte aligned so linking is
   // one atomic store; rel32 = 0 falls through to the slow path.
   a.align(AlignMode::kCode, 4);
@@ -65,7 +68,7 @@ void Emitter::emit_exit_stub(const PendingExit& e) {
   } else {
     a.lea(x86::rax, x86::ptr(site));
     a.mov(ctx(CAPVM_A64_OFF(link_site), 8), x86::rax);
-    exit_with(ExitReason::kBranch, e.target);
+    exit_tail(ExitReason::kBranch, e.target);
   }
   dirty = written;
   vdirty = vwritten;
@@ -90,7 +93,7 @@ Lowered Emitter::fall_through(uint64_t next) {
 void Emitter::indirect_exit() {
   // rax = guest target. Flags live in the context, so host flags are free.
   Label miss = a.newLabel();
-  writeback();  // stores only: rax survives
+  leave_registers();  // moves only: rax survives
   a.mov(ctx(CAPVM_A64_OFF(branch_target), 8), x86::rax);
   a.mov(x86::ecx, x86::eax);
   a.shr(x86::ecx, 2);

@@ -142,11 +142,7 @@ void Emitter::begin_block(const std::vector<Insn>& insns, bool loops, size_t loo
     for (unsigned k = 0; k < kPinnedCount; ++k) slot[kPinnedGuest[k]] = static_cast<int8_t>(kPinnedSlot(k));
   }
   choose_v_cache(insns, loops, loop_end);
-  const uint32_t skip = loops ? 0 : written_first(insns) & cached;
-  for (unsigned i = 0; i < 32; ++i)
-    if ((cached & ~skip) >> i & 1) a.mov(kCacheHost[slot[i]], xslot(i));
-  for (unsigned i = 0; i < 32; ++i)
-    if (vcached >> i & 1) a.movdqu(vhost(i), vctx(i));
+  load_registers(cached & ~(loops ? 0 : written_first(insns)));
   body = a.newLabel();
   a.bind(body);
   // A branch back to `body` arrives with whatever the loop wrote still in
@@ -221,21 +217,32 @@ void Emitter::writeback() {
   const uint32_t stored = unpinned ? dirty : dirty & ~kPinnedMask;
   for (unsigned i = 0; i < 32; ++i)
     if (stored >> i & 1) a.mov(xslot(i), kCacheHost[slot[i]]);
-  // Every exit and call leaves with the pinned registers in place.
-  if (unpinned)
-    for (unsigned k = 0; k < kPinnedCount; ++k) a.mov(kCacheHost[kPinnedSlot(k)], xslot(kPinnedGuest[k]));
   for (unsigned i = 0; i < 32; ++i)
     if (vdirty >> i & 1) a.movdqu(vctx(i), vhost(i));
+}
+
+void Emitter::leave_registers() {
+  writeback();
+  // The next block finds the pinned registers in place.
+  if (unpinned) load_pinned();
 }
 
 void Emitter::store_pinned() {
   for (unsigned k = 0; k < kPinnedCount; ++k) a.mov(xslot(kPinnedGuest[k]), kCacheHost[kPinnedSlot(k)]);
 }
 
-void Emitter::reload_cached() {
+void Emitter::load_pinned() {
   for (unsigned k = 0; k < kPinnedCount; ++k) a.mov(kCacheHost[kPinnedSlot(k)], xslot(kPinnedGuest[k]));
+}
+
+void Emitter::reload_cached() {
+  if (!unpinned) load_pinned();
+  load_registers(cached);
+}
+
+void Emitter::load_registers(uint32_t gp) {
   for (unsigned i = 0; i < 32; ++i)
-    if (cached >> i & 1) a.mov(kCacheHost[slot[i]], xslot(i));
+    if (gp >> i & 1) a.mov(kCacheHost[slot[i]], xslot(i));
   for (unsigned i = 0; i < 32; ++i)
     if (vcached >> i & 1) a.movdqu(vhost(i), vctx(i));
 }

@@ -214,12 +214,19 @@ class Emitter {
   // Cached registers the block writes whole before reading: the prologue
   // does not load them (reg_cache.cpp).
   uint32_t written_first(const std::vector<Insn>& insns) const;
-  void writeback();       // dirty cached registers -> context
+  void writeback();       // dirty cached registers -> context (stores only)
+  // Before leaving the block: writeback, then an unpinned block's pinned
+  // registers back in their host registers.
+  void leave_registers();
   void store_pinned();    // the pinned registers -> context (before a call)
+  void load_pinned();     // context -> the pinned registers
   // This block uses the pinned registers' host registers for its own cache
   // (reg_cache.cpp, begin_block).
   bool unpinned = false;
-  void reload_cached();   // context -> every cached and pinned register
+  void reload_cached();   // context -> every cached (and pinned) register, after a call
+  // Context -> the cached general registers in `gp` and every cached V
+  // register (the prologue, reload_cached).
+  void load_registers(uint32_t gp);
   int8_t slot[32];        // guest register (31 = SP) -> kCacheHost index, or -1
   uint32_t cached = 0;    // bit i: guest register i is cached
   uint32_t dirty = 0;     // bit i: written by this block (so far)
@@ -273,6 +280,8 @@ class Emitter {
 
   // Exits and control flow (implemented in block_builder.cpp).
   void exit_with(ExitReason reason, uint64_t pc);
+  // exit_with once the registers are where the exit needs them.
+  void exit_tail(ExitReason reason, uint64_t pc);
   void direct_exit(uint64_t target);        // ends the block
   asmjit::Label exit_label(uint64_t target);  // stub emitted after the block
   void indirect_exit();                       // target in rax

@@ -44,7 +44,6 @@ Translator::Translator(vm::GuestMemory& memory, const TranslateOptions& options)
     impl_.reset();
     return;
   }
-  impl_->sentinel.host_code = impl_->miss_stub;
   impl_->sentinel.indirect_entry = impl_->miss_stub;
   table_ = impl_->table;
   table_base_ = reinterpret_cast<uintptr_t>(&impl_->sentinel);
