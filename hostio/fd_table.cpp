@@ -181,7 +181,7 @@ abi::Errno FdTable::adopt(const vm::FdGrant& grant) {
   e->rights_base = r.base & limit;
   e->rights_inheriting = r.inheriting;
   e->fdflags = host_fdflags(grant.host_fd);
-  std::lock_guard<std::mutex> lock(mutex_);
+  std::lock_guard<FdTableLock> lock(mutex_);
   if (slots_.size() >= limit_) return abi::E_MFILE;
   if (!slots_.add(grant.guest_fd, std::move(e))) return abi::E_INVAL;
   return abi::E_SUCCESS;
@@ -227,7 +227,7 @@ abi::Errno FdTable::lookup(abi::Fd fd, abi::Rights need, FdEntryPtr* out, struct
   *fresh = false;
   FdEntryPtr e;
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    std::lock_guard<FdTableLock> lock(mutex_);
     const FdEntryPtr* slot = slots_.find(fd);
     if (slot == nullptr) return abi::E_BADF;
     e = *slot;
@@ -239,7 +239,7 @@ abi::Errno FdTable::lookup(abi::Fd fd, abi::Rights need, FdEntryPtr* out, struct
 }
 
 abi::Errno FdTable::insert(FdEntryPtr entry, abi::Fd* out) {
-  std::lock_guard<std::mutex> lock(mutex_);
+  std::lock_guard<FdTableLock> lock(mutex_);
   if (slots_.size() >= limit_) return abi::E_MFILE;
   // Every number below the hint is taken: the first gap from it on.
   const abi::Fd n = slots_.first_free(lowest_free_);
@@ -251,7 +251,7 @@ abi::Errno FdTable::insert(FdEntryPtr entry, abi::Fd* out) {
 
 abi::Errno FdTable::close(abi::Fd fd) {
   FdEntryPtr victim;  // released outside the lock: close(2) may block
-  std::lock_guard<std::mutex> lock(mutex_);
+  std::lock_guard<FdTableLock> lock(mutex_);
   victim = slots_.remove(fd);
   if (!victim) return abi::E_BADF;
   if (fd < lowest_free_) lowest_free_ = fd;
@@ -259,7 +259,7 @@ abi::Errno FdTable::close(abi::Fd fd) {
 }
 
 abi::Errno FdTable::update(abi::Fd fd, const FdEntryPtr& expected, FdEntryPtr entry) {
-  std::lock_guard<std::mutex> lock(mutex_);
+  std::lock_guard<FdTableLock> lock(mutex_);
   FdEntryPtr* slot = slots_.find(fd);
   if (slot == nullptr) return abi::E_BADF;
   if (*slot != expected) return abi::E_AGAIN;
@@ -270,7 +270,7 @@ abi::Errno FdTable::update(abi::Fd fd, const FdEntryPtr& expected, FdEntryPtr en
 abi::Errno FdTable::dup(abi::Fd from, abi::Fd* out) {
   FdEntryPtr e;
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    std::lock_guard<FdTableLock> lock(mutex_);
     const FdEntryPtr* slot = slots_.find(from);
     if (slot == nullptr) return abi::E_BADF;
     e = *slot;
@@ -281,7 +281,7 @@ abi::Errno FdTable::dup(abi::Fd from, abi::Fd* out) {
 
 abi::Errno FdTable::replace(abi::Fd from, abi::Fd to) {
   FdEntryPtr victim;  // released after the lock
-  std::lock_guard<std::mutex> lock(mutex_);
+  std::lock_guard<FdTableLock> lock(mutex_);
   FdEntryPtr* src = slots_.find(from);
   FdEntryPtr* dst = slots_.find(to);
   if (src == nullptr || dst == nullptr) return abi::E_BADF;
@@ -295,14 +295,14 @@ abi::Errno FdTable::replace(abi::Fd from, abi::Fd to) {
 
 abi::Errno FdTable::insert_at(abi::Fd fd, FdEntryPtr entry) {
   if (fd == abi::kMapAnonFd) return abi::E_BADF;
-  std::lock_guard<std::mutex> lock(mutex_);
+  std::lock_guard<FdTableLock> lock(mutex_);
   if (slots_.size() >= limit_) return abi::E_MFILE;
   if (!slots_.add(fd, std::move(entry))) return abi::E_BADF;  // taken, or a null entry
   return abi::E_SUCCESS;
 }
 
 size_t FdTable::size() const {
-  std::lock_guard<std::mutex> lock(mutex_);
+  std::lock_guard<FdTableLock> lock(mutex_);
   return slots_.size();
 }
 

@@ -16,6 +16,7 @@
 #include "abi/errno.h"
 #include "abi/types.h"
 #include "hostio/fd_slots.h"
+#include "hostio/fd_table_lock.h"
 #include "vm/process.h"
 
 namespace capvm::hostio {
@@ -211,7 +212,7 @@ class FdTable {
   void set_limit(size_t limit) { limit_ = limit == 0 || limit > kMaxFds ? kMaxFds : limit; }
 
  private:
-  mutable std::mutex mutex_;
+  mutable FdTableLock mutex_;
   FdSlots slots_;
   abi::Fd lowest_free_ = 0;  // every fd below it is in use (insert starts here)
   size_t limit_ = kMaxFds;

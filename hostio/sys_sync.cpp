@@ -424,7 +424,28 @@ SyscallOutcome poll_blocking_first(SyscallContext& ctx, const SyscallRequest& r,
   return ok(1);
 }
 
-SyscallOutcome poll(SyscallContext& ctx, const SyscallRequest& r) {
+// poll's working storage, kept per thread between calls: a server polls
+// the same few dozen descriptors again and again, and fresh vectors cost a
+// dozen allocations a call (each growing vector reallocates as it fills).
+// Cleared on entry; `held` is released on the way out (PollScratch::Release)
+// so no host descriptor outlives the call through it.
+struct PollScratch {
+  std::vector<abi::Subscription> subs;
+  std::vector<abi::Event> events;
+  std::vector<struct pollfd> pfds;
+  std::vector<size_t> pfd_sub;     // subscription index of each pollfd
+  std::vector<FdEntryPtr> held;    // keeps host fds alive while polling
+  std::vector<int64_t> deadlines;  // per subscription, -1: not a clock
+  std::vector<int> readable;
+  std::vector<uint64_t> nbytes;
+
+  struct Release {
+    PollScratch& s;
+    ~Release() { s.held.clear(); }
+  };
+};
+
+SyscallOutcome poll_with(PollScratch& sc, SyscallContext& ctx, const SyscallRequest& r) {
   const GuestAddr in = r.args[0];
   const GuestAddr out = r.args[1];
   const uint64_t n = r.args[2];
@@ -432,7 +453,8 @@ SyscallOutcome poll(SyscallContext& ctx, const SyscallRequest& r) {
   // SECURITY.md: nsubscriptions * sizeof(subscription) overflowed in the
   // original runtime. Bounded here long before any product can wrap.
   if (n > kMaxSubscriptions) return fail(abi::E_INVAL);
-  std::vector<abi::Subscription> subs(n);
+  std::vector<abi::Subscription>& subs = sc.subs;
+  subs.resize(n);
   if (Errno e = ctx.mem.read(in, subs.data(), n * sizeof(abi::Subscription))) return fail(e);
   if (!ctx.mem.range_has(out, n * sizeof(abi::Event), vm::kProtWrite)) return fail(abi::E_FAULT);
   const uint8_t t0 = subs[0].type;
@@ -440,11 +462,16 @@ SyscallOutcome poll(SyscallContext& ctx, const SyscallRequest& r) {
       t0 == abi::EVENTTYPE_LOCK_WRLOCK)
     return poll_blocking_first(ctx, r, subs, out);
 
-  std::vector<abi::Event> events;
-  std::vector<struct pollfd> pfds;
-  std::vector<size_t> pfd_sub;        // subscription index of each pollfd
-  std::vector<FdEntryPtr> held;       // keeps host fds alive while polling
-  std::vector<int64_t> deadlines(n, -1);
+  std::vector<abi::Event>& events = sc.events;
+  std::vector<struct pollfd>& pfds = sc.pfds;
+  std::vector<size_t>& pfd_sub = sc.pfd_sub;
+  std::vector<FdEntryPtr>& held = sc.held;
+  std::vector<int64_t>& deadlines = sc.deadlines;
+  events.clear();
+  pfds.clear();
+  pfd_sub.clear();
+  held.clear();
+  deadlines.assign(n, -1);
   int64_t earliest = -1;
   for (size_t i = 0; i < n; ++i) {
     const abi::Subscription& s = subs[i];
@@ -502,11 +529,13 @@ SyscallOutcome poll(SyscallContext& ctx, const SyscallRequest& r) {
     break;
   }
   // nbytes of every ready fd_read subscription, asked in one go.
-  std::vector<int> readable;
+  std::vector<int>& readable = sc.readable;
+  readable.clear();
   for (size_t k = 0; k < pfds.size(); ++k)
     if (pfds[k].revents != 0 && subs[pfd_sub[k]].type == abi::EVENTTYPE_FD_READ)
       readable.push_back(pfds[k].fd);
-  std::vector<uint64_t> nbytes(readable.size());
+  std::vector<uint64_t>& nbytes = sc.nbytes;
+  nbytes.assign(readable.size(), 0);
   vm::ready_bytes(readable.data(), readable.size(), nbytes.data());
   size_t next_readable = 0;
   for (size_t k = 0; k < pfds.size(); ++k) {
@@ -535,6 +564,13 @@ SyscallOutcome poll(SyscallContext& ctx, const SyscallRequest& r) {
       return fail(e);
   }
   return ok(events.size());
+}
+
+SyscallOutcome poll(SyscallContext& ctx, const SyscallRequest& r) {
+  // Per thread: guest threads poll concurrently; a call never nests.
+  thread_local PollScratch t_scratch;
+  PollScratch::Release release{t_scratch};
+  return poll_with(t_scratch, ctx, r);
 }
 
 // --- Threads ---------------------------------------------------------------------

@@ -33,12 +33,16 @@ bool run_block(aarch64::Translator& tr, const aarch64::Block* block, HostFault* 
 bool serve_syscall_a64(Process& p, ThreadEnd* end) {
   A64Context& ctx = aarch64::this_thread_context();
   TrapFrame f;
-  f.raw_number = static_cast<uint32_t>(ctx.x[8]);
+  const uint32_t raw_number = static_cast<uint32_t>(ctx.x[8]);
   f.pc = ctx.pc - 4;
-  f.in_vdso = f.pc >= p.vdso_code && f.pc < p.vdso_code_end;
-  f.c_arg_count = 8;
-  for (unsigned i = 0; i < 8; ++i) f.c_args[i] = ctx.x[i];
-  for (unsigned i = 0; i < 6; ++i) f.trap_args[i] = ctx.x[i];
+  // As on x86-64 (vm/dispatch_syscall.cpp): the vDSO convention only in
+  // the vDSO's stubs.
+  f.vdso = (raw_number & kVdsoConventionBit) != 0 && f.pc >= p.vdso_code &&
+           f.pc < p.vdso_code_end;
+  f.number = f.vdso ? raw_number & ~kVdsoConventionBit : raw_number;
+  // A raw trap takes x0-x5 (spec/README.md); the C convention x0-x7.
+  f.reg_args = f.vdso ? 8 : 6;
+  for (unsigned i = 0; i < 8; ++i) f.args[i] = i < f.reg_args ? ctx.x[i] : 0;
   f.stack_args_at = ctx.x[aarch64::kSp];  // AAPCS64: ninth argument at [sp]
   TrapReply reply;
   if (!serve_trap(p, f, &reply, end)) return false;

@@ -56,15 +56,11 @@ int host_signal_for(uint8_t cloudabi_signal) {
 namespace {
 [[gnu::always_inline]] inline bool serve_trap_inline(Process& p, const TrapFrame& f,
                                                      TrapReply* reply, ThreadEnd* end) {
-  const uint32_t raw_number = f.raw_number;
-  // The vDSO convention is honoured only for the vDSO's own stubs: a raw
-  // trap elsewhere with bit 30 set is just an unknown number.
-  const bool vdso = f.in_vdso && (raw_number & kVdsoConventionBit) != 0;
-  const uint32_t number = vdso ? raw_number & ~kVdsoConventionBit : raw_number;
-  const abi::SyscallShape* shape = abi::syscall_shape(number);
+  const bool vdso = f.vdso;
+  const abi::SyscallShape* shape = abi::syscall_shape(f.number);
 
   hostio::SyscallRequest req;
-  req.number = number;
+  req.number = f.number;
   req.pc = f.pc;
   req.tid = current_tid();
   uint64_t out_ptrs[2] = {};
@@ -73,23 +69,24 @@ namespace {
     res.error = abi::E_NOSYS;
   } else {
     const unsigned total = vdso ? shape->inputs + shape->outputs : shape->inputs;
-    // Whole fixed-size copies (a loop bounded by `total` compiles to a
-    // `rep movs`, slow to start for a few words); shapes have at most 6
-    // inputs, so a raw trap needs nothing beyond its six registers.
-    uint64_t args[9];
-    args[8] = 0;
-    if (!vdso) {
-      for (unsigned i = 0; i < 6; ++i) args[i] = f.trap_args[i];
-      args[6] = args[7] = 0;
-    } else {
-      for (unsigned i = 0; i < 8; ++i) args[i] = f.c_args[i];
+    // The registers, unless the call has arguments on the stack (a raw
+    // trap never does: shapes have at most 6 inputs). Fixed trip counts
+    // below, not loops bounded by `total` (a `rep movs`, slow to start for
+    // a few words).
+    const uint64_t* args = f.args;
+    uint64_t spilled[9];
+    if (vdso && total > f.reg_args) {
+      for (unsigned i = 0; i < 8; ++i) spilled[i] = f.args[i];
+      spilled[8] = 0;
       // Stack arguments, 8 bytes apart from the first.
-      for (unsigned i = f.c_arg_count; i < total && res.error == abi::E_SUCCESS; ++i) {
-        const uint64_t at = static_cast<uint32_t>(f.stack_args_at + 8 * (i - f.c_arg_count));
-        if (p.memory->read(at, &args[i], 8) != abi::E_SUCCESS) res.error = abi::E_FAULT;
+      for (unsigned i = f.reg_args; i < total && res.error == abi::E_SUCCESS; ++i) {
+        const uint64_t at = static_cast<uint32_t>(f.stack_args_at + 8 * (i - f.reg_args));
+        if (p.memory->read(at, &spilled[i], 8) != abi::E_SUCCESS) res.error = abi::E_FAULT;
       }
+      args = spilled;
     }
-    // Fixed trip counts again: every slot written, those past the shape 0.
+    // Every slot written, those past the shape 0. Reads stay below
+    // `total`, which is at most 8 unless args is `spilled`.
     for (unsigned i = 0; i < 7; ++i) req.args[i] = i < shape->inputs ? args[i] : 0;
     if (vdso)
       for (unsigned i = 0; i < 2; ++i)
@@ -146,20 +143,25 @@ namespace {
   GuestContext& ctx = x86_64::this_thread_context();
   uint64_t* r = ctx.gpr;
   TrapFrame f;
-  f.raw_number = static_cast<uint32_t>(r[x86_64::kRax]);
+  const uint32_t raw_number = static_cast<uint32_t>(r[x86_64::kRax]);
   f.pc = ctx.rip - 2;
-  f.in_vdso = f.pc >= p.vdso_code && f.pc < p.vdso_code_end;
+  // The vDSO convention is honoured only for the vDSO's own stubs: a raw
+  // trap elsewhere with bit 30 set is just an unknown number.
+  f.vdso = (raw_number & kVdsoConventionBit) != 0 && f.pc >= p.vdso_code &&
+           f.pc < p.vdso_code_end;
+  f.number = f.vdso ? raw_number & ~kVdsoConventionBit : raw_number;
   // Register by register (a loop over index tables reads the tables from
-  // .rodata, one more cold line after every host system call).
-  f.c_arg_count = 6;
-  f.c_args[0] = f.trap_args[0] = r[x86_64::kRdi];
-  f.c_args[1] = f.trap_args[1] = r[x86_64::kRsi];
-  f.c_args[2] = f.trap_args[2] = r[x86_64::kRdx];
-  f.c_args[3] = r[x86_64::kRcx];  // the C convention's fourth argument
-  f.trap_args[3] = r[x86_64::kR10];  // the trap's (syscall clobbers rcx)
-  f.c_args[4] = f.trap_args[4] = r[x86_64::kR8];
-  f.c_args[5] = f.trap_args[5] = r[x86_64::kR9];
-  f.c_args[6] = f.c_args[7] = 0;
+  // .rodata, one more cold line after every host system call). The C
+  // convention's fourth argument is rcx; the trap's is r10 (syscall
+  // clobbers rcx).
+  f.reg_args = 6;
+  f.args[0] = r[x86_64::kRdi];
+  f.args[1] = r[x86_64::kRsi];
+  f.args[2] = r[x86_64::kRdx];
+  f.args[3] = f.vdso ? r[x86_64::kRcx] : r[x86_64::kR10];
+  f.args[4] = r[x86_64::kR8];
+  f.args[5] = r[x86_64::kR9];
+  f.args[6] = f.args[7] = 0;
   // Above the return address of the call into the stub.
   f.stack_args_at = r[x86_64::kRsp] + 8;
   TrapReply reply;

@@ -107,20 +107,20 @@ void mark_forked_child();
 // status 0 if it was the last.
 void thread_exited(Process& process);
 
-// A guest's syscall trap in arch-neutral form: the raw number, the pc of the
-// trap, whether it came from the vDSO's stubs, and the argument registers of
-// both conventions (the C convention's further arguments are on the stack).
-// Filled field by field by each architecture's caller: no default
-// initialisers, which would zero ~140 bytes with `rep stos` on every system
-// call (bench/README.md, "System calls: pages, not instructions").
+// A guest's syscall trap in arch-neutral form: the number, the pc of the
+// trap, whether it is a vDSO stub's call (the C calling convention, its
+// further arguments on the stack) or a raw trap, and the argument registers
+// of that convention. Filled field by field by each architecture's caller:
+// no default initialisers, which would zero the frame with `rep stos` on
+// every system call (bench/README.md, "System calls: pages, not
+// instructions").
 struct TrapFrame {
-  uint32_t raw_number;
+  uint32_t number;       // the vDSO convention's marker bit already removed
   uint64_t pc;
-  bool in_vdso;
-  uint64_t c_args[8];  // all eight set; those past c_arg_count are 0
-  unsigned c_arg_count;
-  uint64_t trap_args[6];
-  uint64_t stack_args_at;
+  bool vdso;             // a vDSO stub's trap in the vDSO convention
+  uint64_t args[8];      // the convention's argument registers, then zeros
+  unsigned reg_args;     // how many of args are registers
+  uint64_t stack_args_at;  // vdso: where the first stack argument is
 };
 struct TrapReply {
   bool vdso = false;

@@ -734,6 +734,53 @@ TEST_CASE("poll: nsubscriptions * size overflow (SECURITY.md), clocks, fds, seve
   CHECK(b.err(Sys::poll, {kBuf, kRoPage, 1}) == E_FAULT);
 }
 
+TEST_CASE("poll: per-thread working storage leaves nothing behind between calls") {
+  // poll keeps its vectors per thread (sys_sync.cpp, PollScratch): a later,
+  // smaller call must report only its own events, and a descriptor polled
+  // once must not be kept open by that storage after the guest closes it.
+  Box b;
+  SyscallOutcome o = b.call(Sys::fd_create2, {FILETYPE_SOCKET_STREAM});
+  const Fd a1 = static_cast<Fd>(o.out[0]), a2 = static_cast<Fd>(o.out[1]);
+  o = b.call(Sys::fd_create2, {FILETYPE_SOCKET_STREAM});
+  const Fd c1 = static_cast<Fd>(o.out[0]), c2 = static_cast<Fd>(o.out[1]);
+  REQUIRE(b.write_str(a1, "abc") == E_SUCCESS);
+  REQUIRE(b.write_str(c1, "defgh") == E_SUCCESS);
+  Subscription subs[3] = {};
+  subs[0].userdata = 10;
+  subs[0].type = EVENTTYPE_FD_READ;
+  subs[0].fd_readwrite.fd = a2;
+  subs[1].userdata = 11;
+  subs[1].type = EVENTTYPE_FD_READ;
+  subs[1].fd_readwrite.fd = c2;
+  subs[2].userdata = 12;
+  subs[2].type = EVENTTYPE_FD_READ;
+  subs[2].fd_readwrite.fd = 0xfffffff0u;  // not open: an event with EBADF
+  b.mem->write(kBuf, subs, sizeof subs);
+  o = b.call(Sys::poll, {kBuf, kBuf + 0x8000, 3});
+  REQUIRE(o.error == E_SUCCESS);
+  REQUIRE(o.out[0] == 3);
+  // Once the guest closes the first pair's reading end, which only that
+  // call polled, its host descriptor is closed: its peer sees EPIPE rather
+  // than a reader kept alive by poll's storage.
+  hostio::FdEntryPtr e;
+  REQUIRE(b.fds.lookup(a1, 0, &e) == E_SUCCESS);
+  const int host_a1 = e->host_fd();
+  e.reset();
+  REQUIRE(b.call(Sys::fd_close, {a2}).error == E_SUCCESS);
+  errno = 0;
+  CHECK(send(host_a1, "x", 1, MSG_NOSIGNAL | MSG_DONTWAIT) == -1);
+  CHECK(errno == EPIPE);
+  // One subscription now, on the second pair only: one event, its own bytes.
+  b.put_obj(kBuf, subs[1]);
+  o = b.call(Sys::poll, {kBuf, kBuf + 0x8000, 1});
+  REQUIRE(o.error == E_SUCCESS);
+  REQUIRE(o.out[0] == 1);
+  const Event ev = b.get_obj<Event>(kBuf + 0x8000);
+  CHECK(ev.userdata == 11);
+  CHECK(ev.error == E_SUCCESS);
+  CHECK(ev.fd_readwrite.nbytes == 5);
+}
+
 TEST_CASE("locks: kernel-managed waiting, lock_unlock ownership") {
   Box b;
   const vm::GuestAddr lock = kBuf + 0x40;
