@@ -62,10 +62,7 @@ capvm_checked_copy_fault:
   .size capvm_checked_copy, . - capvm_checked_copy
 )");
 
-extern "C" {
-int capvm_checked_copy(void* dst, const void* src, size_t len);
-void capvm_checked_copy_fault();
-}
+extern "C" void capvm_checked_copy_fault();
 
 #endif
 
@@ -86,10 +83,6 @@ bool recover_checked_fault(void* ucontext) {
 }
 
 #if defined(__x86_64__)
-
-bool checked_copy(void* dst, const void* src, size_t len) {
-  return capvm_checked_copy(dst, src, len) != 0;
-}
 
 namespace {
 bool resume_copy(void* ucontext) {

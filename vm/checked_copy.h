@@ -22,7 +22,16 @@ namespace capvm::vm {
 
 // Copies len bytes from src to dst. False: a fault on either side stopped
 // it part-way (the bytes before the fault may have been copied).
+#if defined(__x86_64__)
+}  // namespace capvm::vm
+extern "C" int capvm_checked_copy(void* dst, const void* src, size_t len);  // checked_copy.cpp
+namespace capvm::vm {
+inline bool checked_copy(void* dst, const void* src, size_t len) {
+  return capvm_checked_copy(dst, src, len) != 0;
+}
+#else
 bool checked_copy(void* dst, const void* src, size_t len);
+#endif
 
 namespace detail {
 // The calling thread's run_guarded, while one runs.

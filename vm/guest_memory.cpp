@@ -18,7 +18,6 @@
 namespace capvm::vm {
 namespace {
 
-constexpr uint8_t kMapped = 0x80;
 constexpr uint8_t kProtMask = kProtRead | kProtWrite | kProtExec;
 
 // Host protection for a guest protection. Executable guest pages are only
@@ -100,23 +99,10 @@ unsigned GuestMemory::prot_at(GuestAddr addr) const {
   return __atomic_load_n(&page_prot_[page_index(addr)], __ATOMIC_RELAXED) & kProtMask;
 }
 
-bool GuestMemory::range_has(GuestAddr addr, uint64_t len, unsigned need) const {
-  if (addr >= size_) return false;
-  if (len > size_ - addr) return false;  // also rejects addr + len wrapping
-  if (len == 0) return true;
-  const uint64_t first = page_index(addr);
-  const uint64_t last = page_index(addr + len - 1);
-  for (uint64_t i = first; i <= last; ++i) {
-    const uint8_t p = __atomic_load_n(&page_prot_[i], __ATOMIC_RELAXED);
-    if (!(p & kMapped) || (p & need) != need) return false;
-  }
+bool GuestMemory::pages_have(uint64_t first, uint64_t last, unsigned need) const {
+  for (uint64_t i = first; i <= last; ++i)
+    if (!page_has(i, need)) return false;
   return true;
-}
-
-abi::Errno GuestMemory::read(GuestAddr addr, void* dst, size_t len) const {
-  if (!range_has(addr, len, kProtRead)) return abi::E_FAULT;
-  if (len == 0) return abi::E_SUCCESS;
-  return checked_copy(dst, base_ + addr, len) ? abi::E_SUCCESS : abi::E_FAULT;
 }
 
 abi::Errno GuestMemory::load32(GuestAddr addr, uint32_t* value) const {
@@ -197,12 +183,6 @@ abi::Errno GuestMemory::fetch_code(GuestAddr addr, void* dst, size_t len) const 
   return checked_copy(dst, base_ + addr, len) ? abi::E_SUCCESS : abi::E_FAULT;
 }
 
-abi::Errno GuestMemory::write(GuestAddr addr, const void* src, size_t len) {
-  if (!range_has(addr, len, kProtWrite)) return abi::E_FAULT;
-  if (len == 0) return abi::E_SUCCESS;
-  return checked_copy(base_ + addr, src, len) ? abi::E_SUCCESS : abi::E_FAULT;
-}
-
 abi::Errno GuestMemory::span(GuestAddr addr, uint64_t len, unsigned need, HostSpan* out) {
   if (!range_has(addr, len, need)) return abi::E_FAULT;
   out->data = base_ + addr;
@@ -217,7 +197,7 @@ abi::Errno GuestMemory::poke(GuestAddr addr, const void* src, size_t len) {
   const uint64_t first = page_index(addr);
   const uint64_t last = page_index(addr + len - 1);
   for (uint64_t i = first; i <= last; ++i)
-    if (!(page_prot_[i] & kMapped)) return abi::E_FAULT;
+    if (!(page_prot_[i] & kPageMapped)) return abi::E_FAULT;
   // Open a writable host view of the pages for the copy, then restore.
   const uint64_t pstart = first * kGuestPageSize;
   const uint64_t plen = (last - first + 1) * kGuestPageSize;
@@ -245,7 +225,7 @@ bool GuestMemory::find_free_locked(uint64_t len, GuestAddr hint, GuestAddr* out)
   for (int pass = 0; pass < 2; ++pass) {
     uint64_t run = 0;
     for (uint64_t i = pass == 0 ? start : lowest; i < total; ++i) {
-      if (page_prot_[i] & kMapped) {
+      if (page_prot_[i] & kPageMapped) {
         run = 0;
         continue;
       }
@@ -299,7 +279,7 @@ abi::Errno GuestMemory::map_impl(GuestAddr* addr, uint64_t len, unsigned prot, b
     }
     uint64_t fresh = 0;  // pages this mapping adds to the guest's total
     for (uint64_t i = page_index(where); i < page_index(where + len); ++i)
-      if (!(page_prot_[i] & kMapped)) ++fresh;
+      if (!(page_prot_[i] & kPageMapped)) ++fresh;
     if (limit_pages_ != 0 && mapped_pages_ + fresh > limit_pages_) return abi::E_NOMEM;
     int flags = MAP_FIXED | (shared ? MAP_SHARED : MAP_PRIVATE);
     if (host_fd < 0) flags |= MAP_ANONYMOUS | MAP_NORESERVE;
@@ -337,7 +317,7 @@ abi::Errno GuestMemory::map_impl(GuestAddr* addr, uint64_t len, unsigned prot, b
         mmap(base_ + where, len, PROT_NONE,
              MAP_FIXED | MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
         for (uint64_t i = page_index(where); i < page_index(where + len); ++i) {
-          if (page_prot_[i] & kMapped) --mapped_pages_;
+          if (page_prot_[i] & kPageMapped) --mapped_pages_;
           __atomic_store_n(&page_prot_[i], uint8_t{0}, __ATOMIC_RELAXED);
         }
       }
@@ -345,7 +325,7 @@ abi::Errno GuestMemory::map_impl(GuestAddr* addr, uint64_t len, unsigned prot, b
     }
     mapped_pages_ += fresh;
     for (uint64_t i = page_index(where); i < page_index(where + len); ++i)
-      __atomic_store_n(&page_prot_[i], static_cast<uint8_t>(kMapped | prot), __ATOMIC_RELAXED);
+      __atomic_store_n(&page_prot_[i], static_cast<uint8_t>(kPageMapped | prot), __ATOMIC_RELAXED);
   }
   if (had_exec && invalidate_) invalidate_(where, len);
   *addr = where;
@@ -365,7 +345,7 @@ abi::Errno GuestMemory::protect(GuestAddr addr, uint64_t len, unsigned prot) {
     std::lock_guard<std::mutex> lock(mutex_);
     bool host_same = true;  // every page already has the host protection
     for (uint64_t i = page_index(addr); i < page_index(addr + len); ++i) {
-      if (!(page_prot_[i] & kMapped)) return abi::E_NOMEM;
+      if (!(page_prot_[i] & kPageMapped)) return abi::E_NOMEM;
       if ((page_prot_[i] & kProtExec) && !(prot & kProtExec)) lost_exec = true;
       if (host_prot(page_prot_[i] & kProtMask) != host_prot(prot)) host_same = false;
     }
@@ -377,7 +357,7 @@ abi::Errno GuestMemory::protect(GuestAddr addr, uint64_t len, unsigned prot) {
     if (!host_same && mprotect(base_ + addr, len, host_prot(prot)) != 0)
       return from_host_errno(errno);
     for (uint64_t i = page_index(addr); i < page_index(addr + len); ++i)
-      __atomic_store_n(&page_prot_[i], static_cast<uint8_t>(kMapped | prot), __ATOMIC_RELAXED);
+      __atomic_store_n(&page_prot_[i], static_cast<uint8_t>(kPageMapped | prot), __ATOMIC_RELAXED);
   }
   if (lost_exec && invalidate_) invalidate_(addr, len);
   return abi::E_SUCCESS;
@@ -398,7 +378,7 @@ abi::Errno GuestMemory::unmap(GuestAddr addr, uint64_t len) {
              MAP_FIXED | MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0) == MAP_FAILED)
       return from_host_errno(errno);
     for (uint64_t i = page_index(addr); i < page_index(addr + len); ++i) {
-      if (page_prot_[i] & kMapped) --mapped_pages_;
+      if (page_prot_[i] & kPageMapped) --mapped_pages_;
       __atomic_store_n(&page_prot_[i], uint8_t{0}, __ATOMIC_RELAXED);
     }
   }
