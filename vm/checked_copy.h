@@ -18,14 +18,17 @@
 #include <atomic>
 #include <cstddef>
 
+#if defined(__x86_64__)
+// The assembly routine behind checked_copy (checked_copy.cpp): 1 when the
+// copy completed, 0 when a fault cut it short.
+extern "C" int capvm_checked_copy(void* dst, const void* src, size_t len);
+#endif
+
 namespace capvm::vm {
 
 // Copies len bytes from src to dst. False: a fault on either side stopped
 // it part-way (the bytes before the fault may have been copied).
 #if defined(__x86_64__)
-}  // namespace capvm::vm
-extern "C" int capvm_checked_copy(void* dst, const void* src, size_t len);  // checked_copy.cpp
-namespace capvm::vm {
 inline bool checked_copy(void* dst, const void* src, size_t len) {
   return capvm_checked_copy(dst, src, len) != 0;
 }
