@@ -19,20 +19,46 @@ bool CodeCache::add_chunk(size_t at_least) {
   const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
   size_t size = at_least > kChunkBytes ? at_least : kChunkBytes;
   size = (size + page - 1) & ~(page - 1);
+  if (memfd_only_) return add_memfd_chunk(size);
   // Shared anonymous pages (shmem): mremap with old_size 0 maps the same
   // pages a second time (mremap(2)), which private memory cannot do.
   void* rw = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
   if (rw == MAP_FAILED) return false;
   void* rx = mremap(rw, 0, size, MREMAP_MAYMOVE);
   if (rx == MAP_FAILED) {
+    // Where that is refused (valgrind does not emulate it, which
+    // bench/instructions.sh needs), two views of a memfd instead; perf then
+    // sees a file, not anonymous memory, and ignores --perf-map for it.
     munmap(rw, size);
-    return false;
+    return add_memfd_chunk(size);
   }
   // The second view starts read+write like the first; it becomes
   // read+execute before any code is handed out, and is never writable again.
   if (mprotect(rx, size, PROT_READ | PROT_EXEC) != 0) {
     munmap(rx, size);
     munmap(rw, size);
+    return false;
+  }
+  chunks_.push_back({static_cast<uint8_t*>(rx), static_cast<uint8_t*>(rw), size});
+  used_ = 0;
+  populated_ = 0;
+  return true;
+}
+
+bool CodeCache::add_memfd_chunk(size_t size) {
+  const int fd = memfd_create("capvm-code", MFD_CLOEXEC);
+  if (fd < 0) return false;
+  void* rw = MAP_FAILED;
+  void* rx = MAP_FAILED;
+  if (ftruncate(fd, static_cast<off_t>(size)) == 0) {
+    rw = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    // Never writable: the executable view is mapped read+execute at once.
+    rx = mmap(nullptr, size, PROT_READ | PROT_EXEC, MAP_SHARED, fd, 0);
+  }
+  close(fd);  // the mappings keep the memory
+  if (rw == MAP_FAILED || rx == MAP_FAILED) {
+    if (rw != MAP_FAILED) munmap(rw, size);
+    if (rx != MAP_FAILED) munmap(rx, size);
     return false;
   }
   chunks_.push_back({static_cast<uint8_t*>(rx), static_cast<uint8_t*>(rw), size});

@@ -6,7 +6,8 @@
 // mremap(old_size 0), so /proc/PID/maps shows the executable view as
 // "/dev/zero (deleted)": perf treats that as anonymous memory and names its
 // samples from /tmp/perf-PID.map (--perf-map). AsmJit's dual mapping uses a
-// memfd ("/memfd:..."), which perf 6.1 does not look up in the map.
+// memfd ("/memfd:..."), which perf 6.1 does not look up in the map; capvm
+// falls back to one only where mremap(old_size 0) is refused (valgrind).
 // Blocks are never freed one by one (a translator owns every block it ever
 // made); the views are unmapped with the cache.
 #pragma once
@@ -23,6 +24,9 @@ namespace capvm::translator {
 class CodeCache {
  public:
   CodeCache() = default;
+  // Views of a memfd from the first chunk on (the fallback; for its test).
+  struct MemfdViews {};
+  explicit CodeCache(MemfdViews) : memfd_only_(true) {}
   ~CodeCache();
   CodeCache(const CodeCache&) = delete;
   CodeCache& operator=(const CodeCache&) = delete;
@@ -45,8 +49,10 @@ class CodeCache {
     size_t size;
   };
   bool add_chunk(size_t at_least);
+  bool add_memfd_chunk(size_t size);  // add_chunk's fallback
 
   std::mutex mutex_;
+  bool memfd_only_ = false;
   std::vector<Chunk> chunks_;
   size_t used_ = 0;  // bytes handed out of chunks_.back()
   size_t populated_ = 0;  // bytes of chunks_.back() already populated
