@@ -85,9 +85,10 @@ namespace {
       }
       args = spilled;
     }
-    // Every slot written, those past the shape 0. Reads stay below
-    // `total`, which is at most 8 unless args is `spilled`.
-    for (unsigned i = 0; i < 7; ++i) req.args[i] = i < shape->inputs ? args[i] : 0;
+    // Every slot written, those past the shape 0 (a handler reading past
+    // its inputs sees 0, not a register's leftovers). args has 8 slots.
+    for (unsigned i = 0; i < 7; ++i) req.args[i] = args[i];
+    for (unsigned i = shape->inputs; i < 7; ++i) req.args[i] = 0;
     if (vdso)
       for (unsigned i = 0; i < 2; ++i)
         out_ptrs[i] = i < shape->outputs ? args[shape->inputs + i] : 0;
