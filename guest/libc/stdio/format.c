@@ -7,15 +7,33 @@
 
 enum { F_MINUS = 1, F_PLUS = 2, F_SPACE = 4, F_ALT = 8, F_ZERO = 16 };
 
+/* Where output goes: a sink function (FILE output), or, when sink is NULL,
+ * straight into buf (snprintf), keeping what fits below keep bytes. The
+ * buffer case copies in place: under a binary translator every call
+ * through a pointer, and every return, is a lookup of its target, and a
+ * header line is a dozen pieces. */
 typedef struct {
   capvm_sink_fn *sink;
   void *ctx;
+  char *buf;
+  size_t keep;
   size_t total;
 } out_t;
 
 static void emit(out_t *o, const char *s, size_t n) {
   if (n == 0) return;
-  o->sink(o->ctx, s, n);
+  if (o->sink != NULL) {
+    o->sink(o->ctx, s, n);
+  } else if (o->total < o->keep) {
+    size_t k = o->keep - o->total;
+    if (k > n) k = n;
+    char *d = o->buf + o->total;
+    if (k <= 16) {
+      for (size_t i = 0; i < k; ++i) d[i] = s[i];
+    } else {
+      memcpy(d, s, k);
+    }
+  }
   o->total += n;
 }
 
@@ -100,8 +118,8 @@ static void format_double(out_t *o, double v, char conv, int flags, int width, i
   emit_field(o, flags, width, prefix, plen, 0, body, (size_t)blen, zeros, suffix, slen);
 }
 
-int capvm_vformat(capvm_sink_fn *sink, void *ctx, const char *fmt, va_list ap) {
-  out_t o = {sink, ctx, 0};
+static int format_to(out_t *out, const char *fmt, va_list ap) {
+  out_t o = *out;
   while (*fmt != '\0') {
     if (*fmt != '%') {
       const char *start = fmt;
@@ -222,28 +240,20 @@ int capvm_vformat(capvm_sink_fn *sink, void *ctx, const char *fmt, va_list ap) {
         break;
     }
   }
+  *out = o;
   return o.total > INT32_MAX ? -1 : (int)o.total;
 }
 
-typedef struct {
-  char *buf;
-  size_t cap, used;
-} buffer_sink;
-
-/* Keeps what fits below cap - 1 (room for the NUL); counts everything. */
-static void to_buffer(void *ctx, const char *s, size_t n) {
-  buffer_sink *b = ctx;
-  if (b->cap > 0 && b->used < b->cap - 1) {
-    const size_t room = b->cap - 1 - b->used;
-    memcpy(b->buf + b->used, s, n < room ? n : room);
-  }
-  b->used += n;
+int capvm_vformat(capvm_sink_fn *sink, void *ctx, const char *fmt, va_list ap) {
+  out_t o = {sink, ctx, NULL, 0, 0};
+  return format_to(&o, fmt, ap);
 }
 
 int capvm_vsnprintf(char *buf, size_t n, const char *fmt, va_list ap) {
-  buffer_sink b = {buf, n, 0};
-  int r = capvm_vformat(to_buffer, &b, fmt, ap);
-  if (n > 0) buf[b.used < n ? b.used : n - 1] = '\0';
+  /* Keeps what fits below n - 1 (room for the NUL); counts everything. */
+  out_t o = {NULL, NULL, buf, n > 0 ? n - 1 : 0, 0};
+  int r = format_to(&o, fmt, ap);
+  if (n > 0) buf[o.total < n ? o.total : n - 1] = '\0';
   return r;
 }
 
