@@ -87,6 +87,16 @@ const MemForm& form(Op op) {
   return forms[static_cast<unsigned>(op)];
 }
 
+}  // namespace
+
+LoadShape load_shape(Op op) {
+  const MemForm& f = form(op);
+  if (f.mode == Mode::kNone || !f.load) return {};
+  return {true, f.pair, f.mode == Mode::kPre || f.mode == Mode::kPost};
+}
+
+namespace {
+
 // gs:[base32 + index32 << shift + disp]: with 32-bit address size the CPU
 // computes the sum modulo 2^32, which is the truncation of the 64-bit guest
 // address (and, for a W index, of its sign or zero extension) to the

@@ -2,7 +2,6 @@
 // in host registers, the prologue that loads them, and the stores that put
 // the written ones back before anything outside the block can look.
 #include <algorithm>
-#include <cstring>
 
 #include "translator/aarch64/translator_impl.h"
 
@@ -47,12 +46,10 @@ uint32_t pure_destinations(const Insn& in) {
       return in.op == Op::BFMXri || in.op == Op::BFMWri ? 0 : 1;
     case InsnClass::kLoadStore:
     case InsnClass::kLoadStorePair: {
-      if (std::strncmp(info.name, "LD", 2) != 0) return 0;
-      const size_t n = std::strlen(info.name);
-      const bool indexed = (n > 3 && std::strcmp(info.name + n - 3, "pre") == 0) ||
-                           (n > 4 && std::strcmp(info.name + n - 4, "post") == 0);
-      const uint32_t first = indexed ? 2 : 1;  // position 0 or 1
-      return info.cls == InsnClass::kLoadStorePair ? first | first << 1 : first;
+      const LoadShape ls = load_shape(in.op);
+      if (!ls.load) return 0;
+      const uint32_t first = ls.writeback ? 2 : 1;  // position 0 or 1
+      return ls.pair ? first | first << 1 : first;
     }
     default:
       return 0;

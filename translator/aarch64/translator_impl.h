@@ -331,6 +331,16 @@ Lowered lower_int_bitfield(Emitter& e);   // bfm/extr/shift by register/bit ops
 Lowered lower_int_muldiv(Emitter& e);
 Lowered lower_cond(Emitter& e);           // csel family, ccmp/ccmn
 Lowered lower_load_store(Emitter& e);     // single, pair, literal, prefetch
+// What a load/store op writes, from the table lower_load_store decodes
+// names with: a load (of one register or a pair) and whether it writes its
+// base back (pre/post-indexed; the base is then operand 0). All false for
+// stores and for ops lower_load_store does not translate.
+struct LoadShape {
+  bool load = false;
+  bool pair = false;
+  bool writeback = false;
+};
+LoadShape load_shape(Op op);
 Lowered lower_branch(Emitter& e);
 Lowered lower_system(Emitter& e);
 Lowered lower_exclusive(Emitter& e);      // ldxr/stxr (and pairs), ldar/stlr
