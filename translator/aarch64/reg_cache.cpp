@@ -224,13 +224,17 @@ void Emitter::leave_registers() {
   if (unpinned) load_pinned();
 }
 
-void Emitter::store_pinned() {
+void store_pinned(x86::Assembler& a) {
   for (unsigned k = 0; k < kPinnedCount; ++k) a.mov(xslot(kPinnedGuest[k]), kCacheHost[kPinnedSlot(k)]);
 }
 
-void Emitter::load_pinned() {
+void load_pinned(x86::Assembler& a) {
   for (unsigned k = 0; k < kPinnedCount; ++k) a.mov(kCacheHost[kPinnedSlot(k)], xslot(kPinnedGuest[k]));
 }
+
+void Emitter::store_pinned() { aarch64::store_pinned(a); }
+
+void Emitter::load_pinned() { aarch64::load_pinned(a); }
 
 void Emitter::reload_cached() {
   if (!unpinned) load_pinned();

@@ -43,14 +43,12 @@ bool Translator::Impl::build_stubs(std::string* error) {
   a.mov(x86::ptr(x86::rsp, 0, 4), x86::eax);
   a.ldmxcsr(x86::ptr(x86::rsp, 0, 4));
   // The pinned guest registers live in host registers while guest code runs.
-  for (unsigned k = 0; k < kPinnedCount; ++k)
-    a.mov(kCacheHost[kPinnedSlot(k)], x86::ptr(kCtx, CAPVM_A64_OFF(x) + 8 * static_cast<int32_t>(kPinnedGuest[k]), 8));
+  load_pinned(a);
   a.jmp(x86::ptr(kCtx, CAPVM_A64_OFF(jump_to), 8));
 
   // exit: jumped to with ctx->exit_reason and pc stored.
   a.bind(exit);
-  for (unsigned k = 0; k < kPinnedCount; ++k)
-    a.mov(x86::ptr(kCtx, CAPVM_A64_OFF(x) + 8 * static_cast<int32_t>(kPinnedGuest[k]), 8), kCacheHost[kPinnedSlot(k)]);
+  store_pinned(a);
   a.mov(x86::rsp, x86::ptr(kCtx, CAPVM_A64_OFF(host_rsp), 8));
   // The exception flags the guest raised go back into FPSR (fpsr_from_mxcsr).
   a.stmxcsr(x86::ptr(x86::rsp, 0, 4));

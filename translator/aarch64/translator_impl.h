@@ -103,6 +103,10 @@ inline constexpr unsigned kPinnedCount = 3;
 inline constexpr unsigned kPinnedGuest[kPinnedCount] = {31, 29, 30};  // SP, X29, X30
 inline constexpr uint32_t kPinnedMask = 1u << 31 | 1u << 29 | 1u << 30;
 inline constexpr unsigned kPinnedSlot(unsigned k) { return kCacheCount - kPinnedCount + k; }
+// Moves the pinned registers between their host registers and the context
+// (reg_cache.cpp): the entry and exit stubs, helper calls, unpinned blocks.
+void store_pinned(host::Assembler& a);
+void load_pinned(host::Assembler& a);
 
 enum class Lowered { kContinue, kEndBlock, kUnsupported };
 
