@@ -69,13 +69,7 @@ incl() { callgrind_annotate --auto=no --inclusive=yes --threshold=100 "$tmp/$1.o
 # count FILE PATTERN: the first line's count matching PATTERN (0 if none).
 count() { grep -m1 -F -- "$2" "$1" | awk '{ gsub(",", "", $1); print $1 + 0 }' || true; }
 
-cat > "$tmp/web.yaml" <<YAML
-%TAG ! tag:nuxi.nl,2015:cloudabi/
----
-stderr: !fd stderr
-socket: !socket {bind: "127.0.0.1:@PORT@"}
-root: !file {path: $site}
-YAML
+web_yaml @PORT@ "$site" > "$tmp/web.yaml"
 n_nat=$(measure native "$build/examples/webserver.native" "127.0.0.1:@PORT@" "$site")
 n_cap=$(measure capvm "$build/capvm" run --config "$tmp/web.port.yaml" "$build/examples/webserver.x86_64")
 [ "$n_nat" -gt 0 ] && [ "$n_cap" -gt 0 ] || { echo "a server did not answer (see $tmp)"; exit 1; }

@@ -33,3 +33,14 @@ median() {
   printf '%s\n' "$@" | awk '/^[0-9.]+$/' | sort -g |
     awk '{ v[NR] = $1 } END { if (NR == 0) print "n/a"; else if (NR % 2) print v[(NR + 1) / 2]; else printf "%.2f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
+# web_yaml PORT SITE: the web server's configuration (stderr, a listening
+# socket on 127.0.0.1:PORT, the site read-only) on standard output.
+web_yaml() {
+  cat <<YAML
+%TAG ! tag:nuxi.nl,2015:cloudabi/
+---
+stderr: !fd stderr
+socket: !socket {bind: "127.0.0.1:$1"}
+root: !file {path: $2}
+YAML
+}

@@ -44,13 +44,7 @@ guest() {
   local bin=$1 port pid r
   [ -f "$bin" ] || { echo "n/a n/a n/a"; return; }
   port=$(free_port)
-  cat > "$tmp/web.yaml" <<YAML
-%TAG ! tag:nuxi.nl,2015:cloudabi/
----
-stderr: !fd stderr
-socket: !socket {bind: "127.0.0.1:$port"}
-root: !file {path: $site}
-YAML
+  web_yaml "$port" "$site" > "$tmp/web.yaml"
   "$build/capvm" run --config "$tmp/web.yaml" "$bin" > /dev/null 2> "$tmp/guest.err" &
   pid=$!
   trap "kill $pid 2> /dev/null || true" EXIT

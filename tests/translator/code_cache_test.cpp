@@ -5,34 +5,15 @@
 #include <catch2/catch.hpp>
 
 #include <cstdint>
-#include <cstdio>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 #include <string>
 
+#include "tests/host_perms.h"
 #include "translator/common/code_cache.h"
 
 using capvm::translator::CodeCache;
 
 namespace {
-
-// The permissions ("r-xs") of the mapping holding `p`, from /proc/self/maps.
-std::string perms_at(const void* p) {
-  const auto a = reinterpret_cast<uintptr_t>(p);
-  std::ifstream maps("/proc/self/maps");
-  std::string line;
-  while (std::getline(maps, line)) {
-    std::istringstream in(line);
-    std::string range, perms;
-    in >> range >> perms;
-    const size_t dash = range.find('-');
-    const uintptr_t lo = std::stoull(range.substr(0, dash), nullptr, 16);
-    const uintptr_t hi = std::stoull(range.substr(dash + 1), nullptr, 16);
-    if (a >= lo && a < hi) return perms;
-  }
-  return "";
-}
 
 void check_views(CodeCache& cache) {
   void* rx = nullptr;
@@ -47,7 +28,7 @@ void check_views(CodeCache& cache) {
   auto fn = reinterpret_cast<int (*)()>(rx);
   CHECK(fn() == 42);
 #endif
-  const std::string x = perms_at(rx), w = perms_at(rw);
+  const std::string x = capvm::testing::host_perms(rx), w = capvm::testing::host_perms(rw);
   INFO("executable view " << x << ", writable view " << w);
   CHECK(x.substr(0, 3) == "r-x");
   CHECK(w.substr(0, 3) == "rw-");
