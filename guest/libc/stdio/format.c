@@ -118,13 +118,12 @@ static void format_double(out_t *o, double v, char conv, int flags, int width, i
   emit_field(o, flags, width, prefix, plen, 0, body, (size_t)blen, zeros, suffix, slen);
 }
 
-static int format_to(out_t *out, const char *fmt, va_list ap) {
-  out_t o = *out;
+static int format_to(out_t *o, const char *fmt, va_list ap) {
   while (*fmt != '\0') {
     if (*fmt != '%') {
       const char *start = fmt;
       while (*fmt != '\0' && *fmt != '%') ++fmt;
-      emit(&o, start, (size_t)(fmt - start));
+      emit(o, start, (size_t)(fmt - start));
       continue;
     }
     const char *spec = fmt++;
@@ -171,7 +170,7 @@ static int format_to(out_t *out, const char *fmt, va_list ap) {
     else if (fmt[0] == 'L') { is_long_double = 1; ++fmt; }
     char conv = *fmt;
     if (conv == '\0') {
-      emit(&o, spec, (size_t)(fmt - spec));
+      emit(o, spec, (size_t)(fmt - spec));
       break;
     }
     ++fmt;
@@ -182,7 +181,7 @@ static int format_to(out_t *out, const char *fmt, va_list ap) {
         if (size == 1) v = (signed char)v;
         else if (size == 2) v = (short)v;
         uintmax_t mag = v < 0 ? (uintmax_t)0 - (uintmax_t)v : (uintmax_t)v;
-        format_int(&o, mag, v < 0, 'd', flags, width, prec);
+        format_int(o, mag, v < 0, 'd', flags, width, prec);
         break;
       }
       case 'u':
@@ -192,24 +191,24 @@ static int format_to(out_t *out, const char *fmt, va_list ap) {
         uintmax_t v = size == 8 ? va_arg(ap, unsigned long long) : va_arg(ap, unsigned);
         if (size == 1) v = (unsigned char)v;
         else if (size == 2) v = (unsigned short)v;
-        format_int(&o, v, 0, conv, flags, width, prec);
+        format_int(o, v, 0, conv, flags, width, prec);
         break;
       }
       case 'p': {
         void *p = va_arg(ap, void *);
-        if (p == NULL) emit_field(&o, flags & ~F_ZERO, width, "", 0, 0, "(nil)", 5, 0, "", 0);
-        else format_int(&o, (uintptr_t)p, 0, 'p', flags & ~F_ALT, width, prec);
+        if (p == NULL) emit_field(o, flags & ~F_ZERO, width, "", 0, 0, "(nil)", 5, 0, "", 0);
+        else format_int(o, (uintptr_t)p, 0, 'p', flags & ~F_ALT, width, prec);
         break;
       }
       case 'c': {
         char c = (char)va_arg(ap, int);
-        emit_field(&o, flags & ~F_ZERO, width, "", 0, 0, &c, 1, 0, "", 0);
+        emit_field(o, flags & ~F_ZERO, width, "", 0, 0, &c, 1, 0, "", 0);
         break;
       }
       case 's': {
         const char *s = va_arg(ap, const char *);
         if (s == NULL) s = prec < 0 || prec >= 6 ? "(null)" : "";
-        emit_field(&o, flags & ~F_ZERO, width, "", 0, 0, s, cstrlen(s, prec), 0, "", 0);
+        emit_field(o, flags & ~F_ZERO, width, "", 0, 0, s, cstrlen(s, prec), 0, "", 0);
         break;
       }
       case 'f': case 'F': case 'e': case 'E': case 'g': case 'G': {
@@ -224,24 +223,23 @@ static int format_to(out_t *out, const char *fmt, va_list ap) {
           v = va_arg(ap, double);
         }
 #endif
-        format_double(&o, v, conv, flags, width, prec);
+        format_double(o, v, conv, flags, width, prec);
         break;
       }
       case 'n': {
         int *p = va_arg(ap, int *);
-        *p = (int)o.total;
+        *p = (int)o->total;
         break;
       }
       case '%':
-        emit(&o, "%", 1);
+        emit(o, "%", 1);
         break;
       default: /* unknown: printed as written */
-        emit(&o, spec, (size_t)(fmt - spec));
+        emit(o, spec, (size_t)(fmt - spec));
         break;
     }
   }
-  *out = o;
-  return o.total > INT32_MAX ? -1 : (int)o.total;
+  return o->total > INT32_MAX ? -1 : (int)o->total;
 }
 
 int capvm_vformat(capvm_sink_fn *sink, void *ctx, const char *fmt, va_list ap) {
