@@ -39,10 +39,14 @@ bool CodeCache::add_chunk(size_t at_least) {
     munmap(rw, size);
     return false;
   }
+  start_chunk(rx, rw, size);
+  return true;
+}
+
+void CodeCache::start_chunk(void* rx, void* rw, size_t size) {
   chunks_.push_back({static_cast<uint8_t*>(rx), static_cast<uint8_t*>(rw), size});
   used_ = 0;
   populated_ = 0;
-  return true;
 }
 
 bool CodeCache::add_memfd_chunk(size_t size) {
@@ -61,9 +65,7 @@ bool CodeCache::add_memfd_chunk(size_t size) {
     if (rx != MAP_FAILED) munmap(rx, size);
     return false;
   }
-  chunks_.push_back({static_cast<uint8_t*>(rx), static_cast<uint8_t*>(rw), size});
-  used_ = 0;
-  populated_ = 0;
+  start_chunk(rx, rw, size);
   return true;
 }
 

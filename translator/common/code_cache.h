@@ -50,6 +50,7 @@ class CodeCache {
   };
   bool add_chunk(size_t at_least);
   bool add_memfd_chunk(size_t size);  // add_chunk's fallback
+  void start_chunk(void* rx, void* rw, size_t size);  // allocation goes on in it
 
   std::mutex mutex_;
   bool memfd_only_ = false;
