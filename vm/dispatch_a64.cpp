@@ -33,13 +33,7 @@ bool run_block(aarch64::Translator& tr, const aarch64::Block* block, HostFault* 
 bool serve_syscall_a64(Process& p, ThreadEnd* end) {
   A64Context& ctx = aarch64::this_thread_context();
   TrapFrame f;
-  const uint32_t raw_number = static_cast<uint32_t>(ctx.x[8]);
-  f.pc = ctx.pc - 4;
-  // As on x86-64 (vm/dispatch_syscall.cpp): the vDSO convention only in
-  // the vDSO's stubs.
-  f.vdso = (raw_number & kVdsoConventionBit) != 0 && f.pc >= p.vdso_code &&
-           f.pc < p.vdso_code_end;
-  f.number = f.vdso ? raw_number & ~kVdsoConventionBit : raw_number;
+  classify_trap(p, static_cast<uint32_t>(ctx.x[8]), ctx.pc - 4, &f);
   // A raw trap takes x0-x5 (spec/README.md); the C convention x0-x7.
   f.reg_args = f.vdso ? 8 : 6;
   for (unsigned i = 0; i < 8; ++i) f.args[i] = i < f.reg_args ? ctx.x[i] : 0;

@@ -144,13 +144,7 @@ namespace {
   GuestContext& ctx = x86_64::this_thread_context();
   uint64_t* r = ctx.gpr;
   TrapFrame f;
-  const uint32_t raw_number = static_cast<uint32_t>(r[x86_64::kRax]);
-  f.pc = ctx.rip - 2;
-  // The vDSO convention is honoured only for the vDSO's own stubs: a raw
-  // trap elsewhere with bit 30 set is just an unknown number.
-  f.vdso = (raw_number & kVdsoConventionBit) != 0 && f.pc >= p.vdso_code &&
-           f.pc < p.vdso_code_end;
-  f.number = f.vdso ? raw_number & ~kVdsoConventionBit : raw_number;
+  classify_trap(p, static_cast<uint32_t>(r[x86_64::kRax]), ctx.rip - 2, &f);
   // Register by register (a loop over index tables reads the tables from
   // .rodata, one more cold line after every host system call). The C
   // convention's fourth argument is rcx; the trap's is r10 (syscall

@@ -19,6 +19,7 @@
 #include "vm/trace.h"
 #include "vm/guest_memory.h"
 #include "vm/process.h"
+#include "vm/vdso.h"
 
 namespace capvm::vm {
 
@@ -122,6 +123,16 @@ struct TrapFrame {
   unsigned reg_args;     // how many of args are registers
   uint64_t stack_args_at;  // vdso: where the first stack argument is
 };
+// Sets f's number, pc and convention from a trap's raw number at `pc`. The
+// vDSO convention (kVdsoConventionBit, vm/vdso.h) is honoured only for the
+// vDSO's own stubs: a raw trap elsewhere with that bit set is just an
+// unknown number. The caller then fills the convention's registers. Inline:
+// it is on every system call's path.
+inline void classify_trap(const Process& p, uint32_t raw_number, uint64_t pc, TrapFrame* f) {
+  f->pc = pc;
+  f->vdso = (raw_number & kVdsoConventionBit) != 0 && pc >= p.vdso_code && pc < p.vdso_code_end;
+  f->number = f->vdso ? raw_number & ~kVdsoConventionBit : raw_number;
+}
 struct TrapReply {
   bool vdso = false;
   abi::Errno error = 0;
