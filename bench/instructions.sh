@@ -27,8 +27,7 @@ for tool in valgrind callgrind_annotate wrk; do
   command -v "$tool" > /dev/null || { echo "$tool is not installed (apt-get install valgrind wrk)"; exit 1; }
 done
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/capvm-instr.XXXXXX")
-pid=
-cleanup() { [ -z "$pid" ] || kill "$pid" 2> /dev/null || true; [ -n "${CAPVM_KEEP_TMP:-}" ] || rm -rf "$tmp"; }
+cleanup() { [ -n "${CAPVM_KEEP_TMP:-}" ] || rm -rf "$tmp"; }
 trap cleanup EXIT
 
 # measure NAME CMD...: runs CMD (@PORT@ replaced by a free port, which
@@ -39,7 +38,7 @@ trap cleanup EXIT
 # (callgrind_control) would be cleaner, but leaves the frames active at that
 # moment with the whole run as their own cost.
 measure() {
-  local name=$1 port
+  local name=$1 port pid
   shift
   port=$(free_port)
   sed "s/@PORT@/$port/" "$tmp/web.yaml" > "$tmp/web.port.yaml"
@@ -51,15 +50,15 @@ measure() {
   valgrind -q --tool=callgrind --smc-check=all --callgrind-out-file="$tmp/$name.%p.out" "${cmd[@]}" \
     > /dev/null 2> "$tmp/$name.err" &
   pid=$!
-  for _ in $(seq 300); do curl -fs -o /dev/null "http://127.0.0.1:$port/" && break; sleep 0.1; done
+  # Runs in a command substitution: it stops its own server, also on exit.
+  trap "kill $pid 2> /dev/null || true" EXIT
+  wait_up "$port" 30 || true  # wrk then counts no requests
   local n
   n=$(timeout $((secs + 30)) wrk -t2 -c32 -d"${secs}s" "http://127.0.0.1:$port/" | awk '/requests in/ { print $1 }')
-  local server=$pid
   pkill -P "$pid" 2> /dev/null || true  # the helper, if any
   kill "$pid"
   wait "$pid" 2> /dev/null || true
-  pid=
-  mv "$tmp/$name.$server.out" "$tmp/$name.out"
+  mv "$tmp/$name.$pid.out" "$tmp/$name.out"
   echo "${n:-0}"
 }
 

@@ -3,8 +3,9 @@
 
 # free_port: prints a loopback TCP port nothing listens on now.
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-# wait_up PORT: succeeds once the server answers GET / (within 5 s).
-wait_up() { for _ in $(seq 100); do curl -fs -o /dev/null "http://127.0.0.1:$1/" && return 0; sleep 0.05; done; return 1; }
+# wait_up PORT [SECONDS]: succeeds once the server answers GET / (within
+# SECONDS, default 5).
+wait_up() { for _ in $(seq $((${2:-5} * 20))); do curl -fs -o /dev/null "http://127.0.0.1:$1/" && return 0; sleep 0.05; done; return 1; }
 # wrk_measure PORT PID: "RPS USER SYS": requests/s of wrk -t2 -c32 for $secs
 # seconds (keep-alive, GET /), and the server process's user and system CPU
 # time per request in microseconds (from /proc/PID/stat around the run;
