@@ -6,6 +6,8 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "../../guest/libc/stdio/format.h"
 
@@ -104,6 +106,50 @@ int main(void) {
         printf("MISMATCH truncated to %zu: glibc [%.48s] (%d) capvm [%.48s] (%d)\n", cap, want,
                wn, got, gn);
     }
+  }
+
+  /* The literal runs and %s strings are scanned a word at a time from the
+   * aligned word holding their start (bytes before it that would match
+   * must not count): every start alignment, every length
+   * around a word, and strings that end right before an unmapped page (a
+   * read past the page would fault). */
+  {
+    static char fmtbuf[64], sbuf[64];
+    const char *pieces = "HTTP/1.1 200 OK\r\nContent-Length: ";
+    for (size_t off = 0; off < 16; ++off) {
+      for (size_t len = 0; len <= 24; ++len) {
+        /* Bytes before the start that would match if not masked off. */
+        memset(fmtbuf, '%', off);
+        memset(sbuf, '\0', off);
+        memcpy(fmtbuf + off, pieces, len);
+        memcpy(fmtbuf + off + len, "%d|%s|", 7);
+        memcpy(sbuf + off, pieces, len);
+        sbuf[off + len] = '\0';
+        CHECK(fmtbuf + off, (int)(off * 100 + len), sbuf + off);
+        CHECK("[%s][%.3s]", sbuf + off, sbuf + off);
+      }
+    }
+    const long page = sysconf(_SC_PAGESIZE);
+    char *two = mmap(NULL, 2 * (size_t)page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+                     -1, 0);
+    if (two == MAP_FAILED || mprotect(two + page, (size_t)page, PROT_NONE) != 0) {
+      printf("cannot map a guard page\n");
+      return 1;
+    }
+    for (size_t len = 1; len <= 17; ++len) {
+      char *end = two + page; /* the unmapped page starts here */
+      char *f = end - len;    /* a format of len bytes with its terminator last */
+      memset(f, 'a', len - 1);
+      f[len - 1] = '\0';
+      CHECK(f, 0);
+      CHECK("<%s>", f);
+      if (len >= 3) {
+        f[0] = '%';
+        f[1] = 's';
+        CHECK(f, "x");
+      }
+    }
+    munmap(two, 2 * (size_t)page);
   }
 
   printf("%d checks, %d mismatches\n", checks, failures);

@@ -4,6 +4,7 @@
 #include <stdint.h>
 #include <string.h>
 #include "format.h"
+#include "../string/word.h"
 
 enum { F_MINUS = 1, F_PLUS = 2, F_SPACE = 4, F_ALT = 8, F_ZERO = 16 };
 
@@ -20,6 +21,8 @@ typedef struct {
   size_t total;
 } out_t;
 
+typedef uint64_t __attribute__((may_alias, aligned(1))) uword;
+
 static void emit(out_t *o, const char *s, size_t n) {
   if (n == 0) return;
   if (o->sink != NULL) {
@@ -28,7 +31,10 @@ static void emit(out_t *o, const char *s, size_t n) {
     size_t k = o->keep - o->total;
     if (k > n) k = n;
     char *d = o->buf + o->total;
-    if (k <= 16) {
+    if (k >= 8 && k <= 16) { /* two words that may overlap */
+      *(uword *)d = *(const uword *)s;
+      *(uword *)(d + k - 8) = *(const uword *)(s + k - 8);
+    } else if (k < 8) {
       for (size_t i = 0; i < k; ++i) d[i] = s[i];
     } else {
       memcpy(d, s, k);
@@ -49,9 +55,12 @@ static void emit_repeat(out_t *o, char c, size_t n) {
   }
 }
 
+/* %s's length: up to the terminator, or at most max bytes when max >= 0
+ * (then the array need not be terminated, and nothing past it is read). */
 static size_t cstrlen(const char *s, int max) {
+  if (max < 0) return (size_t)(capvm_find2(s, 0, 0) - s);
   size_t n = 0;
-  while ((max < 0 || n < (size_t)max) && s[n] != '\0') ++n;
+  while (n < (size_t)max && s[n] != '\0') ++n;
   return n;
 }
 
@@ -71,16 +80,26 @@ static void emit_field(out_t *o, int flags, int width, const char *prefix, size_
   if (flags & F_MINUS) emit_repeat(o, ' ', pad);
 }
 
-static void format_int(out_t *o, uintmax_t v, int negative, char conv, int flags, int width,
-                       int prec) {
+/* base: 8 for o, 10 for d i u, 16 for x X p (the callers know it; deriving
+ * it here from conv made clang test conv against a bit mask with `bt` on a
+ * register, which valgrind, as bench/instructions.sh runs capvm, executes
+ * through memory below the stack pointer, a guest address under capvm). */
+static void format_int(out_t *o, uintmax_t v, int negative, char conv, unsigned base, int flags,
+                       int width, int prec) {
   char digits[72];
   size_t n = 0;
-  unsigned base = conv == 'o' ? 8 : (conv == 'x' || conv == 'X' || conv == 'p') ? 16 : 10;
   const char *xd = conv == 'X' ? "0123456789ABCDEF" : "0123456789abcdef";
   uintmax_t t = v;
-  while (t != 0) {
-    digits[sizeof(digits) - 1 - n++] = xd[t % base];
-    t /= base;
+  if (base == 10) { /* a constant divisor: a multiplication, not a division */
+    while (t != 0) {
+      digits[sizeof(digits) - 1 - n++] = (char)('0' + t % 10);
+      t /= 10;
+    }
+  } else {
+    while (t != 0) {
+      digits[sizeof(digits) - 1 - n++] = xd[t % base];
+      t /= base;
+    }
   }
   char prefix[3];
   size_t plen = 0;
@@ -122,7 +141,7 @@ static int format_to(out_t *o, const char *fmt, va_list ap) {
   while (*fmt != '\0') {
     if (*fmt != '%') {
       const char *start = fmt;
-      while (*fmt != '\0' && *fmt != '%') ++fmt;
+      fmt = capvm_find2(fmt, '%', 0); /* a word at a time (word.h) */
       emit(o, start, (size_t)(fmt - start));
       continue;
     }
@@ -181,7 +200,7 @@ static int format_to(out_t *o, const char *fmt, va_list ap) {
         if (size == 1) v = (signed char)v;
         else if (size == 2) v = (short)v;
         uintmax_t mag = v < 0 ? (uintmax_t)0 - (uintmax_t)v : (uintmax_t)v;
-        format_int(o, mag, v < 0, 'd', flags, width, prec);
+        format_int(o, mag, v < 0, 'd', 10, flags, width, prec);
         break;
       }
       case 'u':
@@ -191,13 +210,13 @@ static int format_to(out_t *o, const char *fmt, va_list ap) {
         uintmax_t v = size == 8 ? va_arg(ap, unsigned long long) : va_arg(ap, unsigned);
         if (size == 1) v = (unsigned char)v;
         else if (size == 2) v = (unsigned short)v;
-        format_int(o, v, 0, conv, flags, width, prec);
+        format_int(o, v, 0, conv, conv == 'o' ? 8 : conv == 'u' ? 10 : 16, flags, width, prec);
         break;
       }
       case 'p': {
         void *p = va_arg(ap, void *);
         if (p == NULL) emit_field(o, flags & ~F_ZERO, width, "", 0, 0, "(nil)", 5, 0, "", 0);
-        else format_int(o, (uintptr_t)p, 0, 'p', flags & ~F_ALT, width, prec);
+        else format_int(o, (uintptr_t)p, 0, 'p', 16, flags & ~F_ALT, width, prec);
         break;
       }
       case 'c': {

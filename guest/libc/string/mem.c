@@ -4,6 +4,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "word.h"
+
 typedef uint64_t __attribute__((may_alias, aligned(1))) word_u;
 
 void *memcpy(void *restrict d, const void *restrict s, size_t n) {
@@ -68,20 +70,24 @@ int memcmp(const void *a, const void *b, size_t n) {
   return 0;
 }
 
-void *memchr(const void *s, int c, size_t n) {
-  const unsigned char *p = s;
-  const unsigned char ch = (unsigned char)c;
-  for (; n > 0 && ((uintptr_t)p & 7) != 0; --n, ++p)
-    if (*p == ch) return (void *)p;
-  /* Whole aligned words: a byte equal to ch makes (w ^ rep) have a zero. */
-  const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
-  const uint64_t rep = ones * ch;
-  typedef uint64_t __attribute__((may_alias)) word_a;
-  for (; n >= 8; n -= 8, p += 8) {
-    const uint64_t x = *(const word_a *)p ^ rep;
-    if (((x - ones) & ~x & highs) != 0) break;
+CAPVM_WORD_SCAN void *memchr(const void *s, int c, size_t n) {
+  if (n == 0) return NULL;
+  /* Word by word from the aligned word holding s (word.h); `skip` is how
+   * many bytes of the current word lie before s, so a match at byte i is
+   * i - skip bytes into what is left of the n. */
+  const capvm_word *w = capvm_word_of(s);
+  const uint64_t rep = CAPVM_ONES * (unsigned char)c;
+  size_t skip = (uintptr_t)s & 7;
+  uint64_t m = capvm_zero_bytes(*w ^ rep) & capvm_from_byte(s);
+  for (;;) {
+    if (m != 0) {
+      const size_t i = capvm_first_byte(m);
+      return i - skip < n ? (void *)((const unsigned char *)w + i) : NULL;
+    }
+    if (n <= 8 - skip) return NULL;
+    n -= 8 - skip;
+    skip = 0;
+    ++w;
+    m = capvm_zero_bytes(*w ^ rep);
   }
-  for (; n > 0; --n, ++p)
-    if (*p == ch) return (void *)p;
-  return NULL;
 }

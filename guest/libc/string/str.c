@@ -4,23 +4,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Word-at-a-time scanning: an aligned 8-byte load never crosses a page, so
- * reading past the terminator inside the word is safe. has_zero(w) is
- * nonzero iff some byte of w is zero. */
-typedef uint64_t __attribute__((may_alias)) word_a;
-#define ONES ((uint64_t)0x0101010101010101ull)
-#define HIGHS ((uint64_t)0x8080808080808080ull)
-static inline uint64_t has_zero(uint64_t w) { return (w - ONES) & ~w & HIGHS; }
+#include "word.h"
 
-size_t strlen(const char *s) {
-  const char *p = s;
-  for (; ((uintptr_t)p & 7) != 0; ++p)
-    if (*p == '\0') return (size_t)(p - s);
-  const word_a *w = (const word_a *)p;
-  while (!has_zero(*w)) ++w;
-  for (p = (const char *)w; *p != '\0'; ++p) {
-  }
-  return (size_t)(p - s);
+/* Word-at-a-time scanning (word.h). */
+CAPVM_WORD_SCAN size_t strlen(const char *s) {
+  const capvm_word *w = capvm_word_of(s);
+  uint64_t m = capvm_zero_bytes(*w) & capvm_from_byte(s);
+  while (m == 0) m = capvm_zero_bytes(*++w);
+  return (size_t)((const char *)w + capvm_first_byte(m) - s);
 }
 
 size_t strnlen(const char *s, size_t max) {
@@ -72,26 +63,29 @@ char *strncat(char *restrict d, const char *restrict s, size_t n) {
 }
 
 char *strchr(const char *s, int c) {
-  const unsigned char ch = (unsigned char)c;
-  for (; ((uintptr_t)s & 7) != 0; ++s) {
-    if (*s == (char)ch) return (char *)s;
-    if (*s == '\0') return NULL;
-  }
-  const uint64_t rep = ONES * ch;
-  const word_a *w = (const word_a *)s;
-  while (!has_zero(*w) && !has_zero(*w ^ rep)) ++w;
-  for (s = (const char *)w;; ++s) {
-    if (*s == (char)ch) return (char *)s;
-    if (*s == '\0') return NULL;
-  }
+  /* The first byte that is c or the terminator; c may be '\0' itself. */
+  const char *p = capvm_find2(s, (unsigned char)c, 0);
+  return *p == (char)c ? (char *)p : NULL;
 }
 
-char *strrchr(const char *s, int c) {
+CAPVM_WORD_SCAN char *strrchr(const char *s, int c) {
+  /* The last match in the words up to the terminator's, where matches
+   * past the terminator are cut off (c == '\0' matches the terminator). */
+  const capvm_word *w = capvm_word_of(s);
+  const uint64_t rep = CAPVM_ONES * (unsigned char)c;
+  const uint64_t first = capvm_from_byte(s);
   const char *last = NULL;
-  for (;; ++s) {
-    if (*s == (char)c) last = s;
-    if (*s == '\0') return (char *)last;
+  uint64_t z = capvm_zero_bytes(*w) & first;
+  uint64_t m = capvm_zero_bytes(*w ^ rep) & first;
+  while (z == 0) {
+    if (m != 0) last = (const char *)w + capvm_last_byte(m);
+    ++w;
+    z = capvm_zero_bytes(*w);
+    m = capvm_zero_bytes(*w ^ rep);
   }
+  m &= z ^ (z - 1); /* up to and including the terminator's byte */
+  if (m != 0) last = (const char *)w + capvm_last_byte(m);
+  return (char *)last;
 }
 
 char *strstr(const char *h, const char *n) {
