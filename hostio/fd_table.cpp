@@ -14,6 +14,7 @@
 #include <cstring>
 
 #include "hostio/errno_map.h"
+#include "hostio/host_call.h"
 #include "rights/rights.h"
 
 namespace capvm::hostio {
@@ -196,7 +197,7 @@ abi::Errno resolve_type(const FdEntry& e, struct stat* st, bool* fresh) {
   static std::mutex resolving;
   std::lock_guard<std::mutex> lock(resolving);
   if (!e.deferred.pending.load(std::memory_order_relaxed)) return abi::E_SUCCESS;
-  if (fstat(e.host_fd(), st) != 0) return from_host_errno(errno);
+  if (host::fstat(e.host_fd(), st) != 0) return from_host_errno(errno);  // inline (host_call.h)
   *fresh = true;
   const uint8_t type = filetype_from_stat(e.host_fd(), *st);
   rights::RightsPair got;
@@ -251,10 +252,23 @@ abi::Errno FdTable::insert(FdEntryPtr entry, abi::Fd* out) {
 
 abi::Errno FdTable::close(abi::Fd fd) {
   FdEntryPtr victim;  // released outside the lock: close(2) may block
-  std::lock_guard<FdTableLock> lock(mutex_);
-  victim = slots_.remove(fd);
-  if (!victim) return abi::E_BADF;
-  if (fd < lowest_free_) lowest_free_ = fd;
+  {
+    std::lock_guard<FdTableLock> lock(mutex_);
+    victim = slots_.remove(fd);
+    if (!victim) return abi::E_BADF;
+    if (fd < lowest_free_) lowest_free_ = fd;
+  }
+  // The usual case, the last reference to the entry and to its host
+  // descriptor (no dup, no call in progress holding it; out of the table,
+  // neither count can grow): the entry is freed first and the host
+  // descriptor closed here, rather than by ~HostFd at the bottom of the
+  // destructors' chain, whose every frame would return mispredicted after
+  // the host call (host_call.h).
+  int last = -1;
+  if (victim.use_count() == 1 && victim->host() && victim->host().use_count() == 1)
+    last = victim->host()->release_to_close();
+  victim.reset();
+  if (last >= 0) host::close(last);
   return abi::E_SUCCESS;
 }
 

@@ -36,6 +36,15 @@ class HostFd {
   HostFd(const HostFd&) = delete;
   HostFd& operator=(const HostFd&) = delete;
   int get() const { return fd_; }
+  // Hands the descriptor over to a caller that closes it itself (the
+  // destructor then leaves it alone); -1 for a process descriptor, whose
+  // destructor must also signal and reap the child.
+  int release_to_close() {
+    if (kill_on_close_) return -1;
+    const int fd = fd_;
+    fd_ = -1;
+    return fd;
+  }
 
   // Whether the host descriptor is a socket, learnt by the first
   // send(2)/recv(2) on it: guest socket_stream also covers pipes and FIFOs

@@ -110,13 +110,6 @@ uint16_t live_fdflags(const FdEntry& e);
 // cannot: they are kept in the entry (fdflags) and honoured after each write.
 void sync_after_write(int host_fd, uint16_t fdflags);
 
-// One buffer into or out of a descriptor: on a host socket recv(2)/send(2)
-// rather than read(2)/write(2), the same result without the kernel's file
-// layer (vfs_read/vfs_write, fdget_pos): measurably less kernel time per
-// call. A guest socket_stream may be a pipe: HostFd::kind finds out once.
-ssize_t read_one(const FdEntry& e, void* buf, size_t len);
-ssize_t write_one(const FdEntry& e, const void* buf, size_t len);
-
 // Installs a new host fd with the given type and rights; closes it on
 // failure. Process descriptors are killed when their last fd closes.
 Errno install(FdTable& fds, int host_fd, uint8_t filetype, abi::Rights base,

@@ -10,8 +10,9 @@
 #include <cstring>
 
 #include "hostio/errno_map.h"
+#include "hostio/host_call.h"
 
-#if __has_include(<linux/openat2.h>)
+#if __has_include(<linux/openat2.h>) && defined(SYS_openat2)
 #include <linux/openat2.h>
 #define CAPVM_HAVE_OPENAT2 1
 #endif
@@ -32,8 +33,8 @@ int raw_openat2(int dirfd, const char* p, int oflags, mode_t mode) {
   how.flags = static_cast<uint64_t>(oflags | O_CLOEXEC);
   if (oflags & O_CREAT) how.mode = mode;
   how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
-  const long r = syscall(SYS_openat2, dirfd, p, &how, sizeof how);
-  return r < 0 ? -errno : static_cast<int>(r);
+  const int r = host::openat2(dirfd, p, &how, sizeof how);  // inline (host_call.h)
+  return r < 0 ? -errno : r;
 }
 #endif
 

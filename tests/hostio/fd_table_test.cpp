@@ -3,6 +3,10 @@
 
 #include <fcntl.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <csignal>
+#include <cerrno>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -155,6 +159,66 @@ TEST_CASE("close: an entry in use keeps its host fd open") {
   held.reset();
   CHECK_FALSE(host_fd_open(p[0]));
   close(p[1]);
+}
+
+TEST_CASE("close: the last reference closes the host fd itself; dups and process fds keep theirs") {
+  // FdTable::close closes the host descriptor directly when it holds the
+  // last reference to the entry and to its HostFd; otherwise the last
+  // holder's ~HostFd does, and for a process descriptor always ~HostFd,
+  // which also kills and reaps the child.
+  FdTable t;
+  int p[2];
+  REQUIRE(pipe(p) == 0);
+  Fd a = 0, b = 0;
+  REQUIRE(t.insert(entry(p[0]), &a) == E_SUCCESS);
+  REQUIRE(t.dup(a, &b) == E_SUCCESS);
+  REQUIRE(t.close(a) == E_SUCCESS);
+  CHECK(host_fd_open(p[0]));  // the dup still has it
+  REQUIRE(t.close(b) == E_SUCCESS);
+  CHECK_FALSE(host_fd_open(p[0]));
+  CHECK(t.close(b) == E_BADF);
+
+  // Two entries sharing one HostFd (fd_stat_put's copies): the same.
+  auto first = entry(p[1]);
+  auto second = std::make_shared<hostio::FdEntry>(*first);
+  Fd c = 0, d = 0;
+  REQUIRE(t.insert(first, &c) == E_SUCCESS);
+  REQUIRE(t.insert(second, &d) == E_SUCCESS);
+  first.reset();
+  second.reset();
+  REQUIRE(t.close(c) == E_SUCCESS);
+  CHECK(host_fd_open(p[1]));
+  REQUIRE(t.close(d) == E_SUCCESS);
+  CHECK_FALSE(host_fd_open(p[1]));
+
+  const pid_t child = fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    pause();
+    _exit(0);
+  }
+  const int pidfd = static_cast<int>(syscall(SYS_pidfd_open, child, 0));
+  if (pidfd < 0) {
+    kill(child, SIGKILL);
+    waitpid(child, nullptr, 0);
+    WARN("no pidfd_open on this kernel: the process descriptor case is not run");
+    return;
+  }
+  auto proc = std::make_shared<hostio::FdEntry>();
+  proc->set_host(std::make_shared<hostio::HostFd>(pidfd, true));
+  proc->filetype = FILETYPE_PROCESS;
+  Fd e = 0;
+  REQUIRE(t.insert(std::move(proc), &e) == E_SUCCESS);
+  REQUIRE(t.close(e) == E_SUCCESS);
+  CHECK_FALSE(host_fd_open(pidfd));
+  errno = 0;
+  const pid_t waited = waitpid(child, nullptr, WNOHANG);
+  CHECK(waited == -1);  // killed and reaped by ~HostFd
+  CHECK(errno == ECHILD);
+  if (waited == 0) {  // still there (the check failed): do not leave it behind
+    kill(child, SIGKILL);
+    waitpid(child, nullptr, 0);
+  }
 }
 
 TEST_CASE("insert takes the lowest free number") {
