@@ -37,9 +37,21 @@ using abi::Sys;
 
 Errno detail::gather_iovecs(vm::GuestMemory& mem, GuestAddr iovs, uint64_t iovcnt, unsigned need,
                             HostIovecs* out) {
+  out->clear();
+  if (iovcnt == 1) {
+    // The usual case, alone: no array to size, no loop.
+    abi::Iovec v;
+    if (Errno e = mem.read_obj(iovs, &v)) return e;
+    if (v.buf_len == 0) return abi::E_SUCCESS;
+    vm::GuestMemory::HostSpan s;  // the checks in the loop's order below
+    if (Errno e = mem.span(v.buf, v.buf_len, need, &s)) return e;
+    if (s.len > static_cast<uint64_t>(SSIZE_MAX)) return abi::E_INVAL;
+    out->push_back({s.data, s.len});
+    return abi::E_SUCCESS;
+  }
   if (iovcnt > kMaxIovecs) return abi::E_INVAL;
   // Ciovec and Iovec share one layout (layouts-64.txt). Copied in once;
-  // the usual one or two without a heap allocation.
+  // a few without a heap allocation.
   abi::Iovec small[8];
   std::vector<abi::Iovec> large;
   abi::Iovec* guest = small;
@@ -50,7 +62,6 @@ Errno detail::gather_iovecs(vm::GuestMemory& mem, GuestAddr iovs, uint64_t iovcn
   if (iovcnt != 0) {
     if (Errno e = mem.read(iovs, guest, iovcnt * sizeof(abi::Iovec))) return e;
   }
-  out->clear();
   out->reserve(iovcnt);
   uint64_t total = 0;
   for (uint64_t i = 0; i < iovcnt; ++i) {

@@ -183,13 +183,6 @@ abi::Errno GuestMemory::fetch_code(GuestAddr addr, void* dst, size_t len) const 
   return checked_copy(dst, base_ + addr, len) ? abi::E_SUCCESS : abi::E_FAULT;
 }
 
-abi::Errno GuestMemory::span(GuestAddr addr, uint64_t len, unsigned need, HostSpan* out) {
-  if (!range_has(addr, len, need)) return abi::E_FAULT;
-  out->data = base_ + addr;
-  out->len = len;
-  return abi::E_SUCCESS;
-}
-
 abi::Errno GuestMemory::poke(GuestAddr addr, const void* src, size_t len) {
   if (addr >= size_ || len > size_ - addr) return abi::E_FAULT;
   if (len == 0) return abi::E_SUCCESS;
