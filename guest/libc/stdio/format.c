@@ -43,8 +43,7 @@ static void emit(out_t *o, const char *s, size_t n) {
   o->total += n;
 }
 
-static void emit_repeat(out_t *o, char c, size_t n) {
-  if (n == 0) return; /* the common case: every field asks for its paddings */
+static void emit_repeat_some(out_t *o, char c, size_t n) {
   char buf[64];
   const size_t fill = n < sizeof(buf) ? n : sizeof(buf);
   for (size_t i = 0; i < fill; ++i) buf[i] = c;
@@ -53,6 +52,13 @@ static void emit_repeat(out_t *o, char c, size_t n) {
     emit(o, buf, k);
     n -= k;
   }
+}
+
+/* Every field asks for its paddings, which are nearly always none: that
+ * case is decided inline (under a binary translator a call and its return
+ * cost a table lookup). */
+static inline void emit_repeat(out_t *o, char c, size_t n) {
+  if (n != 0) emit_repeat_some(o, c, n);
 }
 
 /* %s's length: up to the terminator, or at most max bytes when max >= 0
