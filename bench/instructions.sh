@@ -15,7 +15,11 @@
 # wait per poll and the mix differs a little from a real run; and valgrind
 # (3.19) does not know openat2, so capvm's file_open falls back to its
 # portable resolver (hostio/resolve.cpp): its cost is shown and left out of
-# the system-call path. Needs valgrind and wrk (apt-get install valgrind wrk).
+# the system-call path. Valgrind runs a `bt` with a register operand through
+# memory below the stack pointer, which in translated x86-64 guest code holds
+# a guest address: a guest whose request path has one is killed by SIGSEGV
+# here (only here); the SDK's printf avoids it (guest/libc/stdio/format.c,
+# format_int). Needs valgrind and wrk (apt-get install valgrind wrk).
 # CAPVM_KEEP_TMP=1 keeps the callgrind files (the directory is printed).
 set -euo pipefail
 build=${1:-build}

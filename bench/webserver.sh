@@ -4,11 +4,12 @@
 # and the aarch64 guest (same YAML: a listening socket and the read-only
 # www directory), measured with wrk (keep-alive, 2 threads, 32 connections)
 # for SECONDS each (default 5), in ROUNDS interleaved rounds (default 3:
-# native, x86_64, aarch64, native, ...), reporting each server's median and
-# the ratios of the medians. The measured VM's speed swings from one minute
-# to the next (bench/README.md), so one run each can put native and capvm in
-# different phases. Bounded in time: every server is stopped when its run
-# ends; a guest that is not built or does not start prints n/a.
+# native, x86_64, aarch64, native, ...), reporting each server's median,
+# the ratios of the medians, and the median of each round's own ratio. The
+# measured VM's speed swings from one minute to the next (bench/README.md),
+# so one run each can put native and capvm in different phases; a round's
+# runs are seconds apart. Bounded in time: every server is stopped when its
+# run ends; a guest that is not built or does not start prints n/a.
 set -euo pipefail
 build=${1:-build}
 secs=${2:-5}
@@ -69,10 +70,18 @@ for _ in $(seq "$rounds"); do
   done
 done
 med() { median ${col[$1]}; }
+# paired MODE: the median over the rounds of MODE's requests/s over native's
+# in the same round (the two ran seconds apart, so mostly in one phase of
+# the VM's speed), n/a when a round has no figure.
+paired() {
+  median $(paste -d' ' <(tr ' ' '\n' <<< "${col[$1.rps]}") <(tr ' ' '\n' <<< "${col[native.rps]}") |
+    awk '$1 ~ /^[0-9.]+$/ && $2 ~ /^[0-9.]+$/ && $2 > 0 { printf "%.3f\n", $1 / $2 }')
+}
 
 echo "wrk -t2 -c32 -d${secs}s, keep-alive, GET /, median of $rounds interleaved rounds ($(nproc) cpus, load average $(cut -d' ' -f1-3 /proc/loadavg))"
 echo "rounds (requests/s): native ${col[native.rps]}; x86_64 ${col[x86.rps]}; aarch64 ${col[a64.rps]}"
-printf '%-22s %12s %8s %14s %14s\n' "server" "requests/s" "ratio" "user us/req" "sys us/req"
-printf '%-22s %12s %8s %14s %14s\n' "native x86_64" "$(med native.rps)" "1.00" "$(med native.usr)" "$(med native.sys)"
-printf '%-22s %12s %8s %14s %14s\n' "capvm x86_64 guest" "$(med x86.rps)" "$(ratio "$(med x86.rps)" "$(med native.rps)")" "$(med x86.usr)" "$(med x86.sys)"
-printf '%-22s %12s %8s %14s %14s\n' "capvm aarch64 guest" "$(med a64.rps)" "$(ratio "$(med a64.rps)" "$(med native.rps)")" "$(med a64.usr)" "$(med a64.sys)"
+echo "ratio: of the medians; paired: the median of the rounds' own ratios"
+printf '%-22s %12s %8s %8s %14s %14s\n' "server" "requests/s" "ratio" "paired" "user us/req" "sys us/req"
+printf '%-22s %12s %8s %8s %14s %14s\n' "native x86_64" "$(med native.rps)" "1.00" "1.00" "$(med native.usr)" "$(med native.sys)"
+printf '%-22s %12s %8s %8s %14s %14s\n' "capvm x86_64 guest" "$(med x86.rps)" "$(ratio "$(med x86.rps)" "$(med native.rps)")" "$(paired x86)" "$(med x86.usr)" "$(med x86.sys)"
+printf '%-22s %12s %8s %8s %14s %14s\n' "capvm aarch64 guest" "$(med a64.rps)" "$(ratio "$(med a64.rps)" "$(med native.rps)")" "$(paired a64)" "$(med a64.usr)" "$(med a64.sys)"
