@@ -65,23 +65,20 @@ template <class A, class B, class C, class D, class E, class F>
 }  // namespace detail
 
 [[gnu::always_inline]] inline ssize_t read(int fd, void* buf, size_t len) {
-  return detail::result(detail::syscall6(SYS_read, long{fd}, buf,
-                                         len, 0L, 0L, 0L));
+  return detail::result(detail::syscall6(SYS_read, long{fd}, buf, len, 0L, 0L, 0L));
 }
 [[gnu::always_inline]] inline ssize_t write(int fd, const void* buf, size_t len) {
-  return detail::result(detail::syscall6(SYS_write, long{fd}, buf,
-                                         len, 0L, 0L, 0L));
+  return detail::result(detail::syscall6(SYS_write, long{fd}, buf, len, 0L, 0L, 0L));
 }
 [[gnu::always_inline]] inline ssize_t recv(int fd, void* buf, size_t len, int flags) {
-  return detail::result(detail::syscall6(SYS_recvfrom, long{fd}, buf,
-                                         len, long{flags}, 0L, 0L));
+  return detail::result(detail::syscall6(SYS_recvfrom, long{fd}, buf, len, long{flags}, 0L, 0L));
 }
 [[gnu::always_inline]] inline ssize_t send(int fd, const void* buf, size_t len, int flags) {
-  return detail::result(detail::syscall6(SYS_sendto, long{fd}, buf,
-                                         len, long{flags}, 0L, 0L));
+  return detail::result(detail::syscall6(SYS_sendto, long{fd}, buf, len, long{flags}, 0L, 0L));
 }
 [[gnu::always_inline]] inline int close(int fd) {
-  return static_cast<int>(detail::result(detail::syscall6(SYS_close, long{fd}, 0L, 0L, 0L, 0L, 0L)));
+  return static_cast<int>(
+      detail::result(detail::syscall6(SYS_close, long{fd}, 0L, 0L, 0L, 0L, 0L)));
 }
 [[gnu::always_inline]] inline int fstat(int fd, struct stat* st) {
   return static_cast<int>(
@@ -91,14 +88,16 @@ template <class A, class B, class C, class D, class E, class F>
 // openat2(2): how is a struct open_how of how_size bytes.
 [[gnu::always_inline]] inline int openat2(int dirfd, const char* path, const void* how,
                                           size_t how_size) {
-  return static_cast<int>(detail::result(detail::syscall6(
-SYS_openat2, long{dirfd}, path, how, how_size, 0L, 0L)));
+  return static_cast<int>(
+      detail::result(detail::syscall6(SYS_openat2, long{dirfd}, path, how, how_size, 0L, 0L)));
 }
 #endif
 #else
 inline ssize_t read(int fd, void* buf, size_t len) { return ::read(fd, buf, len); }
 inline ssize_t write(int fd, const void* buf, size_t len) { return ::write(fd, buf, len); }
-inline ssize_t recv(int fd, void* buf, size_t len, int flags) { return ::recv(fd, buf, len, flags); }
+inline ssize_t recv(int fd, void* buf, size_t len, int flags) {
+  return ::recv(fd, buf, len, flags);
+}
 inline ssize_t send(int fd, const void* buf, size_t len, int flags) {
   return ::send(fd, buf, len, flags);
 }
