@@ -7,12 +7,7 @@
 #include "word.h"
 
 /* Word-at-a-time scanning (word.h). */
-CAPVM_WORD_SCAN size_t strlen(const char *s) {
-  const capvm_word *w = capvm_word_of(s);
-  uint64_t m = capvm_zero_bytes(*w) & capvm_from_byte(s);
-  while (m == 0) m = capvm_zero_bytes(*++w);
-  return (size_t)((const char *)w + capvm_first_byte(m) - s);
-}
+size_t strlen(const char *s) { return (size_t)(capvm_find2(s, 0, 0) - s); }
 
 size_t strnlen(const char *s, size_t max) {
   size_t n = 0;
