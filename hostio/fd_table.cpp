@@ -217,6 +217,22 @@ abi::Errno resolve_type(const FdEntry& e, struct stat* st, bool* fresh) {
 }
 }  // namespace
 
+namespace {
+// Lets go of an entry that has left the table (close, replace). The usual
+// case is the last reference to the entry and to its host descriptor (no
+// dup, no call in progress holding it; out of the table, neither count can
+// grow): the entry is freed first and the host descriptor closed here,
+// rather than by ~HostFd at the bottom of the destructors' chain, whose every
+// frame would return mispredicted after the host call (host_call.h).
+void release(FdEntryPtr victim) {
+  int last = -1;
+  if (victim.use_count() == 1 && victim->host() && victim->host().use_count() == 1)
+    last = victim->host()->release_to_close();
+  victim.reset();
+  if (last >= 0) host::close(last);
+}
+}  // namespace
+
 abi::Errno FdTable::lookup(abi::Fd fd, abi::Rights need, FdEntryPtr* out) const {
   struct stat st;
   bool fresh = false;
@@ -251,24 +267,14 @@ abi::Errno FdTable::insert(FdEntryPtr entry, abi::Fd* out) {
 }
 
 abi::Errno FdTable::close(abi::Fd fd) {
-  FdEntryPtr victim;  // released outside the lock: close(2) may block
+  FdEntryPtr victim;
   {
     std::lock_guard<FdTableLock> lock(mutex_);
     victim = slots_.remove(fd);
     if (!victim) return abi::E_BADF;
     if (fd < lowest_free_) lowest_free_ = fd;
   }
-  // The usual case, the last reference to the entry and to its host
-  // descriptor (no dup, no call in progress holding it; out of the table,
-  // neither count can grow): the entry is freed first and the host
-  // descriptor closed here, rather than by ~HostFd at the bottom of the
-  // destructors' chain, whose every frame would return mispredicted after
-  // the host call (host_call.h).
-  int last = -1;
-  if (victim.use_count() == 1 && victim->host() && victim->host().use_count() == 1)
-    last = victim->host()->release_to_close();
-  victim.reset();
-  if (last >= 0) host::close(last);
+  release(std::move(victim));  // outside the lock: close(2) may block
   return abi::E_SUCCESS;
 }
 
@@ -294,16 +300,19 @@ abi::Errno FdTable::dup(abi::Fd from, abi::Fd* out) {
 }
 
 abi::Errno FdTable::replace(abi::Fd from, abi::Fd to) {
-  FdEntryPtr victim;  // released after the lock
-  std::lock_guard<FdTableLock> lock(mutex_);
-  FdEntryPtr* src = slots_.find(from);
-  FdEntryPtr* dst = slots_.find(to);
-  if (src == nullptr || dst == nullptr) return abi::E_BADF;
-  // cloudabi.txt fd_replace; SECURITY.md: fd_replace(x, x) crashed the
-  // original runtime. Here it is a no-op (the entry is replaced by itself).
-  if (from == to) return abi::E_SUCCESS;
-  victim = std::move(*dst);
-  *dst = *src;
+  FdEntryPtr victim;
+  {
+    std::lock_guard<FdTableLock> lock(mutex_);
+    FdEntryPtr* src = slots_.find(from);
+    FdEntryPtr* dst = slots_.find(to);
+    if (src == nullptr || dst == nullptr) return abi::E_BADF;
+    // cloudabi.txt fd_replace; SECURITY.md: fd_replace(x, x) crashed the
+    // original runtime. Here it is a no-op (the entry is replaced by itself).
+    if (from == to) return abi::E_SUCCESS;
+    victim = std::move(*dst);
+    *dst = *src;
+  }
+  release(std::move(victim));  // outside the lock
   return abi::E_SUCCESS;
 }
 
