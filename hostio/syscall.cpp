@@ -35,19 +35,31 @@ namespace capvm::hostio {
 using namespace detail;
 using abi::Sys;
 
+namespace {
+// One guest iovec of gather_iovecs: a checked host span with protection
+// `need`, unless empty; EINVAL once the running total passes SSIZE_MAX.
+[[gnu::always_inline]] inline Errno append_iovec(vm::GuestMemory& mem, const abi::Iovec& v,
+                                                 unsigned need, uint64_t* total,
+                                                 HostIovecs* out) {
+  if (v.buf_len == 0) return abi::E_SUCCESS;
+  vm::GuestMemory::HostSpan s;
+  if (Errno e = mem.span(v.buf, v.buf_len, need, &s)) return e;
+  *total += s.len;
+  if (*total > static_cast<uint64_t>(SSIZE_MAX)) return abi::E_INVAL;
+  out->push_back({s.data, s.len});
+  return abi::E_SUCCESS;
+}
+}  // namespace
+
 Errno detail::gather_iovecs(vm::GuestMemory& mem, GuestAddr iovs, uint64_t iovcnt, unsigned need,
                             HostIovecs* out) {
   out->clear();
+  uint64_t total = 0;
   if (iovcnt == 1) {
     // The usual case, alone: no array to size, no loop.
     abi::Iovec v;
     if (Errno e = mem.read_obj(iovs, &v)) return e;
-    if (v.buf_len == 0) return abi::E_SUCCESS;
-    vm::GuestMemory::HostSpan s;  // the checks in the loop's order below
-    if (Errno e = mem.span(v.buf, v.buf_len, need, &s)) return e;
-    if (s.len > static_cast<uint64_t>(SSIZE_MAX)) return abi::E_INVAL;
-    out->push_back({s.data, s.len});
-    return abi::E_SUCCESS;
+    return append_iovec(mem, v, need, &total, out);
   }
   if (iovcnt > kMaxIovecs) return abi::E_INVAL;
   // Ciovec and Iovec share one layout (layouts-64.txt). Copied in once;
@@ -63,16 +75,8 @@ Errno detail::gather_iovecs(vm::GuestMemory& mem, GuestAddr iovs, uint64_t iovcn
     if (Errno e = mem.read(iovs, guest, iovcnt * sizeof(abi::Iovec))) return e;
   }
   out->reserve(iovcnt);
-  uint64_t total = 0;
-  for (uint64_t i = 0; i < iovcnt; ++i) {
-    const abi::Iovec& v = guest[i];
-    if (v.buf_len == 0) continue;
-    vm::GuestMemory::HostSpan s;
-    if (Errno e = mem.span(v.buf, v.buf_len, need, &s)) return e;
-    total += s.len;
-    if (total > static_cast<uint64_t>(SSIZE_MAX)) return abi::E_INVAL;
-    out->push_back({s.data, s.len});
-  }
+  for (uint64_t i = 0; i < iovcnt; ++i)
+    if (Errno e = append_iovec(mem, guest[i], need, &total, out)) return e;
   return abi::E_SUCCESS;
 }
 
