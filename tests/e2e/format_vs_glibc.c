@@ -6,10 +6,9 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <unistd.h>
 
 #include "../../guest/libc/stdio/format.h"
+#include "guard_page.h"
 
 static int failures, checks;
 
@@ -129,16 +128,13 @@ int main(void) {
         CHECK("[%s][%.3s]", sbuf + off, sbuf + off);
       }
     }
-    const long page = sysconf(_SC_PAGESIZE);
-    char *two = mmap(NULL, 2 * (size_t)page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-                     -1, 0);
-    if (two == MAP_FAILED || mprotect(two + page, (size_t)page, PROT_NONE) != 0) {
+    char *end = guard_page_end(); /* the unmapped page starts here */
+    if (end == NULL) {
       printf("cannot map a guard page\n");
       return 1;
     }
     for (size_t len = 1; len <= 17; ++len) {
-      char *end = two + page; /* the unmapped page starts here */
-      char *f = end - len;    /* a format of len bytes with its terminator last */
+      char *f = end - len; /* a format of len bytes with its terminator last */
       memset(f, 'a', len - 1);
       f[len - 1] = '\0';
       CHECK(f, 0);
@@ -149,7 +145,7 @@ int main(void) {
         CHECK(f, "x");
       }
     }
-    munmap(two, 2 * (size_t)page);
+    guard_page_free(end);
   }
 
   printf("%d checks, %d mismatches\n", checks, failures);

@@ -8,8 +8,8 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <unistd.h>
+
+#include "guard_page.h"
 
 size_t capvm_strlen(const char *s);
 char *capvm_strchr(const char *s, int c);
@@ -82,25 +82,24 @@ int main(void) {
     }
   }
 
-  const long page = sysconf(_SC_PAGESIZE);
-  char *two = mmap(NULL, 2 * (size_t)page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  if (two == MAP_FAILED || mprotect(two + page, (size_t)page, PROT_NONE) != 0) {
+  char *end = guard_page_end(); /* the unmapped page starts here */
+  if (end == NULL) {
     printf("cannot map a guard page\n");
     return 1;
   }
   for (size_t len = 0; len <= 24; ++len) {
-    char *s = two + page - len - 1; /* the terminator is the page's last byte */
+    char *s = end - len - 1; /* the terminator is the page's last byte */
     memset(s, 'a', len);
     s[len] = '\0';
     check_string(s, (uintptr_t)s & 7, len);
     /* memchr may stop at the page end without a terminator. */
-    char *m = two + page - len;
+    char *m = end - len;
     memset(m, 'b', len);
     checks += 2;
     if (capvm_memchr(m, 'c', len) != NULL) fail("memchr to the page end", 0, len, 'c', -1, at(capvm_memchr(m, 'c', len), m));
     if (len && capvm_memchr(m, 'b', len) != m) fail("memchr to the page end", 0, len, 'b', 0, at(capvm_memchr(m, 'b', len), m));
   }
-  munmap(two, 2 * (size_t)page);
+  guard_page_free(end);
 
   checks += 3;
   if ((capvm_strcmp("abc", "abd") < 0) != (strcmp("abc", "abd") < 0)) fail("strcmp", 0, 3, 0, -1, 1);

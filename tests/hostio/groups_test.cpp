@@ -160,6 +160,15 @@ struct Box {
 
 constexpr Rights kFileRW = RIGHT_FD_READ | RIGHT_FD_WRITE | RIGHT_FD_SEEK | RIGHT_FD_TELL;
 
+// A poll subscription waiting for `fd` to be readable.
+Subscription fd_read_sub(uint64_t userdata, Fd fd) {
+  Subscription s{};
+  s.userdata = userdata;
+  s.type = EVENTTYPE_FD_READ;
+  s.fd_readwrite.fd = fd;
+  return s;
+}
+
 }  // namespace
 
 TEST_CASE("fd_create1/2, dup, replace(x, x), seek, pread/pwrite, sync") {
@@ -685,12 +694,8 @@ TEST_CASE("poll: nsubscriptions * size overflow (SECURITY.md), clocks, fds, seve
   subs[0].type = EVENTTYPE_CLOCK;
   subs[0].clock.clock_id = CLOCKID_MONOTONIC;
   subs[0].clock.timeout = 5000000000ull;  // 5 s: must not fire
-  subs[1].userdata = 2;
-  subs[1].type = EVENTTYPE_FD_READ;
-  subs[1].fd_readwrite.fd = s2;
-  subs[2].userdata = 3;
-  subs[2].type = EVENTTYPE_FD_READ;
-  subs[2].fd_readwrite.fd = 0xffffffffu;
+  subs[1] = fd_read_sub(2, s2);
+  subs[2] = fd_read_sub(3, 0xffffffffu);
   subs[3].userdata = 4;
   subs[3].type = EVENTTYPE_CLOCK;
   subs[3].clock.clock_id = CLOCKID_REALTIME;
@@ -746,15 +751,9 @@ TEST_CASE("poll: per-thread working storage leaves nothing behind between calls"
   REQUIRE(b.write_str(a1, "abc") == E_SUCCESS);
   REQUIRE(b.write_str(c1, "defgh") == E_SUCCESS);
   Subscription subs[3] = {};
-  subs[0].userdata = 10;
-  subs[0].type = EVENTTYPE_FD_READ;
-  subs[0].fd_readwrite.fd = a2;
-  subs[1].userdata = 11;
-  subs[1].type = EVENTTYPE_FD_READ;
-  subs[1].fd_readwrite.fd = c2;
-  subs[2].userdata = 12;
-  subs[2].type = EVENTTYPE_FD_READ;
-  subs[2].fd_readwrite.fd = 0xfffffff0u;  // not open: an event with EBADF
+  subs[0] = fd_read_sub(10, a2);
+  subs[1] = fd_read_sub(11, c2);
+  subs[2] = fd_read_sub(12, 0xfffffff0u);  // not open: an event with EBADF
   b.mem->write(kBuf, subs, sizeof subs);
   o = b.call(Sys::poll, {kBuf, kBuf + 0x8000, 3});
   REQUIRE(o.error == E_SUCCESS);
