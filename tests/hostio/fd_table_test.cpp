@@ -191,6 +191,20 @@ TEST_CASE("close: the last reference closes the host fd itself; dups and process
   REQUIRE(t.close(d) == E_SUCCESS);
   CHECK_FALSE(host_fd_open(p[1]));
 
+  // replace lets go of the entry it overwrites the same way.
+  int q[2];
+  REQUIRE(pipe(q) == 0);
+  Fd f = 0, g = 0;
+  REQUIRE(t.insert(entry(q[0]), &f) == E_SUCCESS);
+  REQUIRE(t.insert(entry(q[1]), &g) == E_SUCCESS);
+  REQUIRE(t.replace(f, g) == E_SUCCESS);
+  CHECK_FALSE(host_fd_open(q[1]));
+  CHECK(host_fd_open(q[0]));
+  REQUIRE(t.close(f) == E_SUCCESS);
+  CHECK(host_fd_open(q[0]));  // g still has it
+  REQUIRE(t.close(g) == E_SUCCESS);
+  CHECK_FALSE(host_fd_open(q[0]));
+
   const pid_t child = fork();
   REQUIRE(child >= 0);
   if (child == 0) {
