@@ -77,6 +77,12 @@ class HostIovecs {
   size_t n_ = 0;
 };
 
+// The one guest iovec at `iovs` as a checked host span with protection
+// `need` (len 0, unchecked, for an empty buffer): gather_iovecs for an
+// iovcnt of 1, without the host iovec array.
+Errno one_iovec(vm::GuestMemory& mem, GuestAddr iovs, unsigned need,
+                vm::GuestMemory::HostSpan* out);
+
 // Copies the guest iovec array [iovs, iovs + iovcnt) in once and turns
 // every buffer into a checked host span with protection `need` (writable
 // for reads into the guest). Zero-length buffers are dropped unchecked.

@@ -28,6 +28,7 @@
 #include "hostio/fd_table.h"
 #include "hostio/host_call.h"
 #include "hostio/internal.h"
+#include "hostio/object_cache.h"
 #include "rights/rights.h"
 
 namespace capvm::hostio {
@@ -36,30 +37,50 @@ using namespace detail;
 using abi::Sys;
 
 namespace {
-// One guest iovec of gather_iovecs: a checked host span with protection
-// `need`, unless empty; EINVAL once the running total passes SSIZE_MAX.
+// One guest iovec as a checked host span with protection `need` (len 0,
+// and no check, for an empty buffer); EINVAL once the running total passes
+// SSIZE_MAX.
+[[gnu::always_inline]] inline Errno iovec_span(vm::GuestMemory& mem, const abi::Iovec& v,
+                                               unsigned need, uint64_t* total,
+                                               vm::GuestMemory::HostSpan* s) {
+  if (v.buf_len == 0) {
+    s->len = 0;
+    return abi::E_SUCCESS;
+  }
+  if (Errno e = mem.span(v.buf, v.buf_len, need, s)) return e;
+  *total += s->len;
+  if (*total > static_cast<uint64_t>(SSIZE_MAX)) return abi::E_INVAL;
+  return abi::E_SUCCESS;
+}
+
+// One guest iovec of gather_iovecs, appended unless empty.
 [[gnu::always_inline]] inline Errno append_iovec(vm::GuestMemory& mem, const abi::Iovec& v,
                                                  unsigned need, uint64_t* total,
                                                  HostIovecs* out) {
-  if (v.buf_len == 0) return abi::E_SUCCESS;
   vm::GuestMemory::HostSpan s;
-  if (Errno e = mem.span(v.buf, v.buf_len, need, &s)) return e;
-  *total += s.len;
-  if (*total > static_cast<uint64_t>(SSIZE_MAX)) return abi::E_INVAL;
-  out->push_back({s.data, s.len});
+  if (Errno e = iovec_span(mem, v, need, total, &s)) return e;
+  if (s.len != 0) out->push_back({s.data, s.len});
   return abi::E_SUCCESS;
 }
 }  // namespace
+
+Errno detail::one_iovec(vm::GuestMemory& mem, GuestAddr iovs, unsigned need,
+                        vm::GuestMemory::HostSpan* out) {
+  abi::Iovec v;
+  if (Errno e = mem.read_obj(iovs, &v)) return e;
+  uint64_t total = 0;
+  return iovec_span(mem, v, need, &total, out);
+}
 
 Errno detail::gather_iovecs(vm::GuestMemory& mem, GuestAddr iovs, uint64_t iovcnt, unsigned need,
                             HostIovecs* out) {
   out->clear();
   uint64_t total = 0;
   if (iovcnt == 1) {
-    // The usual case, alone: no array to size, no loop.
-    abi::Iovec v;
-    if (Errno e = mem.read_obj(iovs, &v)) return e;
-    return append_iovec(mem, v, need, &total, out);
+    vm::GuestMemory::HostSpan s;
+    if (Errno e = one_iovec(mem, iovs, need, &s)) return e;
+    if (s.len != 0) out->push_back({s.data, s.len});
+    return abi::E_SUCCESS;
   }
   if (iovcnt > kMaxIovecs) return abi::E_INVAL;
   // Ciovec and Iovec share one layout (layouts-64.txt). Copied in once;
@@ -146,8 +167,9 @@ void detail::sync_after_write(int host_fd, uint16_t fdflags) {
 
 Errno detail::install(FdTable& fds, int host_fd, uint8_t filetype, abi::Rights base,
                       abi::Rights inheriting, abi::Fd* out) {
-  auto e = std::make_shared<FdEntry>();
-  e->set_host(std::make_shared<HostFd>(host_fd, filetype == abi::FILETYPE_PROCESS));
+  auto e = std::allocate_shared<FdEntry>(ObjectCache<FdEntry>());
+  e->set_host(std::allocate_shared<HostFd>(ObjectCache<HostFd>(), host_fd,
+                                           filetype == abi::FILETYPE_PROCESS));
   e->filetype = filetype;
   e->rights_base = base;
   e->rights_inheriting = inheriting;
@@ -160,14 +182,22 @@ namespace {
 SyscallOutcome sys_fd_read(SyscallContext& ctx, const SyscallRequest& r) {
   FdEntryPtr fd;
   if (Errno e = ctx.fds.lookup(u32(r.args[0]), abi::RIGHT_FD_READ, &fd)) return fail(e);
-  HostIovecs iov;
-  if (Errno e = gather_iovecs(ctx.mem, r.args[1], r.args[2], vm::kProtWrite, &iov))
-    return fail(e);
-  if (iov.empty()) return ok(0);
-  // One buffer (the usual case): no iovec for the kernel to copy in.
-  const ssize_t n = iov.size() == 1
-                        ? read_one(*fd, iov[0].iov_base, iov[0].iov_len)
+  ssize_t n;
+  if (r.args[2] == 1) {
+    // One buffer (the usual case): no host iovec array, and none for the
+    // kernel to copy in.
+    vm::GuestMemory::HostSpan s;
+    if (Errno e = one_iovec(ctx.mem, r.args[1], vm::kProtWrite, &s)) return fail(e);
+    if (s.len == 0) return ok(0);
+    n = read_one(*fd, s.data, s.len);
+  } else {
+    HostIovecs iov;
+    if (Errno e = gather_iovecs(ctx.mem, r.args[1], r.args[2], vm::kProtWrite, &iov))
+      return fail(e);
+    if (iov.empty()) return ok(0);
+    n = iov.size() == 1 ? read_one(*fd, iov[0].iov_base, iov[0].iov_len)
                         : readv(fd->host_fd(), iov.data(), static_cast<int>(iov.size()));
+  }
   if (n < 0) return fail(from_host_errno(errno));
   return ok(static_cast<uint64_t>(n));
 }
@@ -175,15 +205,22 @@ SyscallOutcome sys_fd_read(SyscallContext& ctx, const SyscallRequest& r) {
 SyscallOutcome sys_fd_write(SyscallContext& ctx, const SyscallRequest& r) {
   FdEntryPtr fd;
   if (Errno e = ctx.fds.lookup(u32(r.args[0]), abi::RIGHT_FD_WRITE, &fd)) return fail(e);
-  HostIovecs iov;
-  if (Errno e = gather_iovecs(ctx.mem, r.args[1], r.args[2], vm::kProtRead, &iov))
-    return fail(e);
-  if (iov.empty()) return ok(0);
   // Read before the call: after it the entry is usually out of the cache.
   const uint16_t sync = fd->fdflags;
-  const ssize_t n = iov.size() == 1
-                        ? write_one(*fd, iov[0].iov_base, iov[0].iov_len)
+  ssize_t n;
+  if (r.args[2] == 1) {  // one buffer, as in sys_fd_read
+    vm::GuestMemory::HostSpan s;
+    if (Errno e = one_iovec(ctx.mem, r.args[1], vm::kProtRead, &s)) return fail(e);
+    if (s.len == 0) return ok(0);
+    n = write_one(*fd, s.data, s.len);
+  } else {
+    HostIovecs iov;
+    if (Errno e = gather_iovecs(ctx.mem, r.args[1], r.args[2], vm::kProtRead, &iov))
+      return fail(e);
+    if (iov.empty()) return ok(0);
+    n = iov.size() == 1 ? write_one(*fd, iov[0].iov_base, iov[0].iov_len)
                         : writev(fd->host_fd(), iov.data(), static_cast<int>(iov.size()));
+  }
   if (n < 0) return fail(from_host_errno(errno));
   sync_after_write(fd->host_fd(), sync);
   return ok(static_cast<uint64_t>(n));

@@ -231,7 +231,38 @@ TEST_CASE("bad pointers give EFAULT and write nothing") {
     CHECK(sb.call(Sys::fd_write, {1, kData, 2}).error == E_FAULT);
     CHECK(drain(rd).empty());  // the good first iovec was not written either
   }
+  // The same buffers alone (fd_read and fd_write take one buffer without
+  // the host iovec array): EFAULT, nothing written, nothing consumed.
+  const int wr = sb.pipe_to_guest(5, 0, /*read_end=*/true);
+  for (const auto& c : cases) {
+    INFO(c.what << ", one buffer");
+    sb.put_iov(kData, {{c.buf, c.len}});
+    CHECK(sb.call(Sys::fd_write, {1, kData, 1}).error == E_FAULT);
+    CHECK(drain(rd).empty());
+    REQUIRE(write(wr, "q", 1) == 1);
+    CHECK(sb.call(Sys::fd_read, {5, kData, 1}).error == E_FAULT);
+    sb.put_iov(kData, {{kData + 0x100, 8}});
+    auto o = sb.call(Sys::fd_read, {5, kData, 1});
+    CHECK(o.error == E_SUCCESS);
+    CHECK(o.out[0] == 1);  // the byte the failed read left
+  }
+  // One empty buffer, anywhere: 0 bytes, no host call (the pipe's byte stays).
+  REQUIRE(write(wr, "r", 1) == 1);
+  sb.put_iov(kData, {{0xdead0000, 0}});
+  auto o = sb.call(Sys::fd_read, {5, kData, 1});
+  CHECK(o.error == E_SUCCESS);
+  CHECK(o.out[0] == 0);
+  o = sb.call(Sys::fd_write, {1, kData, 1});
+  CHECK(o.error == E_SUCCESS);
+  CHECK(o.out[0] == 0);
+  CHECK(drain(rd).empty());
+  sb.put_iov(kData, {{kData + 0x100, 8}});
+  o = sb.call(Sys::fd_read, {5, kData, 1});
+  CHECK(o.out[0] == 1);
+  close(wr);
   // The iovec array itself unmapped, outside, or wrapping.
+  CHECK(sb.call(Sys::fd_read, {5, 0x300000, 1}).error == E_FAULT);
+  CHECK(sb.call(Sys::fd_read, {5, size - 8, 1}).error == E_FAULT);
   CHECK(sb.call(Sys::fd_write, {1, 0x300000, 1}).error == E_FAULT);
   CHECK(sb.call(Sys::fd_write, {1, 0, 1}).error == E_FAULT);
   CHECK(sb.call(Sys::fd_write, {1, size - 8, 1}).error == E_FAULT);
