@@ -233,22 +233,41 @@ void release(FdEntryPtr victim) {
 }
 }  // namespace
 
-abi::Errno FdTable::lookup(abi::Fd fd, abi::Rights need, FdEntryPtr* out) const {
+[[gnu::always_inline]] inline abi::Errno FdTable::entry(abi::Fd fd, FdEntryPtr* out) const {
+  std::lock_guard<FdTableLock> lock(mutex_);
+  const FdEntryPtr* slot = slots_.find(fd);
+  if (slot == nullptr) return abi::E_BADF;
+  *out = *slot;
+  return abi::E_SUCCESS;
+}
+
+namespace {
+// resolve_type for a lookup that has no use for the fstat: out of line, so
+// the usual lookup (entry resolved long ago) keeps no struct stat on its
+// stack, nor the stack protector's check that comes with it.
+[[gnu::noinline]] abi::Errno resolve_type_discarding_stat(const FdEntry& e) {
   struct stat st;
   bool fresh = false;
-  return lookup(fd, need, out, &st, &fresh);
+  return resolve_type(e, &st, &fresh);
+}
+}  // namespace
+
+abi::Errno FdTable::lookup(abi::Fd fd, abi::Rights need, FdEntryPtr* out) const {
+  FdEntryPtr e;
+  if (abi::Errno err = entry(fd, &e)) return err;
+  if (e->deferred.pending.load(std::memory_order_acquire)) {
+    if (abi::Errno err = resolve_type_discarding_stat(*e)) return err;
+  }
+  if (!rights::satisfies(e->rights_base, need)) return abi::E_NOTCAPABLE;
+  *out = std::move(e);
+  return abi::E_SUCCESS;
 }
 
 abi::Errno FdTable::lookup(abi::Fd fd, abi::Rights need, FdEntryPtr* out, struct stat* st,
                            bool* fresh) const {
   *fresh = false;
   FdEntryPtr e;
-  {
-    std::lock_guard<FdTableLock> lock(mutex_);
-    const FdEntryPtr* slot = slots_.find(fd);
-    if (slot == nullptr) return abi::E_BADF;
-    e = *slot;
-  }
+  if (abi::Errno err = entry(fd, &e)) return err;
   if (abi::Errno err = resolve_type(*e, st, fresh)) return err;
   if (!rights::satisfies(e->rights_base, need)) return abi::E_NOTCAPABLE;
   *out = std::move(e);
@@ -289,12 +308,7 @@ abi::Errno FdTable::update(abi::Fd fd, const FdEntryPtr& expected, FdEntryPtr en
 
 abi::Errno FdTable::dup(abi::Fd from, abi::Fd* out) {
   FdEntryPtr e;
-  {
-    std::lock_guard<FdTableLock> lock(mutex_);
-    const FdEntryPtr* slot = slots_.find(from);
-    if (slot == nullptr) return abi::E_BADF;
-    e = *slot;
-  }
+  if (abi::Errno err = entry(from, &e)) return err;
   // Entries are immutable: sharing one keeps rights and host fd exactly.
   return insert(std::move(e), out);
 }

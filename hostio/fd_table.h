@@ -221,6 +221,9 @@ class FdTable {
   void set_limit(size_t limit) { limit_ = limit == 0 || limit > kMaxFds ? kMaxFds : limit; }
 
  private:
+  // A reference to the entry at `fd` (taken under the lock); EBADF if none.
+  abi::Errno entry(abi::Fd fd, FdEntryPtr* out) const;
+
   mutable FdTableLock mutex_;
   FdSlots slots_;
   abi::Fd lowest_free_ = 0;  // every fd below it is in use (insert starts here)
