@@ -3,7 +3,7 @@
 
 namespace capvm::hostio::object_cache {
 
-thread_local Lists t_lists;
+constinit thread_local Lists t_lists{};
 
 namespace {
 // Gives a thread's cached blocks back to operator delete when the thread

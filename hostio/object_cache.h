@@ -35,7 +35,7 @@ struct Lists {
 // Zero-initialised and trivially destructible: reading it needs no TLS
 // initialisation check. The blocks go back at thread exit through a
 // separate object armed on the first free (object_cache.cpp).
-extern thread_local Lists t_lists;
+extern constinit thread_local Lists t_lists;
 void arm_reaper();
 
 #if defined(__SANITIZE_ADDRESS__)

@@ -77,7 +77,7 @@ struct Process : hostio::ProcessHooks {
 };
 
 // The calling guest thread's tid (inline: read on every syscall).
-extern __attribute__((tls_model("initial-exec"))) thread_local uint32_t t_tid;
+extern __attribute__((tls_model("initial-exec"))) constinit thread_local uint32_t t_tid;
 inline uint32_t current_tid() { return t_tid; }
 void set_current_tid(uint32_t tid);
 // A fresh thread id: nonzero, leaving the lock word's flag bits free

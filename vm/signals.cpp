@@ -13,7 +13,7 @@
 
 namespace capvm::vm {
 
-__attribute__((tls_model("initial-exec"))) thread_local sigjmp_buf* t_guest_jump = nullptr;
+__attribute__((tls_model("initial-exec"))) constinit thread_local sigjmp_buf* t_guest_jump = nullptr;
 
 namespace {
 

@@ -36,7 +36,7 @@ void disarm_guest_fault_jump();
 // own code running inside a run of translated code (a syscall served in
 // place) is not the guest's, and a fault there is reported as capvm's.
 // (Inline, as the syscall path is: see translator/x86_64/guest_context.h.)
-extern __attribute__((tls_model("initial-exec"))) thread_local sigjmp_buf* t_guest_jump;
+extern __attribute__((tls_model("initial-exec"))) constinit thread_local sigjmp_buf* t_guest_jump;
 class GuestFaultJumpPause {
  public:
   GuestFaultJumpPause() : saved_(t_guest_jump) { t_guest_jump = nullptr; }

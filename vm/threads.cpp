@@ -17,7 +17,7 @@
 
 namespace capvm::vm {
 
-__attribute__((tls_model("initial-exec"))) thread_local uint32_t t_tid = 0;
+__attribute__((tls_model("initial-exec"))) constinit thread_local uint32_t t_tid = 0;
 
 namespace {
 std::mutex g_tid_mutex;

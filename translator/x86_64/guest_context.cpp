@@ -6,7 +6,7 @@ namespace capvm::x86_64 {
 // initial-exec: the context sits in the executable's static TLS block, at a
 // fixed offset from the thread pointer, so generated code can address it as
 // fs:[offset] in every thread.
-__attribute__((tls_model("initial-exec"))) thread_local GuestContext t_context;
+__attribute__((tls_model("initial-exec"))) constinit thread_local GuestContext t_context;
 
 int32_t context_fs_offset() {
   uintptr_t tp;

@@ -83,7 +83,7 @@ static_assert(sizeof(GuestContext) <= 4096, "one page of TLS");
 // The calling thread's context (initial-exec TLS; guest_context.cpp). Inline:
 // the syscall path reaches it right after a host call, when every page is
 // a TLB miss, and a call would add a page of text to the miss list.
-extern __attribute__((tls_model("initial-exec"))) thread_local GuestContext t_context;
+extern __attribute__((tls_model("initial-exec"))) constinit thread_local GuestContext t_context;
 inline GuestContext& this_thread_context() { return t_context; }
 // fs-relative displacement of this thread's context: the same for every
 // thread, so it is baked into translated code.
