@@ -16,7 +16,11 @@
 // capvm_checked_copy and capvm_checked_copy_fault, and resuming at the
 // latter returns to the caller with rsp as it was at the call. Words while
 // 8 or more bytes remain, then bytes; from 256 bytes on, `rep movsb` (fast
-// strings), whose start-up cost the short copies avoid.
+// strings), whose start-up cost the short copies avoid. capvm_checked_copy4,
+// 8 and 16 (rdi = dst, rsi = src) are the same for the
+// fixed sizes most system calls copy (an output word, an iovec), without
+// the length's branches; they lie in the same range, so the same fixup
+// recovers their faults.
 asm(R"(
   .text
   .p2align 4
@@ -54,6 +58,38 @@ capvm_checked_copy:
   rep movsb
   mov $1, %eax
   ret
+  .p2align 4
+  .globl capvm_checked_copy4
+  .hidden capvm_checked_copy4
+  .type capvm_checked_copy4, @function
+capvm_checked_copy4:
+  mov (%rsi), %eax
+  mov %eax, (%rdi)
+  mov $1, %eax
+  ret
+  .size capvm_checked_copy4, . - capvm_checked_copy4
+  .p2align 4
+  .globl capvm_checked_copy8
+  .hidden capvm_checked_copy8
+  .type capvm_checked_copy8, @function
+capvm_checked_copy8:
+  mov (%rsi), %rax
+  mov %rax, (%rdi)
+  mov $1, %eax
+  ret
+  .size capvm_checked_copy8, . - capvm_checked_copy8
+  .p2align 4
+  .globl capvm_checked_copy16
+  .hidden capvm_checked_copy16
+  .type capvm_checked_copy16, @function
+capvm_checked_copy16:
+  mov (%rsi), %rax
+  mov 8(%rsi), %rdx
+  mov %rax, (%rdi)
+  mov %rdx, 8(%rdi)
+  mov $1, %eax
+  ret
+  .size capvm_checked_copy16, . - capvm_checked_copy16
   .globl capvm_checked_copy_fault
   .hidden capvm_checked_copy_fault
 capvm_checked_copy_fault:

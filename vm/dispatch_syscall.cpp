@@ -138,7 +138,13 @@ namespace {
   reply->outputs = shape != nullptr ? shape->outputs : 0;
   if (vdso && res.error == abi::E_SUCCESS && shape != nullptr) {
     for (unsigned i = 0; i < shape->outputs; ++i) {
-      if (p.memory->write(out_ptrs[i], &res.out[i], shape->output_sizes[i]) != abi::E_SUCCESS) {
+      // Outputs are 4 or 8 bytes (syscalls.h): constant sizes, the copy
+      // without a length (checked_copy.h).
+      const uint8_t size = shape->output_sizes[i];
+      const abi::Errno e = size == 8   ? p.memory->write(out_ptrs[i], &res.out[i], 8)
+                           : size == 4 ? p.memory->write(out_ptrs[i], &res.out[i], 4)
+                                       : p.memory->write(out_ptrs[i], &res.out[i], size);
+      if (e != abi::E_SUCCESS) {
         res.error = abi::E_FAULT;
         break;
       }

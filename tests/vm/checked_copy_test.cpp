@@ -90,6 +90,58 @@ TEST_CASE("checked_copy: a fault part-way is a false return, not a crash", "[che
   CHECK(b == a);
 }
 
+namespace {
+// checked_copy with a length the compiler sees as a constant, which takes
+// the fixed-size routines (checked_copy.h).
+template <size_t N>
+bool copy_fixed(void* dst, const void* src) {
+  return checked_copy(dst, src, N);
+}
+template <size_t N>
+void check_fixed_size() {
+  INFO("constant length " << N);
+  // Equal to memcpy at every alignment, nothing around the copy touched.
+  std::vector<uint8_t> src(64), dst(64), want(64);
+  for (size_t i = 0; i < src.size(); ++i) src[i] = static_cast<uint8_t>(i * 13 + 1);
+  for (size_t so = 0; so < 8; ++so) {
+    for (size_t d_o : {size_t{0}, size_t{1}, size_t{5}, size_t{8}}) {
+      std::fill(dst.begin(), dst.end(), 0xEE);
+      want = dst;
+      std::memcpy(want.data() + d_o, src.data() + so, N);
+      REQUIRE(copy_fixed<N>(dst.data() + d_o, src.data() + so));
+      REQUIRE(dst == want);
+    }
+  }
+  // Faults part-way, on either side, at every split of the N bytes.
+  for (size_t readable = 0; readable < N; ++readable) {
+    INFO(readable << " bytes before the bad page");
+    {
+      TwoPages pages(PROT_NONE);
+      std::vector<uint8_t> out(N + 8, 0);
+      CHECK_FALSE(copy_fixed<N>(out.data(), pages.base + pages.page - readable));
+    }
+    {
+      TwoPages pages(PROT_READ);
+      std::vector<uint8_t> in(N, 0x11);
+      CHECK_FALSE(copy_fixed<N>(pages.base + pages.page - readable, in.data()));
+      CHECK(pages.base[pages.page] == 0x5A);
+    }
+  }
+}
+}  // namespace
+
+TEST_CASE("checked_copy: 4, 8 and 16 constant bytes copy exactly and recover faults",
+          "[checked_copy]") {
+  std::string error;
+  REQUIRE(capvm::vm::install_fault_handlers(&error));
+  check_fixed_size<4>();
+  check_fixed_size<8>();
+  check_fixed_size<16>();
+  uint32_t a = 0xA5A5F00Du, b = 0;
+  CHECK(copy_fixed<4>(&b, &a));
+  CHECK(b == a);
+}
+
 TEST_CASE("checked_copy: the fixup claims only faults inside the copy", "[checked_copy]") {
   ucontext_t uc;
   std::memset(&uc, 0, sizeof uc);
