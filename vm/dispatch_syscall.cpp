@@ -48,6 +48,54 @@ int host_signal_for(uint8_t cloudabi_signal) {
 }
 }  // namespace
 
+// A call whose outcome ends the thread or the process (thread_exit,
+// proc_exit, proc_raise): sets *end, returns false. Out of line: a stack
+// frame with a message buffer that the usual call has no use for.
+[[gnu::noinline]] bool end_thread(Process& p, const hostio::SyscallRequest& req,
+                                  const hostio::SyscallOutcome& res, ThreadEnd* end) {
+  switch (res.after) {
+    case hostio::After::kContinue:
+      break;
+    case hostio::After::kExitProcess:
+      end->process_ends = true;
+      end->status = static_cast<int>(res.exit_code & 0xFF);
+      break;
+    case hostio::After::kExitThread:
+      end->process_ends = false;
+      break;
+    case hostio::After::kSignal: {
+      const int host = host_signal_for(res.signal);
+      char line[160];
+      std::snprintf(line, sizeof line, "guest raised %s (proc_raise at pc 0x%llx)",
+                    abi::signal_name(res.signal) ? abi::signal_name(res.signal) : "a signal",
+                    static_cast<unsigned long long>(req.pc));
+      report(p, line);
+      end->process_ends = true;
+      end->status = kExitSignalBase + host;
+      end->signal = host;
+      break;
+    }
+  }
+  return false;
+}
+
+// The vDSO convention's outputs, through the pointers the call passed after
+// its inputs: EFAULT when one cannot be written. Outputs are 4 or 8 bytes
+// (syscalls.h): constant sizes, the copy without a length (checked_copy.h).
+[[gnu::always_inline]] inline abi::Errno write_outputs(GuestMemory& mem,
+                                                       const abi::SyscallShape& shape,
+                                                       const uint64_t out_ptrs[2],
+                                                       const hostio::SyscallOutcome& res) {
+  for (unsigned i = 0; i < shape.outputs && i < 2; ++i) {
+    const uint8_t size = shape.output_sizes[i];
+    const abi::Errno e = size == 8   ? mem.write(out_ptrs[i], &res.out[i], 8)
+                         : size == 4 ? mem.write(out_ptrs[i], &res.out[i], 4)
+                                     : mem.write(out_ptrs[i], &res.out[i], size);
+    if (e != abi::E_SUCCESS) return abi::E_FAULT;
+  }
+  return abi::E_SUCCESS;
+}
+
 // The bodies of serve_trap and serve_syscall, inlined into the in-place
 // hook: after a host system call every return up the host call chain
 // mispredicts (this host's kernel refills the return stack buffer on each
@@ -110,46 +158,12 @@ namespace {
   }
   if (p.tracer) p.tracer->trace(req.tid, req, res, *p.memory, p.fds);
 
-  switch (res.after) {
-    case hostio::After::kContinue:
-      break;
-    case hostio::After::kExitProcess:
-      end->process_ends = true;
-      end->status = static_cast<int>(res.exit_code & 0xFF);
-      return false;
-    case hostio::After::kExitThread:
-      end->process_ends = false;
-      return false;
-    case hostio::After::kSignal: {
-      const int host = host_signal_for(res.signal);
-      char line[160];
-      std::snprintf(line, sizeof line, "guest raised %s (proc_raise at pc 0x%llx)",
-                    abi::signal_name(res.signal) ? abi::signal_name(res.signal) : "a signal",
-                    static_cast<unsigned long long>(req.pc));
-      report(p, line);
-      end->process_ends = true;
-      end->status = kExitSignalBase + host;
-      end->signal = host;
-      return false;
-    }
-  }
+  if (res.after != hostio::After::kContinue) return end_thread(p, req, res, end);
 
   reply->vdso = vdso;
   reply->outputs = shape != nullptr ? shape->outputs : 0;
-  if (vdso && res.error == abi::E_SUCCESS && shape != nullptr) {
-    for (unsigned i = 0; i < shape->outputs; ++i) {
-      // Outputs are 4 or 8 bytes (syscalls.h): constant sizes, the copy
-      // without a length (checked_copy.h).
-      const uint8_t size = shape->output_sizes[i];
-      const abi::Errno e = size == 8   ? p.memory->write(out_ptrs[i], &res.out[i], 8)
-                           : size == 4 ? p.memory->write(out_ptrs[i], &res.out[i], 4)
-                                       : p.memory->write(out_ptrs[i], &res.out[i], size);
-      if (e != abi::E_SUCCESS) {
-        res.error = abi::E_FAULT;
-        break;
-      }
-    }
-  }
+  if (vdso && res.error == abi::E_SUCCESS && shape != nullptr)
+    res.error = write_outputs(*p.memory, *shape, out_ptrs, res);
   reply->error = res.error;
   reply->out[0] = res.out[0];
   reply->out[1] = res.out[1];
@@ -238,16 +252,64 @@ void set_in_place_process(Process* process) { t_in_place_process = process; }
 
 ThreadEnd in_place_thread_end() { return t_in_place_end; }
 
+namespace {
+// The usual call, served without TrapFrame and TrapReply: a vDSO stub's
+// (the C convention), untraced, with every input and output pointer in a
+// register. The same steps as serve_trap_inline for that case, with the
+// registers read straight into the request (bench/README.md, "Descriptor
+// entries"). Returns false when the thread or process ends (*end set).
+[[gnu::always_inline]] inline bool serve_vdso_registers(Process& p, GuestContext& ctx,
+                                                        const abi::SyscallShape& shape,
+                                                        uint32_t number, uint64_t pc,
+                                                        ThreadEnd* end) {
+  uint64_t* r = ctx.gpr;
+  hostio::SyscallRequest req;  // args past the inputs stay 0
+  req.number = number;
+  req.pc = pc;
+  req.tid = current_tid();
+  // The C convention's registers in order; inputs first, then the outputs'
+  // pointers (inputs + outputs <= 6, checked by the caller).
+  const uint64_t a[6] = {r[x86_64::kRdi], r[x86_64::kRsi], r[x86_64::kRdx],
+                         r[x86_64::kRcx], r[x86_64::kR8],  r[x86_64::kR9]};
+  switch (shape.inputs) {
+    default:  // not reached: inputs + outputs <= 6
+    case 6: req.args[5] = a[5]; [[fallthrough]];
+    case 5: req.args[4] = a[4]; [[fallthrough]];
+    case 4: req.args[3] = a[3]; [[fallthrough]];
+    case 3: req.args[2] = a[2]; [[fallthrough]];
+    case 2: req.args[1] = a[1]; [[fallthrough]];
+    case 1: req.args[0] = a[0]; [[fallthrough]];
+    case 0: break;
+  }
+  const unsigned in = shape.inputs < 6 ? shape.inputs : 6;
+  const uint64_t out_ptrs[2] = {in < 6 ? a[in] : 0, in < 5 ? a[in + 1] : 0};
+  hostio::SyscallContext sc{*p.memory, p.fds, &p};
+  hostio::SyscallOutcome res = hostio::handle_syscall(sc, req);
+  if (res.after != hostio::After::kContinue) return end_thread(p, req, res, end);
+  if (res.error == abi::E_SUCCESS) res.error = write_outputs(*p.memory, shape, out_ptrs, res);
+  r[x86_64::kRax] = res.error;
+  return true;
+}
+}  // namespace
+
 uint64_t serve_syscall_in_place() {
   GuestContext& ctx = x86_64::this_thread_context();
   Process* p = t_in_place_process;
-  const uint32_t number = static_cast<uint32_t>(ctx.gpr[x86_64::kRax]) & ~kVdsoConventionBit;
+  const uint32_t raw = static_cast<uint32_t>(ctx.gpr[x86_64::kRax]);
+  const uint32_t number = raw & ~kVdsoConventionBit;
   if (p == nullptr || !servable_in_place(number)) return 1;
   // capvm's own code runs here: a fault in it is capvm's, not the guest's.
   GuestFaultJumpPause pause;
   ThreadEnd end;
   // The stub's `ret` is translated code after the call: it runs next.
-  if (serve_syscall_inline(*p, &end, false)) return 0;
+  const uint64_t pc = ctx.rip - 2;
+  const abi::SyscallShape* shape = abi::syscall_shape(number);
+  const bool registers_only = (raw & kVdsoConventionBit) != 0 && pc >= p->vdso_code &&
+                              pc < p->vdso_code_end && p->tracer == nullptr &&
+                              shape != nullptr && shape->inputs + shape->outputs <= 6;
+  if (registers_only ? serve_vdso_registers(*p, ctx, *shape, number, pc, &end)
+                     : serve_syscall_inline(*p, &end, false))
+    return 0;
   t_in_place_end = end;
   ctx.exit_reason = static_cast<uint64_t>(x86_64::ExitReason::kThreadEnd);
   return 1;

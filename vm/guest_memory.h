@@ -113,14 +113,16 @@ class GuestMemory {
   // Copies guest [addr, addr+len) into dst. EFAULT unless every byte is on a
   // readable page; a concurrent unmap during the copy also gives EFAULT (the
   // copy recovers from the fault), never a crash.
-  abi::Errno read(GuestAddr addr, void* dst, size_t len) const {
+  // Always inline: a constant len then picks checked_copy's fixed-size
+  // routine, and the range check folds.
+  [[gnu::always_inline]] abi::Errno read(GuestAddr addr, void* dst, size_t len) const {
     if (!range_has(addr, len, kProtRead)) return abi::E_FAULT;
     if (len == 0) return abi::E_SUCCESS;
     return checked_copy(dst, base_ + addr, len) ? abi::E_SUCCESS : abi::E_FAULT;
   }
   // Copies src into guest [addr, addr+len); EFAULT unless every byte is on a
   // writable page.
-  abi::Errno write(GuestAddr addr, const void* src, size_t len) {
+  [[gnu::always_inline]] abi::Errno write(GuestAddr addr, const void* src, size_t len) {
     if (!range_has(addr, len, kProtWrite)) return abi::E_FAULT;
     if (len == 0) return abi::E_SUCCESS;
     return checked_copy(base_ + addr, src, len) ? abi::E_SUCCESS : abi::E_FAULT;

@@ -101,6 +101,20 @@ static int pointers(void) {
     riov.buf = (void *)msg;
     say("fd_read zero iovecs: errno %d", cloudabi_sys_fd_read(exe, &riov, 0, &nr));
   }
+  /* Results written through bad pointers (the vDSO convention's outputs):
+   * EFAULT, nothing written. 8 bytes (a timestamp) and 4 (an fd). */
+  say("clock_time_get into read-only page: errno %d, page unchanged: %d",
+      cloudabi_sys_clock_time_get(CLOUDABI_CLOCK_MONOTONIC, 0, (cloudabi_timestamp_t *)ro),
+      ro[0] == 0x11);
+  say("clock_time_get into 0x100000000: errno %d",
+      cloudabi_sys_clock_time_get(CLOUDABI_CLOCK_MONOTONIC, 0,
+                                  (cloudabi_timestamp_t *)0x100000000ull));
+  say("clock_time_get straddling hole: errno %d",
+      cloudabi_sys_clock_time_get(CLOUDABI_CLOCK_MONOTONIC, 0,
+                                  (cloudabi_timestamp_t *)(page + 4096 - 4)));
+  say("fd_dup into read-only page: errno %d, page unchanged: %d",
+      cloudabi_sys_fd_dup(out, (cloudabi_fd_t *)ro), ro[0] == 0x11);
+  say("fd_dup into null: errno %d", cloudabi_sys_fd_dup(out, (cloudabi_fd_t *)0));
   say("still running");
   return 0;
 }
