@@ -290,6 +290,13 @@ namespace {
   r[x86_64::kRax] = res.error;
   return true;
 }
+
+// The rest (raw traps, traced calls, stack arguments): serve_syscall's
+// path, out of line so that its frame (TrapFrame, TrapReply, spilled stack
+// arguments) is not the usual call's.
+[[gnu::noinline]] bool serve_syscall_out_of_line(Process& p, ThreadEnd* end) {
+  return serve_syscall_inline(p, end, false);
+}
 }  // namespace
 
 uint64_t serve_syscall_in_place() {
@@ -308,7 +315,7 @@ uint64_t serve_syscall_in_place() {
                               pc < p->vdso_code_end && p->tracer == nullptr &&
                               shape != nullptr && shape->inputs + shape->outputs <= 6;
   if (registers_only ? serve_vdso_registers(*p, ctx, *shape, number, pc, &end)
-                     : serve_syscall_inline(*p, &end, false))
+                     : serve_syscall_out_of_line(*p, &end))
     return 0;
   t_in_place_end = end;
   ctx.exit_reason = static_cast<uint64_t>(x86_64::ExitReason::kThreadEnd);
