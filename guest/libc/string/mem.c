@@ -72,22 +72,22 @@ int memcmp(const void *a, const void *b, size_t n) {
 
 CAPVM_WORD_SCAN void *memchr(const void *s, int c, size_t n) {
   if (n == 0) return NULL;
-  /* Word by word from the aligned word holding s (word.h); `skip` is how
-   * many bytes of the current word lie before s, so a match at byte i is
+  /* Block by block from the aligned block holding s (word.h); `skip` is how
+   * many bytes of the current block lie before s, so a match at byte i is
    * i - skip bytes into what is left of the n. */
-  const capvm_word *w = capvm_word_of(s);
-  const uint64_t rep = CAPVM_ONES * (unsigned char)c;
-  size_t skip = (uintptr_t)s & 7;
-  uint64_t m = capvm_zero_bytes(*w ^ rep) & capvm_from_byte(s);
+  const char *b = capvm_block_of(s);
+  const capvm_rep rep = capvm_splat((unsigned char)c);
+  size_t skip = (uintptr_t)s & (CAPVM_BLOCK - 1);
+  capvm_mask m = capvm_eq(b, rep) & capvm_from(s);
   for (;;) {
     if (m != 0) {
-      const size_t i = capvm_first_byte(m);
-      return i - skip < n ? (void *)((const unsigned char *)w + i) : NULL;
+      const size_t i = capvm_index(m);
+      return i - skip < n ? (void *)(b + i) : NULL;
     }
-    if (n <= 8 - skip) return NULL;
-    n -= 8 - skip;
+    if (n <= CAPVM_BLOCK - skip) return NULL;
+    n -= CAPVM_BLOCK - skip;
     skip = 0;
-    ++w;
-    m = capvm_zero_bytes(*w ^ rep);
+    b += CAPVM_BLOCK;
+    m = capvm_eq(b, rep);
   }
 }
