@@ -440,3 +440,51 @@ TEST_CASE("FdTableLock: mutual exclusion under contention, waiters woken") {
   for (std::thread& t : threads) t.join();
   CHECK(counter == uint64_t{kThreads} * kRounds);
 }
+
+namespace {
+// Two threads, many rounds each, around a non-atomic read-modify-write:
+// true when no increment was lost.
+bool excludes(hostio::FdTableLock& lock) {
+  uint64_t counter = 0;
+  constexpr int kRounds = 20000;
+  auto body = [&] {
+    for (int i = 0; i < kRounds; ++i) {
+      std::lock_guard<hostio::FdTableLock> hold(lock);
+      const uint64_t seen = counter;
+      if (i % 64 == 0) std::this_thread::yield();
+      counter = seen + 1;
+    }
+  };
+  std::thread a(body), b(body);
+  a.join();
+  b.join();
+  return counter == 2 * uint64_t{kRounds};
+}
+}  // namespace
+
+TEST_CASE("FdTableLock: a lock held across fork is free in the child, and excludes there") {
+  // proc_fork holds the table's lock across fork(2) (FdTable::lock_for_fork).
+  // The child, single-threaded, must release it for real: its threads would
+  // otherwise wait forever. (The elision while single-threaded is
+  // fd_table_lock_single_test's.)
+  hostio::FdTableLock lock;
+  std::thread([] {}).join();  // the parent is multi-threaded from here on
+  lock.lock();                // a real lock, held across the fork as proc_fork does
+  const pid_t child = fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    alarm(20);  // a lock left held would hang the threads below
+    lock.unlock();
+    for (int i = 0; i < 3; ++i) {
+      lock.lock();
+      lock.unlock();
+    }
+    _exit(excludes(lock) ? 0 : 1);
+  }
+  lock.unlock();
+  int status = 0;
+  REQUIRE(waitpid(child, &status, 0) == child);
+  CHECK(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 0);
+  CHECK(excludes(lock));  // and in the parent
+}
