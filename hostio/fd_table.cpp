@@ -118,8 +118,8 @@ void settle_host_flags(const FdEntry& e) {
   if (!e.nonblock_clear.pending.load(std::memory_order_acquire)) return;
   // One settler at a time: a second caller must not read the host flags
   // between the first one's check and its F_SETFL.
-  static std::mutex settling;
-  std::lock_guard<std::mutex> lock(settling);
+  static FdTableLock settling;  // elided while single-threaded (fd_table_lock.h)
+  std::lock_guard<FdTableLock> lock(settling);
   if (!e.nonblock_clear.pending.load(std::memory_order_relaxed)) return;
   const int fl = fcntl(e.host_fd(), F_GETFL);
   if (fl >= 0 && (fl & O_NONBLOCK)) fcntl(e.host_fd(), F_SETFL, fl & ~O_NONBLOCK);
@@ -194,8 +194,8 @@ namespace {
 // before this returns: every reader comes through lookup.
 abi::Errno resolve_type(const FdEntry& e, struct stat* st, bool* fresh) {
   if (!e.deferred.pending.load(std::memory_order_acquire)) return abi::E_SUCCESS;
-  static std::mutex resolving;
-  std::lock_guard<std::mutex> lock(resolving);
+  static FdTableLock resolving;  // elided while single-threaded (fd_table_lock.h)
+  std::lock_guard<FdTableLock> lock(resolving);
   if (!e.deferred.pending.load(std::memory_order_relaxed)) return abi::E_SUCCESS;
   if (host::fstat(e.host_fd(), st) != 0) return from_host_errno(errno);  // inline (host_call.h)
   *fresh = true;
