@@ -289,6 +289,8 @@ x86_64::TranslateOptions Process::translate_options() {
   t.dump_blocks = options->dump_blocks;
   t.dump_stream = diag;
   t.syscall_hook = serve_syscall_in_place;
+  t.vdso_code = vdso_code;
+  t.vdso_code_end = vdso_code_end;
   if (options->perf_map) {
     t.on_block = [this](uint64_t guest_pc, uint64_t, const void* host, size_t size) {
       perf_map.add(guest_pc, host, size, symbols);

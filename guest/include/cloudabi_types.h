@@ -36,7 +36,15 @@ typedef uint64_t cloudabi_device_t;
 typedef uint64_t cloudabi_dircookie_t;
 typedef uint16_t cloudabi_errno_t;    /* values: errno.h (same numbers) */
 typedef uint16_t cloudabi_eventrwflags_t;
+/* cloudabi.txt: enum uint8 eventtype */
 typedef uint8_t cloudabi_eventtype_t;
+#define CLOUDABI_EVENTTYPE_CLOCK 1
+#define CLOUDABI_EVENTTYPE_CONDVAR 2
+#define CLOUDABI_EVENTTYPE_FD_READ 3
+#define CLOUDABI_EVENTTYPE_FD_WRITE 4
+#define CLOUDABI_EVENTTYPE_LOCK_RDLOCK 5
+#define CLOUDABI_EVENTTYPE_LOCK_WRLOCK 6
+#define CLOUDABI_EVENTTYPE_PROC_TERMINATE 7
 typedef uint32_t cloudabi_exitcode_t;
 typedef uint32_t cloudabi_fd_t;
 #define CLOUDABI_PROCESS_CHILD 0xffffffffu

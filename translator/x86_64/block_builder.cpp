@@ -56,7 +56,7 @@ class BlockBuilder {
   x86::Mem ctx(int32_t off, uint32_t size) const { return t_.ctx_mem(off, size); }
   void store_pc(int32_t field, uint64_t value);
   void exit_with(ExitReason reason, uint64_t rip);
-  void syscall_in_place(uint64_t next);
+  void syscall_in_place(uint64_t pc, uint64_t next);
   void require_full_vector_state();
   void direct_exit(uint64_t target);  // unconditional, ends the block
   Label new_exit(uint64_t target);
@@ -121,7 +121,7 @@ void BlockBuilder::exit_with(ExitReason reason, uint64_t rip) {
 // The block ends anyway: if the next pc's code is invalidated during the
 // call, the guest does not run the stale translation of it. No flags are
 // touched: rcx is spilled to scratch[0].
-void BlockBuilder::syscall_in_place(uint64_t next) {
+void BlockBuilder::syscall_in_place(uint64_t pc, uint64_t next) {
   Label resume = a_.newLabel();
   store_pc(CAPVM_CTX_OFF(rip), next);
   a_.mov(ctx(CAPVM_CTX_OFF(exit_reason), 8), imm(static_cast<int32_t>(ExitReason::kSyscall)));
@@ -129,7 +129,8 @@ void BlockBuilder::syscall_in_place(uint64_t next) {
   a_.lea(x86::rcx, x86::ptr(resume));
   a_.mov(ctx(CAPVM_CTX_OFF(jump_to), 8), x86::rcx);
   a_.mov(x86::rcx, ctx(CAPVM_CTX_OFF(scratch), 8));
-  a_.jmp(t_.syscall_stub);
+  const bool vdso = pc >= t_.options.vdso_code && pc < t_.options.vdso_code_end;
+  a_.jmp(vdso ? t_.syscall_vdso_stub : t_.syscall_stub);
   a_.bind(resume);
   direct_exit(next);
 }
@@ -507,7 +508,7 @@ BlockBuilder::Step BlockBuilder::translate(const DecodedInsn& d) {
       return translate_branch(d);
     case InsnClass::kSyscall:
       if (t_.syscall_stub != 0) {
-        syscall_in_place(next);
+        syscall_in_place(d.pc, next);
       } else {
         exit_with(ExitReason::kSyscall, next);
       }

@@ -54,6 +54,7 @@ bool Translator::Impl::build_stubs(std::string* error) {
   Label lookup_miss = a.newLabel();
   Label exit_tail = a.newLabel();
   Label syscall = a.newLabel();
+  Label syscall_vdso = a.newLabel();
   auto gpr = [&](unsigned i) { return ctx_mem(CAPVM_CTX_OFF(gpr) + 8 * i, 8); };
 
   // Loads the guest's vector state, flags and registers from the context,
@@ -161,6 +162,54 @@ bool Translator::Impl::build_stubs(std::string* error) {
     load_guest_state(false);
   }
 
+  // syscall_vdso: the same for the `syscall` of a vDSO stub (mov eax;
+  // syscall; ret), which the guest calls as a C function: under the SysV
+  // ABI its vector registers and flags are dead across the call, MXCSR's
+  // control bits and the x87 control word survive it. In the light mode
+  // (no AVX state: the usual thread) the vector registers are neither saved
+  // nor restored but zeroed on the way back, so no host value reaches the
+  // guest; MXCSR is kept where the light state keeps it (a declined call
+  // finds it there); the direction flag is cleared for the host, whatever
+  // the guest left. A thread in the full mode takes the stub above. A guest
+  // that jumps to a vDSO stub's `syscall` outside the C convention loses
+  // only its own vector registers. Every general register is saved and
+  // restored, as above: the hook reads them, and a declined call leaves
+  // through the exit with the context complete but for the dead flags and
+  // vector registers.
+  if (options.syscall_hook != nullptr) {
+    a.bind(syscall_vdso);
+    a.cmp(ctx_mem(CAPVM_CTX_OFF(vector_full), 1), 0);
+    a.jne(syscall);
+    for (unsigned i = 0; i < 16; ++i) a.mov(gpr(i), kGprs[i]);
+    a.mov(x86::rsp, ctx_mem(CAPVM_CTX_OFF(host_rsp), 8));
+    a.mov(x86::rdi, ctx_mem(CAPVM_CTX_OFF(xsave_area), 8));
+    a.stmxcsr(x86::ptr(x86::rdi, kXsaveMxcsr));
+    a.ldmxcsr(ctx_mem(CAPVM_CTX_OFF(host_mxcsr), 4));
+    a.cld();
+    a.mov(x86::rax, imm(reinterpret_cast<uint64_t>(options.syscall_hook)));
+    a.call(x86::rax);  // rsp is host_rsp, 16-byte aligned (see entry)
+    Label declined = a.newLabel();
+    a.test(x86::rax, x86::rax);
+    a.jnz(declined);
+    a.mov(x86::rdi, ctx_mem(CAPVM_CTX_OFF(xsave_area), 8));
+    a.ldmxcsr(x86::ptr(x86::rdi, kXsaveMxcsr));
+    if (has_avx) {
+      a.vzeroall();
+    } else {
+      for (unsigned i = 0; i < 16; ++i) a.pxor(x86::Xmm(i), x86::Xmm(i));
+    }
+    for (unsigned i = 0; i < 16; ++i)
+      if (i != kRsp) a.mov(kGprs[i], gpr(i));
+    a.mov(x86::rsp, gpr(kRsp));
+    a.jmp(ctx_mem(CAPVM_CTX_OFF(jump_to), 8));
+    // Declined (or the thread ends): the flags the context gets are the
+    // host's (dead for the guest, and clean: no trap or direction flag).
+    a.bind(declined);
+    a.pushfq();
+    a.pop(ctx_mem(CAPVM_CTX_OFF(rflags), 8));
+    a.jmp(exit_tail);
+  }
+
   // full_state: jumped to from a block whose thread is still in the light
   // mode, right before the first instruction that needs more, with every
   // guest register and flag live and the resume address in ctx.jump_to.
@@ -241,8 +290,10 @@ bool Translator::Impl::build_stubs(std::string* error) {
   full_state_stub = reinterpret_cast<uint64_t>(rx) + code.labelOffsetFromBase(full_state);
   branch_exit_stub = reinterpret_cast<uint64_t>(rx) + code.labelOffsetFromBase(branch_exit);
   lookup_miss_stub = reinterpret_cast<uint64_t>(rx) + code.labelOffsetFromBase(lookup_miss);
-  if (options.syscall_hook != nullptr)
+  if (options.syscall_hook != nullptr) {
     syscall_stub = reinterpret_cast<uint64_t>(rx) + code.labelOffsetFromBase(syscall);
+    syscall_vdso_stub = reinterpret_cast<uint64_t>(rx) + code.labelOffsetFromBase(syscall_vdso);
+  }
   return true;
 }
 

@@ -56,6 +56,12 @@ struct TranslateOptions {
   // leave to the dispatcher with the exit reason the context then holds.
   // Null: every syscall exits to the dispatcher.
   uint64_t (*syscall_hook)() = nullptr;
+  // The guest's vDSO stubs [vdso_code, vdso_code_end) (vm/vdso.h): their
+  // `syscall` follows the C calling convention, so with a hook it goes
+  // through a stub that keeps only what that convention preserves (general
+  // registers, MXCSR, x87 control word) and zeroes the vector registers.
+  uint64_t vdso_code = 0;
+  uint64_t vdso_code_end = 0;
 };
 
 // A translated block. The first two fields are read by generated code (the

@@ -89,6 +89,9 @@ struct Translator::Impl {
   // With options.syscall_hook: saves the guest's state, calls the hook on
   // the host stack, and goes back to ctx.jump_to or out (stubs.cpp).
   uint64_t syscall_stub = 0;
+  // The same for a vDSO stub's `syscall` (options.vdso_code): the C
+  // convention's dead vector registers and flags are not saved (stubs.cpp).
+  uint64_t syscall_vdso_stub = 0;
   uint32_t xsave_size = 0;
   uint64_t xsave_mask = 0;
   bool has_xsaveopt = false;
