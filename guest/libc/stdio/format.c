@@ -31,8 +31,9 @@ static void emit(out_t *o, const char *s, size_t n) {
     size_t k = o->keep - o->total;
     if (k > n) k = n;
     char *d = o->buf + o->total;
-    if (k >= 8 && k <= 16) { /* two words that may overlap */
-      *(uword *)d = *(const uword *)s;
+    if (k >= 8 && k <= 128) { /* words, the last one overlapping: no memcpy call */
+      size_t i = 0;
+      for (; i + 8 < k; i += 8) *(uword *)(d + i) = *(const uword *)(s + i);
       *(uword *)(d + k - 8) = *(const uword *)(s + k - 8);
     } else if (k < 8) {
       for (size_t i = 0; i < k; ++i) d[i] = s[i];
