@@ -179,7 +179,7 @@ Errno detail::install(FdTable& fds, int host_fd, uint8_t filetype, abi::Rights b
 
 namespace {
 
-SyscallOutcome sys_fd_read(SyscallContext& ctx, const SyscallRequest& r) {
+[[gnu::noinline]] SyscallOutcome sys_fd_read(SyscallContext& ctx, const SyscallRequest& r) {
   FdEntryPtr fd;
   if (Errno e = ctx.fds.lookup(u32(r.args[0]), abi::RIGHT_FD_READ, &fd)) return fail(e);
   ssize_t n;
@@ -202,7 +202,7 @@ SyscallOutcome sys_fd_read(SyscallContext& ctx, const SyscallRequest& r) {
   return ok(static_cast<uint64_t>(n));
 }
 
-SyscallOutcome sys_fd_write(SyscallContext& ctx, const SyscallRequest& r) {
+[[gnu::noinline]] SyscallOutcome sys_fd_write(SyscallContext& ctx, const SyscallRequest& r) {
   FdEntryPtr fd;
   if (Errno e = ctx.fds.lookup(u32(r.args[0]), abi::RIGHT_FD_WRITE, &fd)) return fail(e);
   // Read before the call: after it the entry is usually out of the cache.
@@ -228,11 +228,11 @@ SyscallOutcome sys_fd_write(SyscallContext& ctx, const SyscallRequest& r) {
 
 // --- Descriptors -------------------------------------------------------------
 
-SyscallOutcome sys_fd_close(SyscallContext& ctx, const SyscallRequest& r) {
+[[gnu::noinline]] SyscallOutcome sys_fd_close(SyscallContext& ctx, const SyscallRequest& r) {
   return fail(ctx.fds.close(u32(r.args[0])));
 }
 
-SyscallOutcome sys_fd_stat_get(SyscallContext& ctx, const SyscallRequest& r) {
+[[gnu::noinline]] SyscallOutcome sys_fd_stat_get(SyscallContext& ctx, const SyscallRequest& r) {
   FdEntryPtr fd;
   if (Errno e = ctx.fds.lookup(u32(r.args[0]), 0, &fd)) return fail(e);
   abi::Fdstat st{};
@@ -245,14 +245,14 @@ SyscallOutcome sys_fd_stat_get(SyscallContext& ctx, const SyscallRequest& r) {
 
 // --- Process -------------------------------------------------------------------
 
-SyscallOutcome sys_proc_exit(const SyscallRequest& r) {
+[[gnu::noinline]] SyscallOutcome sys_proc_exit(const SyscallRequest& r) {
   SyscallOutcome o;
   o.after = After::kExitProcess;
   o.exit_code = u32(r.args[0]);  // cloudabi.txt: alias uint32 exitcode
   return o;
 }
 
-SyscallOutcome sys_proc_raise(const SyscallRequest& r) {
+[[gnu::noinline]] SyscallOutcome sys_proc_raise(const SyscallRequest& r) {
   const uint8_t sig = u8(r.args[0]);
   if (sig < 1 || sig > abi::kSignalMax) return fail(abi::E_INVAL);
   SyscallOutcome o;
@@ -283,7 +283,7 @@ uint64_t to_ns(const struct timespec& ts) {
   return static_cast<uint64_t>(ts.tv_sec) * 1000000000ull + static_cast<uint64_t>(ts.tv_nsec);
 }
 
-SyscallOutcome sys_clock_res_get(const SyscallRequest& r) {
+[[gnu::noinline]] SyscallOutcome sys_clock_res_get(const SyscallRequest& r) {
   clockid_t c;
   if (!host_clock(u32(r.args[0]), &c)) return fail(abi::E_INVAL);
   struct timespec ts;
@@ -291,7 +291,7 @@ SyscallOutcome sys_clock_res_get(const SyscallRequest& r) {
   return ok(guest_clock_resolution(to_ns(ts)));
 }
 
-SyscallOutcome sys_clock_time_get(const SyscallRequest& r) {
+[[gnu::noinline]] SyscallOutcome sys_clock_time_get(const SyscallRequest& r) {
   clockid_t c;
   if (!host_clock(u32(r.args[0]), &c)) return fail(abi::E_INVAL);
   uint64_t ns;
@@ -299,7 +299,7 @@ SyscallOutcome sys_clock_time_get(const SyscallRequest& r) {
   return ok(ns);  // args[1], the precision, is a hint only
 }
 
-SyscallOutcome sys_random_get(SyscallContext& ctx, const SyscallRequest& r) {
+[[gnu::noinline]] SyscallOutcome sys_random_get(SyscallContext& ctx, const SyscallRequest& r) {
   const GuestAddr buf = r.args[0];
   const uint64_t len = r.args[1];
   if (len == 0) return ok();
@@ -361,7 +361,7 @@ Errno map_exec_snapshot(vm::GuestMemory& mem, GuestAddr* addr, uint64_t len, uns
   return abi::E_SUCCESS;
 }
 
-SyscallOutcome sys_mem_map(SyscallContext& ctx, const SyscallRequest& r) {
+[[gnu::noinline]] SyscallOutcome sys_mem_map(SyscallContext& ctx, const SyscallRequest& r) {
   GuestAddr addr = r.args[0];
   const uint64_t len = r.args[1];
   const uint8_t prot = u8(r.args[2]);
@@ -401,17 +401,17 @@ SyscallOutcome sys_mem_map(SyscallContext& ctx, const SyscallRequest& r) {
   return ok(addr);
 }
 
-SyscallOutcome sys_mem_unmap(SyscallContext& ctx, const SyscallRequest& r) {
+[[gnu::noinline]] SyscallOutcome sys_mem_unmap(SyscallContext& ctx, const SyscallRequest& r) {
   return fail(ctx.mem.unmap(r.args[0], r.args[1]));
 }
 
-SyscallOutcome sys_mem_protect(SyscallContext& ctx, const SyscallRequest& r) {
+[[gnu::noinline]] SyscallOutcome sys_mem_protect(SyscallContext& ctx, const SyscallRequest& r) {
   const uint8_t prot = u8(r.args[2]);
   if (Errno e = check_mprot(prot)) return fail(e);
   return fail(ctx.mem.protect(r.args[0], r.args[1], guest_prot(prot)));
 }
 
-SyscallOutcome sys_mem_advise(SyscallContext& ctx, const SyscallRequest& r) {
+[[gnu::noinline]] SyscallOutcome sys_mem_advise(SyscallContext& ctx, const SyscallRequest& r) {
   int advice;
   switch (u8(r.args[2])) {  // cloudabi.txt: enum uint8 advice
     // Advice never changes contents: Linux MADV_DONTNEED would zero private
@@ -427,7 +427,12 @@ SyscallOutcome sys_mem_advise(SyscallContext& ctx, const SyscallRequest& r) {
   return fail(ctx.mem.advise(r.args[0], r.args[1], advice));
 }
 
-SyscallOutcome sys_mem_sync(SyscallContext& ctx, const SyscallRequest& r) {
+[[gnu::noinline]] SyscallOutcome sys_thread_yield() {
+  sched_yield();
+  return ok();
+}
+
+[[gnu::noinline]] SyscallOutcome sys_mem_sync(SyscallContext& ctx, const SyscallRequest& r) {
   const uint8_t flags = u8(r.args[2]);
   if (flags & ~abi::kMsflagsAll) return fail(abi::E_INVAL);
   // One of async and sync, as msync(2) requires.
@@ -440,7 +445,16 @@ SyscallOutcome sys_mem_sync(SyscallContext& ctx, const SyscallRequest& r) {
 
 }  // namespace
 
-SyscallOutcome handle_syscall(SyscallContext& ctx, const SyscallRequest& req) {
+// A dispatcher and nothing else: every handler is out of line (noinline
+// above), so this function keeps no frame of its own (no locals, no stack
+// protector) and each case is a tail call. A handler then returns straight
+// to the hook, one return fewer after the host call (host_call.h), and the
+// usual call does not pay for the largest handler's prologue. No stack
+// protector: its only "array" is the outcome's out[2], built in the
+// caller's return slot, and the protector's epilogue would forbid the tail
+// calls.
+[[gnu::no_stack_protector]] SyscallOutcome handle_syscall(SyscallContext& ctx,
+                                                          const SyscallRequest& req) {
   if (req.number >= abi::kSyscallCount) return fail(abi::E_NOSYS);
   switch (static_cast<Sys>(req.number)) {
     case Sys::clock_res_get: return sys_clock_res_get(req);
@@ -457,9 +471,7 @@ SyscallOutcome handle_syscall(SyscallContext& ctx, const SyscallRequest& req) {
     case Sys::proc_exit: return sys_proc_exit(req);
     case Sys::proc_raise: return sys_proc_raise(req);
     case Sys::random_get: return sys_random_get(ctx, req);
-    case Sys::thread_yield:
-      sched_yield();
-      return ok();
+    case Sys::thread_yield: return sys_thread_yield();
     case Sys::fd_create1: case Sys::fd_create2: case Sys::fd_datasync: case Sys::fd_dup:
     case Sys::fd_pread: case Sys::fd_pwrite: case Sys::fd_replace: case Sys::fd_seek:
     case Sys::fd_stat_put: case Sys::fd_sync:
