@@ -52,8 +52,10 @@ static inline uint64_t capvm_from_byte(const void *p) { return ~(uint64_t)0 << (
 /* Blocks for the forward searches (capvm_find2, memchr): 16 bytes with SSE2
  * (every x86-64 has it; an aligned 16-byte load never crosses a page either),
  * else the 8-byte word above. capvm_eq gives a mask of the block's bytes
- * equal to c, capvm_index the offset of a mask's lowest flagged byte, and
- * capvm_from the mask of the bytes from p on in p's block. */
+ * equal to c (it reads the whole block, so it too is CAPVM_WORD_SCAN: a
+ * compiler does not inline a checked function into an unchecked one),
+ * capvm_index the offset of a mask's lowest flagged byte, and capvm_from the
+ * mask of the bytes from p on in p's block. */
 #if defined(__SSE2__) && !defined(CAPVM_WORD_ONLY) /* the tests build both */
 #define CAPVM_BLOCK 16
 typedef char capvm_rep __attribute__((vector_size(16), may_alias));
@@ -62,7 +64,7 @@ static inline capvm_rep capvm_splat(unsigned char c) {
   const char x = (char)c;
   return (capvm_rep){x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x};
 }
-static inline capvm_mask capvm_eq(const void *block, capvm_rep rep) {
+CAPVM_WORD_SCAN static inline capvm_mask capvm_eq(const void *block, capvm_rep rep) {
   return (capvm_mask)__builtin_ia32_pmovmskb128((capvm_rep)(*(const capvm_rep *)block == rep));
 }
 static inline unsigned capvm_index(capvm_mask m) { return (unsigned)__builtin_ctz(m); }
@@ -72,7 +74,7 @@ static inline capvm_mask capvm_from(const void *p) { return ~0u << ((uintptr_t)p
 typedef uint64_t capvm_rep; /* the byte repeated in a word */
 typedef uint64_t capvm_mask;
 static inline capvm_rep capvm_splat(unsigned char c) { return CAPVM_ONES * c; }
-static inline capvm_mask capvm_eq(const void *block, capvm_rep rep) {
+CAPVM_WORD_SCAN static inline capvm_mask capvm_eq(const void *block, capvm_rep rep) {
   return capvm_zero_bytes(*(const capvm_word *)block ^ rep);
 }
 static inline unsigned capvm_index(capvm_mask m) { return capvm_first_byte(m); }
