@@ -16,6 +16,7 @@
 
 #include "hostio/fd_table.h"
 #include "hostio/fd_table_lock.h"
+#include "lock_exclusion.h"
 #include "rights/rights.h"
 
 using namespace capvm;
@@ -441,27 +442,6 @@ TEST_CASE("FdTableLock: mutual exclusion under contention, waiters woken") {
   CHECK(counter == uint64_t{kThreads} * kRounds);
 }
 
-namespace {
-// Two threads, many rounds each, around a non-atomic read-modify-write:
-// true when no increment was lost.
-bool excludes(hostio::FdTableLock& lock) {
-  uint64_t counter = 0;
-  constexpr int kRounds = 20000;
-  auto body = [&] {
-    for (int i = 0; i < kRounds; ++i) {
-      std::lock_guard<hostio::FdTableLock> hold(lock);
-      const uint64_t seen = counter;
-      if (i % 64 == 0) std::this_thread::yield();
-      counter = seen + 1;
-    }
-  };
-  std::thread a(body), b(body);
-  a.join();
-  b.join();
-  return counter == 2 * uint64_t{kRounds};
-}
-}  // namespace
-
 TEST_CASE("FdTableLock: a lock held across fork is free in the child, and excludes there") {
   // proc_fork holds the table's lock across fork(2) (FdTable::lock_for_fork).
   // The child, single-threaded, must release it for real: its threads would
@@ -479,12 +459,12 @@ TEST_CASE("FdTableLock: a lock held across fork is free in the child, and exclud
       lock.lock();
       lock.unlock();
     }
-    _exit(excludes(lock) ? 0 : 1);
+    _exit(hostio::testing::excludes(lock) ? 0 : 1);
   }
   lock.unlock();
   int status = 0;
   REQUIRE(waitpid(child, &status, 0) == child);
   CHECK(WIFEXITED(status));
   CHECK(WEXITSTATUS(status) == 0);
-  CHECK(excludes(lock));  // and in the parent
+  CHECK(hostio::testing::excludes(lock));  // and in the parent
 }
