@@ -15,7 +15,7 @@ struct Reaper {
     for (size_t c = 0; c < kClasses; ++c) {
       while (FreeBlock* b = t_lists.head[c]) {
         t_lists.head[c] = b->next;
-        ::operator delete(b, (c + 1) * kGrain);
+        ::operator delete(b);
       }
       t_lists.count[c] = 0;
     }

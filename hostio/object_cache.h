@@ -74,10 +74,10 @@ inline void deallocate(void* p, size_t bytes) {
       ++t_lists.count[c];
       return;
     }
-    ::operator delete(p, (c + 1) * kGrain);
+    ::operator delete(p);
     return;
   }
-  ::operator delete(p, bytes);
+  ::operator delete(p);
 }
 }  // namespace object_cache
 

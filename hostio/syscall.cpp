@@ -446,15 +446,14 @@ Errno map_exec_snapshot(vm::GuestMemory& mem, GuestAddr* addr, uint64_t len, uns
 }  // namespace
 
 // A dispatcher and nothing else: every handler is out of line (noinline
-// above), so this function keeps no frame of its own (no locals, no stack
-// protector) and each case is a tail call. A handler then returns straight
-// to the hook, one return fewer after the host call (host_call.h), and the
-// usual call does not pay for the largest handler's prologue. No stack
-// protector: its only "array" is the outcome's out[2], built in the
-// caller's return slot, and the protector's epilogue would forbid the tail
-// calls.
-[[gnu::no_stack_protector]] SyscallOutcome handle_syscall(SyscallContext& ctx,
-                                                          const SyscallRequest& req) {
+// above), so this function keeps almost no frame of its own and the usual
+// call does not pay for the largest handler's prologue. No stack
+// protector: it has no buffer (its only "array" is the outcome's out[2],
+// built in the caller's return slot), and the check would be most of its
+// frame. (GCC 12 still calls rather than jumps to the handlers: it does not
+// tail-call through a returned structure; clang does.)
+__attribute__((no_stack_protector)) SyscallOutcome handle_syscall(SyscallContext& ctx,
+                                                                  const SyscallRequest& req) {
   if (req.number >= abi::kSyscallCount) return fail(abi::E_NOSYS);
   switch (static_cast<Sys>(req.number)) {
     case Sys::clock_res_get: return sys_clock_res_get(req);
