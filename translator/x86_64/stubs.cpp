@@ -62,6 +62,20 @@ bool Translator::Impl::build_stubs(std::string* error) {
   // `save_host_fpucw`: entering from C++, when the host's x87 control word
   // is kept for the way out (a syscall served in place comes back with it
   // kept already).
+  // The general registers to and from the context: the guest's rsp is
+  // swapped for the host's on the way out, and the way in ends at
+  // ctx.jump_to with the guest's.
+  auto save_gprs_to_host_stack = [&] {
+    for (unsigned i = 0; i < 16; ++i) a.mov(gpr(i), kGprs[i]);
+    a.mov(x86::rsp, ctx_mem(CAPVM_CTX_OFF(host_rsp), 8));
+  };
+  auto load_gprs_and_resume = [&] {
+    for (unsigned i = 0; i < 16; ++i)
+      if (i != kRsp) a.mov(kGprs[i], gpr(i));
+    a.mov(x86::rsp, gpr(kRsp));
+    a.jmp(ctx_mem(CAPVM_CTX_OFF(jump_to), 8));
+  };
+
   auto load_guest_state = [&](bool save_host_fpucw) {
     a.mov(x86::rdi, ctx_mem(CAPVM_CTX_OFF(xsave_area), 8));
     Label light = a.newLabel();
@@ -79,18 +93,14 @@ bool Translator::Impl::build_stubs(std::string* error) {
     a.bind(loaded);
     a.push(ctx_mem(CAPVM_CTX_OFF(rflags), 8));
     a.popfq();
-    for (unsigned i = 0; i < 16; ++i)
-      if (i != kRsp) a.mov(kGprs[i], gpr(i));
-    a.mov(x86::rsp, gpr(kRsp));
-    a.jmp(ctx_mem(CAPVM_CTX_OFF(jump_to), 8));
+    load_gprs_and_resume();
   };
 
   // Saves every guest register, the flags and the vector state into the
   // context, and puts back the host's stack, MXCSR, x87 control word and
   // direction flag: the first half of every way out.
   auto save_guest_state = [&] {
-    for (unsigned i = 0; i < 16; ++i) a.mov(gpr(i), kGprs[i]);
-    a.mov(x86::rsp, ctx_mem(CAPVM_CTX_OFF(host_rsp), 8));
+    save_gprs_to_host_stack();
     a.pushfq();
     a.pop(ctx_mem(CAPVM_CTX_OFF(rflags), 8));
     a.mov(x86::rdi, ctx_mem(CAPVM_CTX_OFF(xsave_area), 8));
@@ -152,12 +162,17 @@ bool Translator::Impl::build_stubs(std::string* error) {
   // hook left in the context. Anything else leaves through the exit's
   // second half, with the exit reason the context then holds. Nothing is
   // pushed before the state is saved: rsp holds a guest address until then.
+  // Calls the hook (rsp is host_rsp, 16-byte aligned: see entry); ZF clear
+  // when it declined.
+  auto call_hook = [&] {
+    a.mov(x86::rax, imm(reinterpret_cast<uint64_t>(options.syscall_hook)));
+    a.call(x86::rax);
+    a.test(x86::rax, x86::rax);
+  };
   if (options.syscall_hook != nullptr) {
     a.bind(syscall);
     save_guest_state();
-    a.mov(x86::rax, imm(reinterpret_cast<uint64_t>(options.syscall_hook)));
-    a.call(x86::rax);  // rsp is host_rsp, 16-byte aligned (see entry)
-    a.test(x86::rax, x86::rax);
+    call_hook();
     a.jnz(exit_tail);
     load_guest_state(false);
   }
@@ -180,16 +195,13 @@ bool Translator::Impl::build_stubs(std::string* error) {
     a.bind(syscall_vdso);
     a.cmp(ctx_mem(CAPVM_CTX_OFF(vector_full), 1), 0);
     a.jne(syscall);
-    for (unsigned i = 0; i < 16; ++i) a.mov(gpr(i), kGprs[i]);
-    a.mov(x86::rsp, ctx_mem(CAPVM_CTX_OFF(host_rsp), 8));
+    save_gprs_to_host_stack();
     a.mov(x86::rdi, ctx_mem(CAPVM_CTX_OFF(xsave_area), 8));
     a.stmxcsr(x86::ptr(x86::rdi, kXsaveMxcsr));
     a.ldmxcsr(ctx_mem(CAPVM_CTX_OFF(host_mxcsr), 4));
     a.cld();
-    a.mov(x86::rax, imm(reinterpret_cast<uint64_t>(options.syscall_hook)));
-    a.call(x86::rax);  // rsp is host_rsp, 16-byte aligned (see entry)
+    call_hook();
     Label declined = a.newLabel();
-    a.test(x86::rax, x86::rax);
     a.jnz(declined);
     a.mov(x86::rdi, ctx_mem(CAPVM_CTX_OFF(xsave_area), 8));
     a.ldmxcsr(x86::ptr(x86::rdi, kXsaveMxcsr));
@@ -198,10 +210,7 @@ bool Translator::Impl::build_stubs(std::string* error) {
     } else {
       for (unsigned i = 0; i < 16; ++i) a.pxor(x86::Xmm(i), x86::Xmm(i));
     }
-    for (unsigned i = 0; i < 16; ++i)
-      if (i != kRsp) a.mov(kGprs[i], gpr(i));
-    a.mov(x86::rsp, gpr(kRsp));
-    a.jmp(ctx_mem(CAPVM_CTX_OFF(jump_to), 8));
+    load_gprs_and_resume();
     // Declined (or the thread ends): the flags the context gets are the
     // host's (dead for the guest, and clean: no trap or direction flag).
     a.bind(declined);
