@@ -33,13 +33,13 @@ namespace capvm::vm {
 // Copies len bytes from src to dst. False: a fault on either side stopped
 // it part-way (the bytes before the fault may have been copied).
 #if defined(__x86_64__)
-// A length known at compile time to be 4, 8 or 16 (an output word, an iovec:
-// most of a system call's copies) takes the routine without the length's
-// branches.
+// A length of 4, 8 or 16 (an output, a word, an iovec: most of a system
+// call's copies) takes the routine without the length's branches; inline,
+// so a constant length picks it at compile time.
 inline bool checked_copy(void* dst, const void* src, size_t len) {
-  if (__builtin_constant_p(len) && len == 4) return capvm_checked_copy4(dst, src) != 0;
-  if (__builtin_constant_p(len) && len == 8) return capvm_checked_copy8(dst, src) != 0;
-  if (__builtin_constant_p(len) && len == 16) return capvm_checked_copy16(dst, src) != 0;
+  if (len == 8) return capvm_checked_copy8(dst, src) != 0;
+  if (len == 16) return capvm_checked_copy16(dst, src) != 0;
+  if (len == 4) return capvm_checked_copy4(dst, src) != 0;
   return capvm_checked_copy(dst, src, len) != 0;
 }
 #else

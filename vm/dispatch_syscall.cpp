@@ -79,20 +79,36 @@ int host_signal_for(uint8_t cloudabi_signal) {
   return false;
 }
 
+// The shape's `inputs` arguments into req (args has at least 7 slots); the
+// slots past them keep the request's zeros (a handler reading past its
+// inputs sees 0, not a register's leftovers). A jump into a run of stores,
+// not two loops (~30 instructions a call).
+[[gnu::always_inline]] inline void copy_inputs(const uint64_t* args, unsigned inputs,
+                                               hostio::SyscallRequest* req) {
+  static_assert(sizeof req->args / sizeof req->args[0] == 7);
+  switch (inputs) {
+    default:  // no shape has more
+    case 7: req->args[6] = args[6]; [[fallthrough]];
+    case 6: req->args[5] = args[5]; [[fallthrough]];
+    case 5: req->args[4] = args[4]; [[fallthrough]];
+    case 4: req->args[3] = args[3]; [[fallthrough]];
+    case 3: req->args[2] = args[2]; [[fallthrough]];
+    case 2: req->args[1] = args[1]; [[fallthrough]];
+    case 1: req->args[0] = args[0]; [[fallthrough]];
+    case 0: break;
+  }
+}
+
 // The vDSO convention's outputs, through the pointers the call passed after
-// its inputs: EFAULT when one cannot be written. Outputs are 4 or 8 bytes
-// (syscalls.h): constant sizes, the copy without a length (checked_copy.h).
+// its inputs: EFAULT when one cannot be written. (Outputs are 4 or 8 bytes,
+// syscalls.h, which checked_copy copies without its length loop.)
 [[gnu::always_inline]] inline abi::Errno write_outputs(GuestMemory& mem,
                                                        const abi::SyscallShape& shape,
                                                        const uint64_t out_ptrs[2],
                                                        const hostio::SyscallOutcome& res) {
-  for (unsigned i = 0; i < shape.outputs && i < 2; ++i) {
-    const uint8_t size = shape.output_sizes[i];
-    const abi::Errno e = size == 8   ? mem.write(out_ptrs[i], &res.out[i], 8)
-                         : size == 4 ? mem.write(out_ptrs[i], &res.out[i], 4)
-                                     : mem.write(out_ptrs[i], &res.out[i], size);
-    if (e != abi::E_SUCCESS) return abi::E_FAULT;
-  }
+  for (unsigned i = 0; i < shape.outputs && i < 2; ++i)
+    if (mem.write(out_ptrs[i], &res.out[i], shape.output_sizes[i]) != abi::E_SUCCESS)
+      return abi::E_FAULT;
   return abi::E_SUCCESS;
 }
 
@@ -133,21 +149,7 @@ namespace {
       }
       args = spilled;
     }
-    // The shape's inputs; the slots past them keep the request's zeros (a
-    // handler reading past its inputs sees 0, not a register's leftovers).
-    // A jump into a run of stores, not two loops (~30 instructions a call).
-    static_assert(sizeof req.args / sizeof req.args[0] == 7);
-    switch (shape->inputs) {
-      default:  // no shape has more
-      case 7: req.args[6] = args[6]; [[fallthrough]];
-      case 6: req.args[5] = args[5]; [[fallthrough]];
-      case 5: req.args[4] = args[4]; [[fallthrough]];
-      case 4: req.args[3] = args[3]; [[fallthrough]];
-      case 3: req.args[2] = args[2]; [[fallthrough]];
-      case 2: req.args[1] = args[1]; [[fallthrough]];
-      case 1: req.args[0] = args[0]; [[fallthrough]];
-      case 0: break;
-    }
+    copy_inputs(args, shape->inputs, &req);
     if (vdso)
       for (unsigned i = 0; i < 2; ++i)
         out_ptrs[i] = i < shape->outputs ? args[shape->inputs + i] : 0;
@@ -269,18 +271,10 @@ namespace {
   req.tid = current_tid();
   // The C convention's registers in order; inputs first, then the outputs'
   // pointers (inputs + outputs <= 6, checked by the caller).
-  const uint64_t a[6] = {r[x86_64::kRdi], r[x86_64::kRsi], r[x86_64::kRdx],
-                         r[x86_64::kRcx], r[x86_64::kR8],  r[x86_64::kR9]};
-  switch (shape.inputs) {
-    default:  // not reached: inputs + outputs <= 6
-    case 6: req.args[5] = a[5]; [[fallthrough]];
-    case 5: req.args[4] = a[4]; [[fallthrough]];
-    case 4: req.args[3] = a[3]; [[fallthrough]];
-    case 3: req.args[2] = a[2]; [[fallthrough]];
-    case 2: req.args[1] = a[1]; [[fallthrough]];
-    case 1: req.args[0] = a[0]; [[fallthrough]];
-    case 0: break;
-  }
+  // The seventh slot: copy_inputs reads seven.
+  const uint64_t a[7] = {r[x86_64::kRdi], r[x86_64::kRsi], r[x86_64::kRdx],
+                         r[x86_64::kRcx], r[x86_64::kR8],  r[x86_64::kR9], 0};
+  copy_inputs(a, shape.inputs, &req);
   const unsigned in = shape.inputs < 6 ? shape.inputs : 6;
   const uint64_t out_ptrs[2] = {in < 6 ? a[in] : 0, in < 5 ? a[in + 1] : 0};
   hostio::SyscallContext sc{*p.memory, p.fds, &p};

@@ -113,8 +113,8 @@ class GuestMemory {
   // Copies guest [addr, addr+len) into dst. EFAULT unless every byte is on a
   // readable page; a concurrent unmap during the copy also gives EFAULT (the
   // copy recovers from the fault), never a crash.
-  // Always inline: a constant len then picks checked_copy's fixed-size
-  // routine, and the range check folds.
+  // Always inline: with a constant len the range check and checked_copy's
+  // choice of routine fold.
   [[gnu::always_inline]] abi::Errno read(GuestAddr addr, void* dst, size_t len) const {
     if (!range_has(addr, len, kProtRead)) return abi::E_FAULT;
     if (len == 0) return abi::E_SUCCESS;
