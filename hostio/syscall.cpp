@@ -179,25 +179,46 @@ Errno detail::install(FdTable& fds, int host_fd, uint8_t filetype, abi::Rights b
 
 namespace {
 
+// fd_read's and fd_write's buffers: one (the usual case) through
+// `one(data, len)`, with no host iovec array and none for the kernel to copy
+// in; several through `many(iovecs, count)`. *n is the host call's result;
+// *called false when there were no bytes to transfer (no host call then).
+// `one` must be always_inline: it is used twice, and an outlined copy would
+// put a frame between the host call and the hook (host_call.h).
+template <class One, class Many>
+[[gnu::always_inline]] inline Errno transfer(vm::GuestMemory& mem, GuestAddr iovs,
+                                             uint64_t iovcnt, unsigned need, One one, Many many,
+                                             ssize_t* n, bool* called) {
+  *called = false;
+  if (iovcnt == 1) {
+    vm::GuestMemory::HostSpan s;
+    if (Errno e = one_iovec(mem, iovs, need, &s)) return e;
+    if (s.len == 0) return abi::E_SUCCESS;
+    *n = one(s.data, s.len);
+  } else {
+    HostIovecs iov;
+    if (Errno e = gather_iovecs(mem, iovs, iovcnt, need, &iov)) return e;
+    if (iov.empty()) return abi::E_SUCCESS;
+    *n = iov.size() == 1 ? one(iov[0].iov_base, iov[0].iov_len)
+                         : many(iov.data(), static_cast<int>(iov.size()));
+  }
+  *called = true;
+  return abi::E_SUCCESS;
+}
+
 [[gnu::noinline]] SyscallOutcome sys_fd_read(SyscallContext& ctx, const SyscallRequest& r) {
   FdEntryPtr fd;
   if (Errno e = ctx.fds.lookup(u32(r.args[0]), abi::RIGHT_FD_READ, &fd)) return fail(e);
-  ssize_t n;
-  if (r.args[2] == 1) {
-    // One buffer (the usual case): no host iovec array, and none for the
-    // kernel to copy in.
-    vm::GuestMemory::HostSpan s;
-    if (Errno e = one_iovec(ctx.mem, r.args[1], vm::kProtWrite, &s)) return fail(e);
-    if (s.len == 0) return ok(0);
-    n = read_one(*fd, s.data, s.len);
-  } else {
-    HostIovecs iov;
-    if (Errno e = gather_iovecs(ctx.mem, r.args[1], r.args[2], vm::kProtWrite, &iov))
-      return fail(e);
-    if (iov.empty()) return ok(0);
-    n = iov.size() == 1 ? read_one(*fd, iov[0].iov_base, iov[0].iov_len)
-                        : readv(fd->host_fd(), iov.data(), static_cast<int>(iov.size()));
-  }
+  ssize_t n = 0;
+  bool called;
+  if (Errno e = transfer(
+          ctx.mem, r.args[1], r.args[2], vm::kProtWrite,
+          [&](void* buf, size_t len) __attribute__((always_inline)) {
+            return read_one(*fd, buf, len);
+          },
+          [&](const struct iovec* iov, int cnt) { return readv(fd->host_fd(), iov, cnt); }, &n,
+          &called))
+    return fail(e);
   if (n < 0) return fail(from_host_errno(errno));
   return ok(static_cast<uint64_t>(n));
 }
@@ -207,20 +228,17 @@ namespace {
   if (Errno e = ctx.fds.lookup(u32(r.args[0]), abi::RIGHT_FD_WRITE, &fd)) return fail(e);
   // Read before the call: after it the entry is usually out of the cache.
   const uint16_t sync = fd->fdflags;
-  ssize_t n;
-  if (r.args[2] == 1) {  // one buffer, as in sys_fd_read
-    vm::GuestMemory::HostSpan s;
-    if (Errno e = one_iovec(ctx.mem, r.args[1], vm::kProtRead, &s)) return fail(e);
-    if (s.len == 0) return ok(0);
-    n = write_one(*fd, s.data, s.len);
-  } else {
-    HostIovecs iov;
-    if (Errno e = gather_iovecs(ctx.mem, r.args[1], r.args[2], vm::kProtRead, &iov))
-      return fail(e);
-    if (iov.empty()) return ok(0);
-    n = iov.size() == 1 ? write_one(*fd, iov[0].iov_base, iov[0].iov_len)
-                        : writev(fd->host_fd(), iov.data(), static_cast<int>(iov.size()));
-  }
+  ssize_t n = 0;
+  bool called;
+  if (Errno e = transfer(
+          ctx.mem, r.args[1], r.args[2], vm::kProtRead,
+          [&](const void* buf, size_t len) __attribute__((always_inline)) {
+            return write_one(*fd, buf, len);
+          },
+          [&](const struct iovec* iov, int cnt) { return writev(fd->host_fd(), iov, cnt); }, &n,
+          &called))
+    return fail(e);
+  if (!called) return ok(0);
   if (n < 0) return fail(from_host_errno(errno));
   sync_after_write(fd->host_fd(), sync);
   return ok(static_cast<uint64_t>(n));
