@@ -163,11 +163,10 @@ abi::Errno FdTable::adopt(const vm::FdGrant& grant) {
   // Owns the host fd from here (closed on failure too). A process
   // descriptor handed over by exec keeps killing the child when its last
   // guest fd goes away.
-  auto host = std::make_shared<HostFd>(grant.host_fd,
-                                       type_err == 0 && type == abi::FILETYPE_PROCESS);
+  auto host = make_host_fd(grant.host_fd, type_err == 0 && type == abi::FILETYPE_PROCESS);
   if (grant.guest_fd == abi::kMapAnonFd) return abi::E_INVAL;
   if (type_err) return type_err;
-  auto e = std::make_shared<FdEntry>();
+  auto e = make_fd_entry();
   e->set_host(std::move(host));
   e->filetype = type;
   rights::RightsPair explicit_rights{grant.rights_base, grant.rights_inheriting};
@@ -205,7 +204,7 @@ abi::Errno resolve_type(const FdEntry& e, struct stat* st, bool* fresh) {
                                            {e.deferred.base, e.deferred.inheriting}, type, &got))
     return err;  // not reached: file_open checked what does not depend on the type
   got.base &= rights::limit_by_access(type, e.deferred.readable, e.deferred.writable);
-  auto& w = const_cast<FdEntry&>(e);  // made non-const by file_open (make_shared<FdEntry>)
+  auto& w = const_cast<FdEntry&>(e);  // made non-const by file_open (make_fd_entry)
   w.filetype = type;
   w.rights_base = got.base;
   w.rights_inheriting = got.inheriting;

@@ -17,6 +17,7 @@
 #include "abi/types.h"
 #include "hostio/fd_slots.h"
 #include "hostio/fd_table_lock.h"
+#include "hostio/object_cache.h"
 #include "vm/process.h"
 
 namespace capvm::hostio {
@@ -138,6 +139,18 @@ struct FdEntry {
   mutable CopiedAtomic<HostFd::Kind> kind_{HostFd::Kind::kUnknown};
 };
 using FdEntryPtr = std::shared_ptr<const FdEntry>;
+
+// Every FdEntry and HostFd of the table is made by these: their blocks come
+// from a per-thread cache of freed ones (hostio/object_cache.h), as a file
+// server opens and closes a descriptor on every request.
+template <class... Args>
+std::shared_ptr<FdEntry> make_fd_entry(Args&&... args) {
+  return std::allocate_shared<FdEntry>(ObjectCache<FdEntry>(), std::forward<Args>(args)...);
+}
+template <class... Args>
+std::shared_ptr<HostFd> make_host_fd(Args&&... args) {
+  return std::allocate_shared<HostFd>(ObjectCache<HostFd>(), std::forward<Args>(args)...);
+}
 
 // CloudABI file type of host descriptor `host_fd` (fstat, and SO_TYPE for
 // sockets; pipes and FIFOs are socket_stream). FILETYPE_UNKNOWN when it

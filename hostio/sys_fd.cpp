@@ -131,7 +131,7 @@ SyscallOutcome fd_stat_put(SyscallContext& ctx, const SyscallRequest& r) {
     FdEntryPtr cur;
     if (Errno e = ctx.fds.lookup(number, 0, &cur)) return fail(e);
     settle_host_flags(*cur);  // the copy below starts settled
-    auto next = std::make_shared<FdEntry>(*cur);
+    auto next = make_fd_entry(*cur);
     if (which == abi::FDSTAT_RIGHTS) {
       rights::RightsPair out;
       if (Errno e = rights::shrink({cur->rights_base, cur->rights_inheriting},

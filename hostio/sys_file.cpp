@@ -15,7 +15,6 @@
 #include "abi/syscalls.h"
 #include "hostio/errno_map.h"
 #include "hostio/internal.h"
-#include "hostio/object_cache.h"
 #include "hostio/path.h"
 #include "rights/rights.h"
 
@@ -235,7 +234,7 @@ SyscallOutcome file_open(SyscallContext& ctx, const SyscallRequest& r) {
   // first lookup of the new fd (DeferredType in fd_table.h); so is whether
   // the open-time O_NONBLOCK must go at once (FIFOs, devices) or may wait
   // for an observer (regular files, directories: PendingNonblockClear).
-  auto entry = std::allocate_shared<FdEntry>(ObjectCache<FdEntry>());
+  auto entry = make_fd_entry();
   entry->deferred.pending.store(true, std::memory_order_relaxed);
   entry->deferred.dir_inheriting = dir->rights_inheriting;
   entry->deferred.base = want.fs_rights_base;
@@ -245,7 +244,7 @@ SyscallOutcome file_open(SyscallContext& ctx, const SyscallRequest& r) {
     opened &= ~O_NONBLOCK;  // what the guest sees from now on
     entry->nonblock_clear.pending.store(true, std::memory_order_relaxed);
   }
-  entry->set_host(std::allocate_shared<HostFd>(ObjectCache<HostFd>(), owned.release()));
+  entry->set_host(make_host_fd(owned.release()));
   entry->filetype = abi::FILETYPE_UNKNOWN;
   entry->rights_base = 0;  // until resolved; lookup never shows these
   entry->rights_inheriting = 0;

@@ -28,7 +28,6 @@
 #include "hostio/fd_table.h"
 #include "hostio/host_call.h"
 #include "hostio/internal.h"
-#include "hostio/object_cache.h"
 #include "rights/rights.h"
 
 namespace capvm::hostio {
@@ -167,9 +166,8 @@ void detail::sync_after_write(int host_fd, uint16_t fdflags) {
 
 Errno detail::install(FdTable& fds, int host_fd, uint8_t filetype, abi::Rights base,
                       abi::Rights inheriting, abi::Fd* out) {
-  auto e = std::allocate_shared<FdEntry>(ObjectCache<FdEntry>());
-  e->set_host(std::allocate_shared<HostFd>(ObjectCache<HostFd>(), host_fd,
-                                           filetype == abi::FILETYPE_PROCESS));
+  auto e = make_fd_entry();
+  e->set_host(make_host_fd(host_fd, filetype == abi::FILETYPE_PROCESS));
   e->filetype = filetype;
   e->rights_base = base;
   e->rights_inheriting = inheriting;
