@@ -1,5 +1,6 @@
 # bench/web_common.sh: helpers the web server benchmarks share (sourced by
-# webserver.sh and webserver_sensitivity.sh, which set $secs).
+# webserver.sh, webserver_ab.sh, webserver_sensitivity.sh and
+# instructions.sh, which set $secs; capvm_web also uses $site and $tmp).
 
 # free_port: prints a loopback TCP port nothing listens on now.
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
@@ -44,4 +45,22 @@ stderr: !fd stderr
 socket: !socket {bind: "127.0.0.1:$1"}
 root: !file {path: $2}
 YAML
+}
+# capvm_web CAPVM BINARY: runs BINARY under the capvm executable CAPVM with
+# the web YAML (a fresh port, the site $site; files in $tmp) and prints
+# "RPS USER SYS" of one wrk_measure, or "n/a n/a n/a" when BINARY is not
+# built or does not start. Runs in a command substitution, so it stops its
+# own server (also on exit).
+capvm_web() {
+  local capvm=$1 bin=$2 port pid r
+  [ -f "$bin" ] || { echo "n/a n/a n/a"; return; }
+  port=$(free_port)
+  web_yaml "$port" "$site" > "$tmp/web.yaml"
+  "$capvm" run --config "$tmp/web.yaml" "$bin" > /dev/null 2> "$tmp/guest.err" &
+  pid=$!
+  trap "kill $pid 2> /dev/null || true" EXIT
+  if wait_up "$port"; then r=$(wrk_measure "$port" "$pid"); else echo "capvm $bin did not start: $(head -c 200 "$tmp/guest.err")" >&2; r="n/a n/a n/a"; fi
+  kill "$pid" 2> /dev/null || true
+  wait "$pid" 2> /dev/null || true
+  echo "${r:-n/a n/a n/a}"
 }

@@ -38,22 +38,8 @@ native() {
   echo "${r:-n/a n/a n/a}"
 }
 
-# guest BINARY: runs BINARY under capvm with the web YAML (a fresh port) and
-# prints its requests/s, or n/a when it is not built or fails. Runs in a
-# command substitution, so it stops its own server (also on exit).
-guest() {
-  local bin=$1 port pid r
-  [ -f "$bin" ] || { echo "n/a n/a n/a"; return; }
-  port=$(free_port)
-  web_yaml "$port" "$site" > "$tmp/web.yaml"
-  "$build/capvm" run --config "$tmp/web.yaml" "$bin" > /dev/null 2> "$tmp/guest.err" &
-  pid=$!
-  trap "kill $pid 2> /dev/null || true" EXIT
-  if wait_up "$port"; then r=$(wrk_measure "$port" "$pid"); else echo "capvm $bin did not start: $(head -c 200 "$tmp/guest.err")" >&2; r="n/a n/a n/a"; fi
-  kill "$pid" 2> /dev/null || true
-  wait "$pid" 2> /dev/null || true
-  echo "${r:-n/a n/a n/a}"
-}
+# guest BINARY: one run of BINARY under this build's capvm (web_common.sh).
+guest() { capvm_web "$build/capvm" "$1"; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a ~ /^[0-9.]+$/ && b > 0) printf "%.2f", a / b; else print "n/a" }'; }
 
 # Each run prints "RPS USER SYS"; the columns are kept apart.

@@ -27,18 +27,7 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/capvm-ab.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 
 # run BUILD: "RPS USER SYS" of one run of BUILD's capvm and guest.
-run() {
-  local b=$1 port pid r
-  port=$(free_port)
-  web_yaml "$port" "$site" > "$tmp/web.yaml"
-  "$b/capvm" run --config "$tmp/web.yaml" "$b/examples/webserver.x86_64" > /dev/null 2> "$tmp/err" &
-  pid=$!
-  trap "kill $pid 2> /dev/null || true" EXIT
-  if wait_up "$port"; then r=$(wrk_measure "$port" "$pid"); else r="n/a n/a n/a"; fi
-  kill "$pid" 2> /dev/null || true
-  wait "$pid" 2> /dev/null || true
-  echo "${r:-n/a n/a n/a}"
-}
+run() { capvm_web "$1/capvm" "$1/examples/webserver.x86_64"; }
 
 echo "wrk -t2 -c32 -d${secs}s, $rounds rounds, old $old, new $new (load average $(cut -d' ' -f1-3 /proc/loadavg))"
 echo "round: old rps user sys | new rps user sys"
