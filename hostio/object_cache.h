@@ -2,7 +2,7 @@
 // freed blocks of each size per thread for the next allocation. file_open
 // makes two shared objects (FdEntry and HostFd) and fd_close frees both, on
 // every request of a file server; malloc and free cost ~150 instructions a
-// pair here, the cache ~10 (bench/README.md, "Descriptor entries").
+// pair here, the cache ~10 (bench/README.md, "A leaner system-call path").
 //
 // A block freed by another thread than the one that allocated it simply
 // joins the freeing thread's cache: every block of a size class has the

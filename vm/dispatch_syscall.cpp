@@ -115,8 +115,8 @@ int host_signal_for(uint8_t cloudabi_signal) {
 // The bodies of serve_trap and serve_syscall, inlined into the in-place
 // hook: after a host system call every return up the host call chain
 // mispredicts (this host's kernel refills the return stack buffer on each
-// exit, a Spectre mitigation), ~10 ns a level (bench/README.md, "System
-// calls: returns"), so the path from the hook to hostio is one frame.
+// exit, a Spectre mitigation), ~10 ns a level (bench/README.md, "A new
+// machine, a call-heavy program"), so the path from the hook to hostio is one frame.
 namespace {
 [[gnu::always_inline]] inline bool serve_trap_inline(Process& p, const TrapFrame& f,
                                                      TrapReply* reply, ThreadEnd* end) {
@@ -258,8 +258,8 @@ namespace {
 // The usual call, served without TrapFrame and TrapReply: a vDSO stub's
 // (the C convention), untraced, with every input and output pointer in a
 // register. The same steps as serve_trap_inline for that case, with the
-// registers read straight into the request (bench/README.md, "Descriptor
-// entries"). Returns false when the thread or process ends (*end set).
+// registers read straight into the request (bench/README.md, "A
+// leaner system-call path"). Returns false when the thread or process ends (*end set).
 [[gnu::always_inline]] inline bool serve_vdso_registers(Process& p, GuestContext& ctx,
                                                         const abi::SyscallShape& shape,
                                                         uint32_t number, uint64_t pc,
