@@ -4,9 +4,9 @@
 // Why: this host's kernel leaves the return stack buffer useless after each
 // system call (a Spectre mitigation), so every `ret` from a frame entered
 // before the call mispredicts, ~8 ns a level on the measured machine
-// (bench/README.md, "A new machine, a call-heavy program"). A libc wrapper is one such
-// frame on every call the guest makes; issued here, the call sits in its
-// caller's own frame. Same results as the wrappers: the call's value, or
+// (bench/README.md, "A new machine, a call-heavy program"). A libc wrapper
+// is one such frame on every call the guest makes; issued here, the call
+// sits in its caller's own frame. Same results as the wrappers: the call's value, or
 // -1 with errno set.
 //
 // x86-64 and aarch64 Linux (the hosts capvm builds for); anything else uses
