@@ -245,6 +245,40 @@ TEST_CASE("GuestMemory: accessor boundaries of the full 4 GiB sandbox", "[guest_
   CHECK(m->unmap(k4G, kPage) != abi::E_SUCCESS);
 }
 
+TEST_CASE("GuestMemory: range_has over many pages finds one bad page anywhere",
+          "[guest_memory]") {
+  // 40 pages from a page-table index that is not 8-aligned, so a range meets
+  // the unaligned head, whole 8-entry words and the tail of the multi-page
+  // check. One page at a time is made read-only or unmapped; every range
+  // over it must fail for write, every range beside it pass.
+  auto m = make(16 << 20);
+  const GuestAddr a = 0x103000;  // page index 0x103: 3 past an 8-aligned one
+  constexpr uint64_t kPages = 40;
+  map_fixed(*m, a, kPages * kPage, kProtRead | kProtWrite);
+  for (uint64_t bad = 0; bad < kPages; bad += 3) {
+    for (int how = 0; how < 2; ++how) {
+      const GuestAddr b = a + bad * kPage;
+      if (how == 0) REQUIRE(m->protect(b, kPage, kProtRead) == abi::E_SUCCESS);
+      else REQUIRE(m->unmap(b, kPage) == abi::E_SUCCESS);
+      for (uint64_t first = 0; first < kPages; ++first) {
+        for (uint64_t last = first; last < kPages; ++last) {
+          // From the middle of page `first` to the middle of page `last`.
+          const GuestAddr s = a + first * kPage + 100;
+          const uint64_t len = (last - first) * kPage + 1;
+          const bool covers = first <= bad && bad <= last;
+          INFO("bad page " << bad << (how ? " unmapped" : " read-only") << ", pages " << first
+                           << ".." << last);
+          REQUIRE(m->range_has(s, len, kProtWrite) == !covers);
+          REQUIRE(m->range_has(s, len, kProtRead) == (how == 0 || !covers));
+        }
+      }
+      map_fixed(*m, b, kPage, kProtRead | kProtWrite);  // whole again
+    }
+  }
+  CHECK(m->range_has(a, kPages * kPage, kProtRead | kProtWrite));
+  CHECK_FALSE(m->range_has(a, kPages * kPage + 1, kProtRead));  // one byte past the end
+}
+
 TEST_CASE("GuestMemory: protect and unmap", "[guest_memory]") {
   auto m = make(16 << 20);
   const GuestAddr a = map_fixed(*m, 0x100000, 4 * kPage, kProtRead | kProtWrite);
