@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <array>
 #include <cerrno>
 #include <vector>
 
@@ -204,7 +205,7 @@ template <class One, class Many>
   return abi::E_SUCCESS;
 }
 
-[[gnu::noinline]] SyscallOutcome sys_fd_read(SyscallContext& ctx, const SyscallRequest& r) {
+SyscallOutcome sys_fd_read(SyscallContext& ctx, const SyscallRequest& r) {
   FdEntryPtr fd;
   if (Errno e = ctx.fds.lookup(u32(r.args[0]), abi::RIGHT_FD_READ, &fd)) return fail(e);
   ssize_t n = 0;
@@ -221,7 +222,7 @@ template <class One, class Many>
   return ok(static_cast<uint64_t>(n));
 }
 
-[[gnu::noinline]] SyscallOutcome sys_fd_write(SyscallContext& ctx, const SyscallRequest& r) {
+SyscallOutcome sys_fd_write(SyscallContext& ctx, const SyscallRequest& r) {
   FdEntryPtr fd;
   if (Errno e = ctx.fds.lookup(u32(r.args[0]), abi::RIGHT_FD_WRITE, &fd)) return fail(e);
   // Read before the call: after it the entry is usually out of the cache.
@@ -244,11 +245,11 @@ template <class One, class Many>
 
 // --- Descriptors -------------------------------------------------------------
 
-[[gnu::noinline]] SyscallOutcome sys_fd_close(SyscallContext& ctx, const SyscallRequest& r) {
+SyscallOutcome sys_fd_close(SyscallContext& ctx, const SyscallRequest& r) {
   return fail(ctx.fds.close(u32(r.args[0])));
 }
 
-[[gnu::noinline]] SyscallOutcome sys_fd_stat_get(SyscallContext& ctx, const SyscallRequest& r) {
+SyscallOutcome sys_fd_stat_get(SyscallContext& ctx, const SyscallRequest& r) {
   FdEntryPtr fd;
   if (Errno e = ctx.fds.lookup(u32(r.args[0]), 0, &fd)) return fail(e);
   abi::Fdstat st{};
@@ -261,14 +262,14 @@ template <class One, class Many>
 
 // --- Process -------------------------------------------------------------------
 
-[[gnu::noinline]] SyscallOutcome sys_proc_exit(const SyscallRequest& r) {
+SyscallOutcome sys_proc_exit(SyscallContext&, const SyscallRequest& r) {
   SyscallOutcome o;
   o.after = After::kExitProcess;
   o.exit_code = u32(r.args[0]);  // cloudabi.txt: alias uint32 exitcode
   return o;
 }
 
-[[gnu::noinline]] SyscallOutcome sys_proc_raise(const SyscallRequest& r) {
+SyscallOutcome sys_proc_raise(SyscallContext&, const SyscallRequest& r) {
   const uint8_t sig = u8(r.args[0]);
   if (sig < 1 || sig > abi::kSignalMax) return fail(abi::E_INVAL);
   SyscallOutcome o;
@@ -299,7 +300,7 @@ uint64_t to_ns(const struct timespec& ts) {
   return static_cast<uint64_t>(ts.tv_sec) * 1000000000ull + static_cast<uint64_t>(ts.tv_nsec);
 }
 
-[[gnu::noinline]] SyscallOutcome sys_clock_res_get(const SyscallRequest& r) {
+SyscallOutcome sys_clock_res_get(SyscallContext&, const SyscallRequest& r) {
   clockid_t c;
   if (!host_clock(u32(r.args[0]), &c)) return fail(abi::E_INVAL);
   struct timespec ts;
@@ -307,7 +308,7 @@ uint64_t to_ns(const struct timespec& ts) {
   return ok(guest_clock_resolution(to_ns(ts)));
 }
 
-[[gnu::noinline]] SyscallOutcome sys_clock_time_get(const SyscallRequest& r) {
+SyscallOutcome sys_clock_time_get(SyscallContext&, const SyscallRequest& r) {
   clockid_t c;
   if (!host_clock(u32(r.args[0]), &c)) return fail(abi::E_INVAL);
   uint64_t ns;
@@ -315,7 +316,7 @@ uint64_t to_ns(const struct timespec& ts) {
   return ok(ns);  // args[1], the precision, is a hint only
 }
 
-[[gnu::noinline]] SyscallOutcome sys_random_get(SyscallContext& ctx, const SyscallRequest& r) {
+SyscallOutcome sys_random_get(SyscallContext& ctx, const SyscallRequest& r) {
   const GuestAddr buf = r.args[0];
   const uint64_t len = r.args[1];
   if (len == 0) return ok();
@@ -377,7 +378,7 @@ Errno map_exec_snapshot(vm::GuestMemory& mem, GuestAddr* addr, uint64_t len, uns
   return abi::E_SUCCESS;
 }
 
-[[gnu::noinline]] SyscallOutcome sys_mem_map(SyscallContext& ctx, const SyscallRequest& r) {
+SyscallOutcome sys_mem_map(SyscallContext& ctx, const SyscallRequest& r) {
   GuestAddr addr = r.args[0];
   const uint64_t len = r.args[1];
   const uint8_t prot = u8(r.args[2]);
@@ -417,17 +418,17 @@ Errno map_exec_snapshot(vm::GuestMemory& mem, GuestAddr* addr, uint64_t len, uns
   return ok(addr);
 }
 
-[[gnu::noinline]] SyscallOutcome sys_mem_unmap(SyscallContext& ctx, const SyscallRequest& r) {
+SyscallOutcome sys_mem_unmap(SyscallContext& ctx, const SyscallRequest& r) {
   return fail(ctx.mem.unmap(r.args[0], r.args[1]));
 }
 
-[[gnu::noinline]] SyscallOutcome sys_mem_protect(SyscallContext& ctx, const SyscallRequest& r) {
+SyscallOutcome sys_mem_protect(SyscallContext& ctx, const SyscallRequest& r) {
   const uint8_t prot = u8(r.args[2]);
   if (Errno e = check_mprot(prot)) return fail(e);
   return fail(ctx.mem.protect(r.args[0], r.args[1], guest_prot(prot)));
 }
 
-[[gnu::noinline]] SyscallOutcome sys_mem_advise(SyscallContext& ctx, const SyscallRequest& r) {
+SyscallOutcome sys_mem_advise(SyscallContext& ctx, const SyscallRequest& r) {
   int advice;
   switch (u8(r.args[2])) {  // cloudabi.txt: enum uint8 advice
     // Advice never changes contents: Linux MADV_DONTNEED would zero private
@@ -443,12 +444,12 @@ Errno map_exec_snapshot(vm::GuestMemory& mem, GuestAddr* addr, uint64_t len, uns
   return fail(ctx.mem.advise(r.args[0], r.args[1], advice));
 }
 
-[[gnu::noinline]] SyscallOutcome sys_thread_yield() {
+SyscallOutcome sys_thread_yield(SyscallContext&, const SyscallRequest&) {
   sched_yield();
   return ok();
 }
 
-[[gnu::noinline]] SyscallOutcome sys_mem_sync(SyscallContext& ctx, const SyscallRequest& r) {
+SyscallOutcome sys_mem_sync(SyscallContext& ctx, const SyscallRequest& r) {
   const uint8_t flags = u8(r.args[2]);
   if (flags & ~abi::kMsflagsAll) return fail(abi::E_INVAL);
   // One of async and sync, as msync(2) requires.
@@ -459,52 +460,53 @@ Errno map_exec_snapshot(vm::GuestMemory& mem, GuestAddr* addr, uint64_t len, uns
   return fail(ctx.mem.sync(r.args[0], r.args[1], host));
 }
 
+SyscallOutcome sys_nosys(SyscallContext&, const SyscallRequest&) { return fail(abi::E_NOSYS); }
+
+// Handler by syscall number (cloudabi.txt's numbering, abi/syscalls.h).
+// The groups (sys_fd, sys_file, ...) decode the number again themselves.
+constexpr std::array<SyscallHandler, abi::kSyscallCount> handler_table() {
+  std::array<SyscallHandler, abi::kSyscallCount> t{};
+  for (SyscallHandler& h : t) h = sys_nosys;
+  auto at = [&t](Sys s) -> SyscallHandler& { return t[static_cast<uint32_t>(s)]; };
+  at(Sys::clock_res_get) = sys_clock_res_get;
+  at(Sys::clock_time_get) = sys_clock_time_get;
+  at(Sys::fd_close) = sys_fd_close;
+  at(Sys::fd_read) = sys_fd_read;
+  at(Sys::fd_stat_get) = sys_fd_stat_get;
+  at(Sys::fd_write) = sys_fd_write;
+  at(Sys::mem_advise) = sys_mem_advise;
+  at(Sys::mem_map) = sys_mem_map;
+  at(Sys::mem_protect) = sys_mem_protect;
+  at(Sys::mem_sync) = sys_mem_sync;
+  at(Sys::mem_unmap) = sys_mem_unmap;
+  at(Sys::proc_exit) = sys_proc_exit;
+  at(Sys::proc_raise) = sys_proc_raise;
+  at(Sys::random_get) = sys_random_get;
+  at(Sys::thread_yield) = sys_thread_yield;
+  for (Sys s : {Sys::fd_create1, Sys::fd_create2, Sys::fd_datasync, Sys::fd_dup, Sys::fd_pread,
+                Sys::fd_pwrite, Sys::fd_replace, Sys::fd_seek, Sys::fd_stat_put, Sys::fd_sync})
+    at(s) = sys_fd;
+  for (Sys s : {Sys::file_advise, Sys::file_allocate, Sys::file_create, Sys::file_link,
+                Sys::file_open, Sys::file_readdir, Sys::file_readlink, Sys::file_rename,
+                Sys::file_stat_fget, Sys::file_stat_fput, Sys::file_stat_get,
+                Sys::file_stat_put, Sys::file_symlink, Sys::file_unlink})
+    at(s) = sys_file;
+  for (Sys s : {Sys::condvar_signal, Sys::lock_unlock, Sys::poll, Sys::thread_create,
+                Sys::thread_exit})
+    at(s) = sys_sync;
+  for (Sys s : {Sys::proc_exec, Sys::proc_fork}) at(s) = sys_proc;
+  for (Sys s : {Sys::sock_recv, Sys::sock_send, Sys::sock_shutdown}) at(s) = sys_sock;
+  return t;
+}
+
 }  // namespace
 
-// A dispatcher and nothing else: every handler is out of line (noinline
-// above), so this function keeps almost no frame of its own and the usual
-// call does not pay for the largest handler's prologue. No stack
-// protector: it has no buffer (its only "array" is the outcome's out[2],
-// built in the caller's return slot), and the check would be most of its
-// frame. (GCC 12 still calls rather than jumps to the handlers: it does not
-// tail-call through a returned structure; clang does.)
-__attribute__((no_stack_protector)) SyscallOutcome handle_syscall(SyscallContext& ctx,
-                                                                  const SyscallRequest& req) {
-  if (req.number >= abi::kSyscallCount) return fail(abi::E_NOSYS);
-  switch (static_cast<Sys>(req.number)) {
-    case Sys::clock_res_get: return sys_clock_res_get(req);
-    case Sys::clock_time_get: return sys_clock_time_get(req);
-    case Sys::fd_close: return sys_fd_close(ctx, req);
-    case Sys::fd_read: return sys_fd_read(ctx, req);
-    case Sys::fd_stat_get: return sys_fd_stat_get(ctx, req);
-    case Sys::fd_write: return sys_fd_write(ctx, req);
-    case Sys::mem_advise: return sys_mem_advise(ctx, req);
-    case Sys::mem_map: return sys_mem_map(ctx, req);
-    case Sys::mem_protect: return sys_mem_protect(ctx, req);
-    case Sys::mem_sync: return sys_mem_sync(ctx, req);
-    case Sys::mem_unmap: return sys_mem_unmap(ctx, req);
-    case Sys::proc_exit: return sys_proc_exit(req);
-    case Sys::proc_raise: return sys_proc_raise(req);
-    case Sys::random_get: return sys_random_get(ctx, req);
-    case Sys::thread_yield: return sys_thread_yield();
-    case Sys::fd_create1: case Sys::fd_create2: case Sys::fd_datasync: case Sys::fd_dup:
-    case Sys::fd_pread: case Sys::fd_pwrite: case Sys::fd_replace: case Sys::fd_seek:
-    case Sys::fd_stat_put: case Sys::fd_sync:
-      return sys_fd(ctx, req);
-    case Sys::file_advise: case Sys::file_allocate: case Sys::file_create: case Sys::file_link:
-    case Sys::file_open: case Sys::file_readdir: case Sys::file_readlink: case Sys::file_rename:
-    case Sys::file_stat_fget: case Sys::file_stat_fput: case Sys::file_stat_get:
-    case Sys::file_stat_put: case Sys::file_symlink: case Sys::file_unlink:
-      return sys_file(ctx, req);
-    case Sys::condvar_signal: case Sys::lock_unlock: case Sys::poll: case Sys::thread_create:
-    case Sys::thread_exit:
-      return sys_sync(ctx, req);
-    case Sys::proc_exec: case Sys::proc_fork:
-      return sys_proc(ctx, req);
-    case Sys::sock_recv: case Sys::sock_send: case Sys::sock_shutdown:
-      return sys_sock(ctx, req);
-  }
-  return fail(abi::E_NOSYS);
+// Read-only after relocation; indexed only below a bounds check
+// (dispatch_syscall, syscall.h).
+constinit const std::array<SyscallHandler, abi::kSyscallCount> kSyscallHandlers = handler_table();
+
+SyscallOutcome handle_syscall(SyscallContext& ctx, const SyscallRequest& req) {
+  return dispatch_syscall(ctx, req);
 }
 
 }  // namespace capvm::hostio

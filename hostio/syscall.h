@@ -6,9 +6,11 @@
 // vm::GuestMemory's checked accessors.
 #pragma once
 
+#include <array>
 #include <cstdint>
 
 #include "abi/errno.h"
+#include "abi/syscalls.h"
 #include "vm/guest_memory.h"
 
 namespace capvm::hostio {
@@ -30,13 +32,19 @@ struct SyscallRequest {
   uint32_t tid = 0;       // calling guest thread
 };
 
+// Returned by every handler, so making one is on every call's path: 24
+// bytes without holes, set field by field by the constructor (zeroing it as
+// one block, GCC chose a `rep stos`, slow to start, in most handlers).
 struct SyscallOutcome {
-  abi::Errno error = abi::E_SUCCESS;
-  uint64_t out[2] = {};      // outputs, valid when error == 0
-  After after = After::kContinue;
-  uint32_t exit_code = 0;    // kExitProcess
-  uint8_t signal = 0;        // kSignal: CloudABI signal number (cloudabi.txt signal)
+  uint64_t out[2];     // outputs, valid when error == 0
+  uint32_t exit_code;  // kExitProcess
+  abi::Errno error;
+  After after;
+  uint8_t signal;      // kSignal: CloudABI signal number (cloudabi.txt signal)
+  constexpr SyscallOutcome()
+      : out{0, 0}, exit_code(0), error(abi::E_SUCCESS), after(After::kContinue), signal(0) {}
 };
+static_assert(sizeof(SyscallOutcome) == 24);
 
 // Services a syscall needs from the VM that hostio cannot provide itself
 // (threads, processes). The VM implements it; hostio never includes vm/
@@ -81,5 +89,24 @@ struct SyscallContext {
 };
 
 SyscallOutcome handle_syscall(SyscallContext& ctx, const SyscallRequest& req);
+
+// One handler per syscall number (several share a group's handler, which
+// decodes the number again); for a number past the table, ENOSYS.
+using SyscallHandler = SyscallOutcome (*)(SyscallContext&, const SyscallRequest&);
+extern const std::array<SyscallHandler, abi::kSyscallCount> kSyscallHandlers;
+
+// handle_syscall's body, for the VM's in-place hook to inline: the handler
+// then returns straight into the hook. After a host system call every
+// return up the chain mispredicts (bench/README.md, "A new machine, a
+// call-heavy program"); a dispatcher of its own between them was one more.
+[[gnu::always_inline]] inline SyscallOutcome dispatch_syscall(SyscallContext& ctx,
+                                                              const SyscallRequest& req) {
+  if (req.number >= abi::kSyscallCount) {
+    SyscallOutcome o;
+    o.error = abi::E_NOSYS;
+    return o;
+  }
+  return kSyscallHandlers[req.number](ctx, req);
+}
 
 }  // namespace capvm::hostio

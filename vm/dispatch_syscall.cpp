@@ -155,7 +155,7 @@ namespace {
         out_ptrs[i] = i < shape->outputs ? args[shape->inputs + i] : 0;
     if (res.error == abi::E_SUCCESS) {
       hostio::SyscallContext sc{*p.memory, p.fds, &p};
-      res = hostio::handle_syscall(sc, req);
+      res = hostio::dispatch_syscall(sc, req);
     }
   }
   if (p.tracer) p.tracer->trace(req.tid, req, res, *p.memory, p.fds);
@@ -278,7 +278,7 @@ namespace {
   const unsigned in = shape.inputs < 6 ? shape.inputs : 6;
   const uint64_t out_ptrs[2] = {in < 6 ? a[in] : 0, in < 5 ? a[in + 1] : 0};
   hostio::SyscallContext sc{*p.memory, p.fds, &p};
-  hostio::SyscallOutcome res = hostio::handle_syscall(sc, req);
+  hostio::SyscallOutcome res = hostio::dispatch_syscall(sc, req);
   if (res.after != hostio::After::kContinue) return end_thread(p, req, res, end);
   if (res.error == abi::E_SUCCESS) res.error = write_outputs(*p.memory, shape, out_ptrs, res);
   r[x86_64::kRax] = res.error;
