@@ -190,8 +190,9 @@ abi::Errno FdTable::adopt(const vm::FdGrant& grant) {
 namespace {
 // Resolves a DeferredType in place (see fd_table.h); the first caller does
 // the fstat, later ones find it done. Writes only fields that no one reads
-// before this returns: every reader comes through lookup.
-abi::Errno resolve_type(const FdEntry& e, struct stat* st, bool* fresh) {
+// before this returns: every reader comes through lookup. Inline (its
+// fstat is a host call: host_call.h).
+[[gnu::always_inline]] inline abi::Errno resolve_type(const FdEntry& e, struct stat* st, bool* fresh) {
   if (!e.deferred.pending.load(std::memory_order_acquire)) return abi::E_SUCCESS;
   static FdTableLock resolving;  // elided while single-threaded (fd_table_lock.h)
   std::lock_guard<FdTableLock> lock(resolving);
@@ -222,8 +223,9 @@ namespace {
 // dup, no call in progress holding it; out of the table, neither count can
 // grow): the entry is freed first and the host descriptor closed here,
 // rather than by ~HostFd at the bottom of the destructors' chain, whose every
-// frame would return mispredicted after the host call (host_call.h).
-void release(FdEntryPtr victim) {
+// frame would return mispredicted after the host call (host_call.h); for
+// the same reason inline into its callers.
+[[gnu::always_inline]] inline void release(FdEntryPtr victim) {
   int last = -1;
   if (victim.use_count() == 1 && victim->host() && victim->host().use_count() == 1)
     last = victim->host()->release_to_close();

@@ -26,8 +26,9 @@ std::atomic<Backend> g_forced{Backend::kAuto};
 std::atomic<int> g_openat2_state{0};  // 0 unknown, 1 works, -1 missing
 
 #ifdef CAPVM_HAVE_OPENAT2
-// -errno on failure.
-int raw_openat2(int dirfd, const char* p, int oflags, mode_t mode) {
+// -errno on failure. Inline: its caller's return is then the only one
+// between the host call and open_beneath's caller (host_call.h).
+[[gnu::always_inline]] inline int raw_openat2(int dirfd, const char* p, int oflags, mode_t mode) {
   struct open_how how;
   std::memset(&how, 0, sizeof how);
   how.flags = static_cast<uint64_t>(oflags | O_CLOEXEC);
