@@ -5,7 +5,8 @@
 # www directory), measured with wrk (keep-alive, 2 threads, 32 connections)
 # for SECONDS each (default 5), in ROUNDS interleaved rounds (default 3:
 # native, x86_64, aarch64, native, ...), reporting each server's median,
-# the ratios of the medians, and the median of each round's own ratio. The
+# the ratios of the medians, the median of each round's own ratio and
+# the spread of those (lowest, quartiles, highest). The
 # measured VM's speed swings from one minute to the next (bench/README.md),
 # so one run each can put native and capvm in different phases; a round's
 # runs are seconds apart. Bounded in time: every server is stopped when its
@@ -59,9 +60,18 @@ med() { median ${col[$1]}; }
 # paired MODE: the median over the rounds of MODE's requests/s over native's
 # in the same round (the two ran seconds apart, so mostly in one phase of
 # the VM's speed), n/a when a round has no figure.
-paired() {
-  median $(paste -d' ' <(tr ' ' '\n' <<< "${col[$1.rps]}") <(tr ' ' '\n' <<< "${col[native.rps]}") |
-    awk '$1 ~ /^[0-9.]+$/ && $2 ~ /^[0-9.]+$/ && $2 > 0 { printf "%.3f\n", $1 / $2 }')
+# round_ratios MODE: each round's requests/s of MODE over native's, a line each.
+round_ratios() {
+  paste -d' ' <(tr ' ' '\n' <<< "${col[$1.rps]}") <(tr ' ' '\n' <<< "${col[native.rps]}") |
+    awk '$1 ~ /^[0-9.]+$/ && $2 ~ /^[0-9.]+$/ && $2 > 0 { printf "%.3f\n", $1 / $2 }'
+}
+paired() { median $(round_ratios "$1"); }
+# spread MODE: the lowest, the quartiles and the highest of the rounds' own
+# ratios (how far the VM's phases moved single rounds).
+spread() {
+  round_ratios "$1" | sort -g | awk '{ v[NR] = $1 } END {
+    if (NR == 0) { print "n/a"; exit }
+    printf "%s  %s  %s  %s\n", v[1], v[int((NR + 3) / 4)], v[int((3 * NR + 3) / 4)], v[NR] }'
 }
 
 echo "wrk -t2 -c32 -d${secs}s, keep-alive, GET /, median of $rounds interleaved rounds ($(nproc) cpus, load average $(cut -d' ' -f1-3 /proc/loadavg))"
@@ -71,3 +81,4 @@ printf '%-22s %12s %8s %8s %14s %14s\n' "server" "requests/s" "ratio" "paired" "
 printf '%-22s %12s %8s %8s %14s %14s\n' "native x86_64" "$(med native.rps)" "1.00" "1.00" "$(med native.usr)" "$(med native.sys)"
 printf '%-22s %12s %8s %8s %14s %14s\n' "capvm x86_64 guest" "$(med x86.rps)" "$(ratio "$(med x86.rps)" "$(med native.rps)")" "$(paired x86)" "$(med x86.usr)" "$(med x86.sys)"
 printf '%-22s %12s %8s %8s %14s %14s\n' "capvm aarch64 guest" "$(med a64.rps)" "$(ratio "$(med a64.rps)" "$(med native.rps)")" "$(paired a64)" "$(med a64.usr)" "$(med a64.sys)"
+echo "rounds' own ratios, lowest  lower quartile  upper quartile  highest: x86_64 $(spread x86); aarch64 $(spread a64)"
