@@ -188,19 +188,19 @@ static int vdso_call_regs(void *stub, uint64_t a0, uint64_t a1, uint64_t a2, uin
   vr_df = (uint8_t)direction_flag;
 #define VR_X(n, off) "movdqu vr_xmm_in+" #off "(%%rip), %%xmm" #n "\n\t"
 #define VR_Y(n, off) "movdqu %%xmm" #n ", vr_xmm_out+" #off "(%%rip)\n\t"
+/* VR_EACH(M): M(n, offset) for XMM0-15, one 16-byte slot each. */
+#define VR_EACH(M)                                                                         \
+  M(0, 0) M(1, 16) M(2, 32) M(3, 48) M(4, 64) M(5, 80) M(6, 96) M(7, 112) M(8, 128) M(9, 144) \
+  M(10, 160) M(11, 176) M(12, 192) M(13, 208) M(14, 224) M(15, 240)
   __asm__ volatile(
       "ldmxcsr vr_mxcsr_in(%%rip)\n\t"
-      VR_X(0, 0) VR_X(1, 16) VR_X(2, 32) VR_X(3, 48) VR_X(4, 64) VR_X(5, 80) VR_X(6, 96)
-      VR_X(7, 112) VR_X(8, 128) VR_X(9, 144) VR_X(10, 160) VR_X(11, 176) VR_X(12, 192)
-      VR_X(13, 208) VR_X(14, 224) VR_X(15, 240)
+      VR_EACH(VR_X)
       "mov $0x1111111111111111, %%rbx\n\t mov $0x1212121212121212, %%r12\n\t"
       "mov $0x1313131313131313, %%r13\n\t mov $0x1414141414141414, %%r14\n\t"
       "mov $0x1515151515151515, %%r15\n\t"
       "cmpb $0, vr_df(%%rip)\n\t jz 1f\n\t std\n"
       "1:\n\t sub $128, %%rsp\n\t call *vr_stub(%%rip)\n\t add $128, %%rsp\n\t cld\n\t"
-      VR_Y(0, 0) VR_Y(1, 16) VR_Y(2, 32) VR_Y(3, 48) VR_Y(4, 64) VR_Y(5, 80) VR_Y(6, 96)
-      VR_Y(7, 112) VR_Y(8, 128) VR_Y(9, 144) VR_Y(10, 160) VR_Y(11, 176) VR_Y(12, 192)
-      VR_Y(13, 208) VR_Y(14, 224) VR_Y(15, 240)
+      VR_EACH(VR_Y)
       "stmxcsr vr_mxcsr_out(%%rip)\n\t"
       "mov %%rbx, vr_kept(%%rip)\n\t mov %%r12, vr_kept+8(%%rip)\n\t"
       "mov %%r13, vr_kept+16(%%rip)\n\t mov %%r14, vr_kept+24(%%rip)\n\t"
@@ -213,6 +213,7 @@ static int vdso_call_regs(void *stub, uint64_t a0, uint64_t a1, uint64_t a2, uin
         "xmm13", "xmm14", "xmm15", "memory", "cc");
 #undef VR_X
 #undef VR_Y
+#undef VR_EACH
   return (int)ret;
 }
 
