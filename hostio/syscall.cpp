@@ -460,10 +460,13 @@ SyscallOutcome sys_mem_sync(SyscallContext& ctx, const SyscallRequest& r) {
   return fail(ctx.mem.sync(r.args[0], r.args[1], host));
 }
 
+SyscallOutcome sys_nosys(SyscallContext&, const SyscallRequest&) { return fail(abi::E_NOSYS); }
+
 // Handler by syscall number (cloudabi.txt's numbering, abi/syscalls.h).
 // The groups (sys_fd, sys_file, ...) decode the number again themselves.
 constexpr std::array<SyscallHandler, abi::kSyscallCount> handler_table() {
-  std::array<SyscallHandler, abi::kSyscallCount> t{};  // null until set below
+  std::array<SyscallHandler, abi::kSyscallCount> t{};
+  for (SyscallHandler& h : t) h = sys_nosys;
   auto at = [&t](Sys s) -> SyscallHandler& { return t[static_cast<uint32_t>(s)]; };
   at(Sys::clock_res_get) = sys_clock_res_get;
   at(Sys::clock_time_get) = sys_clock_time_get;
@@ -496,11 +499,11 @@ constexpr std::array<SyscallHandler, abi::kSyscallCount> handler_table() {
   return t;
 }
 
-// All 49 are implemented (cloudabi.txt): a number left null is a gap in the
-// table above, caught here rather than as a null call at run time.
+// All 49 are implemented (cloudabi.txt): a number left on sys_nosys is a
+// gap in the table above, caught here rather than as ENOSYS at run time.
 constexpr bool every_number_served() {
   for (SyscallHandler h : handler_table())
-    if (h == nullptr) return false;
+    if (h == sys_nosys) return false;
   return true;
 }
 static_assert(every_number_served(), "a syscall number without its handler in handler_table");
